@@ -1,0 +1,19 @@
+# Shared by the scripts in hack/: pinned versions, the cache location, small helpers.
+# Sourced, never executed.
+HACK_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+REPO_ROOT=$(cd "$HACK_DIR/.." && pwd)
+# shellcheck source=versions.env
+. "$HACK_DIR/versions.env"
+
+# Everything the peers need is built or installed here, outside the repository, so a second run
+# (or a second clone) is fast. Override with SBO_CACHE_DIR.
+SBO_CACHE_DIR=${SBO_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/stage-boundary-operator}
+# Laid out the way io.fabric8:kube-api-test expects: $KUBE_API_TEST_DIR/k8s/<version>-linux-amd64/.
+KUBE_API_TEST_DIR=${KUBE_API_TEST_DIR:-$SBO_CACHE_DIR/kubeapitest}
+KUBE_BIN_DIR="$KUBE_API_TEST_DIR/k8s/${KUBERNETES_VERSION}-linux-amd64"
+MOTO_VENV="$SBO_CACHE_DIR/moto-$MOTO_VERSION"
+CDK_DIR="$SBO_CACHE_DIR/aws-cdk-$AWS_CDK_VERSION"
+
+log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
+die() { log "error: $*"; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required but not on PATH ($2)"; }
