@@ -1,0 +1,21 @@
+"""Starts moto_server with the project's additions: python -m sbo_emulator -H 127.0.0.1 -p PORT."""
+import sys
+
+import moto.server
+
+from . import admin, cfn_fixes, iam_fixes, org_fixes, stacksets
+
+
+def main(argv=None):
+    cfn_fixes.apply()
+    iam_fixes.apply()
+    org_fixes.apply()
+    stacksets.apply()
+    # server.main builds DomainDispatcherApplication by name at call time; ours wraps it with the
+    # admin endpoints, fault injection, the call log and the lock that serialises backend access.
+    moto.server.DomainDispatcherApplication = admin.EmulatorDispatcher
+    moto.server.main(argv if argv is not None else sys.argv[1:])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,51 @@
+"""State shared by the additions: the lock, run-time settings and reset hooks."""
+import threading
+
+from moto.core.base_backend import backend_lock
+
+# moto's backends are plain dicts and lists with no lock around request handling. Every request
+# into moto and every step of an asynchronous StackSet operation takes this one re-entrant lock
+# (moto's own, which its reset also takes), so the worker never mutates a backend mid-request.
+LOCK = backend_lock
+
+DEFAULT_SETTINGS = {
+    # How long a StackSet operation stays RUNNING before its instances are applied. Real AWS takes
+    # minutes; tests want a window in which OperationInProgressException can be observed.
+    "operationSeconds": 1.0,
+    # Added per stack instance touched by an operation, to model larger rollouts taking longer.
+    "instanceSeconds": 0.0,
+}
+SETTINGS = dict(DEFAULT_SETTINGS)
+_settings_lock = threading.Lock()
+_reset_hooks = []
+
+
+def setting(name):
+    with _settings_lock:
+        return SETTINGS[name]
+
+
+def update_settings(values):
+    with _settings_lock:
+        for key, value in (values or {}).items():
+            if key not in DEFAULT_SETTINGS:
+                raise ValueError(f"unknown setting {key!r}; known: {sorted(DEFAULT_SETTINGS)}")
+            SETTINGS[key] = float(value)
+        return dict(SETTINGS)
+
+
+def on_reset(hook):
+    """Registers a function called (under LOCK) whenever the emulator is reset."""
+    _reset_hooks.append(hook)
+    return hook
+
+
+def run_reset_hooks():
+    for hook in _reset_hooks:
+        hook()
+
+
+def reset_settings():
+    with _settings_lock:
+        SETTINGS.clear()
+        SETTINGS.update(DEFAULT_SETTINGS)
