@@ -28,7 +28,15 @@ final class LocalProcess implements AutoCloseable {
       Files.createDirectories(log.getParent());
       ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      pb.environment().putAll(env);
+      // An empty value removes the variable: a peer must not inherit some settings (for the
+      // emulator, MOTO_ACCOUNT_ID would pin every request to one account).
+      env.forEach((k, v) -> {
+        if (v.isEmpty()) {
+          pb.environment().remove(k);
+        } else {
+          pb.environment().put(k, v);
+        }
+      });
       process = pb.start();
       Process p = process;
       Runtime.getRuntime().addShutdownHook(new Thread(p::destroyForcibly, name + "-reaper"));

@@ -1,0 +1,177 @@
+package io.stageboundary.testenv;
+
+import static io.stageboundary.testenv.StackSetTestSupport.defaultDocument;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.DeleteConflictException;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.ssm.SsmClient;
+
+/**
+ * IAM and CloudFormation stack behaviour the operator depends on, including the official CDK
+ * bootstrap template from the pinned aws-cdk package.
+ */
+@PeersExtension.WithPeers
+class EmulatorCloudFormationContractTest {
+  private static final String DOC = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"%s\","
+      + "\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}";
+
+  private final AwsClients aws;
+  private final SeededOrganization org;
+
+  EmulatorCloudFormationContractTest(AwsClients aws, SeededOrganization org) {
+    this.aws = aws;
+    this.org = org;
+  }
+
+  private static String policyStack(String name, String sid) {
+    return """
+        {"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+          "ManagedPolicyName": "%s", "PolicyDocument": %s}}}}""".formatted(name, DOC.formatted(sid));
+  }
+
+  private static void waitForStack(CloudFormationClient cfn, String name) {
+    // moto finishes stack work within the call; this documents that the operator must not assume so
+    for (int i = 0; i < 50; i++) {
+      String status = cfn.describeStacks(r -> r.stackName(name)).stacks().get(0).stackStatusAsString();
+      if (!status.endsWith("IN_PROGRESS")) {
+        return;
+      }
+      KubePeer.sleep(100);
+    }
+  }
+
+  @Test
+  void managedPolicyUpdatesMakeANewDefaultVersionAndPruneTheOldest() {
+    String account = org.account("dev-payments");
+    AwsClients in = aws.inAccount(account);
+    String arn = "arn:aws:iam::" + account + ":policy/cfn-managed";
+    try (CloudFormationClient cfn = in.cloudFormation(); IamClient iam = in.iam()) {
+      cfn.createStack(r -> r.stackName("mp").templateBody(policyStack("cfn-managed", "V1")));
+      for (int i = 2; i <= 7; i++) {
+        String sid = "V" + i;
+        cfn.updateStack(r -> r.stackName("mp").templateBody(policyStack("cfn-managed", sid)));
+        waitForStack(cfn, "mp");
+        assertThat(defaultDocument(iam, arn)).contains(sid);
+      }
+      assertThat(iam.listPolicyVersions(r -> r.policyArn(arn)).versions()).hasSize(5);
+      cfn.deleteStack(r -> r.stackName("mp"));
+      assertThatThrownBy(() -> iam.getPolicy(r -> r.policyArn(arn)))
+          .isInstanceOf(NoSuchEntityException.class);
+    }
+  }
+
+  @Test
+  void policyDocumentsComeBackUrlEncodedAsAwsSendsThem() {
+    String account = org.account("dev-search");
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      iam.createPolicy(r -> r.policyName("encoded").policyDocument(DOC.formatted("Enc")));
+      String raw = iam.getPolicyVersion(r -> r.policyArn("arn:aws:iam::" + account + ":policy/encoded")
+          .versionId("v1")).policyVersion().document();
+      assertThat(raw).startsWith("%7B");
+    }
+  }
+
+  @Test
+  void aPolicyInUseAsABoundaryCannotBeDeletedAndAMissingOneCannotBeABoundary() {
+    String account = org.account("beta-payments");
+    String arn = "arn:aws:iam::" + account + ":policy/in-use";
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      assertThatThrownBy(() -> iam.putRolePermissionsBoundary(r -> r.roleName(org.memberRoleName())
+          .permissionsBoundary(arn))).isInstanceOf(NoSuchEntityException.class);
+      iam.createPolicy(r -> r.policyName("in-use").policyDocument(DOC.formatted("Use")));
+      iam.putRolePermissionsBoundary(r -> r.roleName(org.memberRoleName()).permissionsBoundary(arn));
+      assertThatThrownBy(() -> iam.deletePolicy(r -> r.policyArn(arn)))
+          .isInstanceOf(DeleteConflictException.class);
+      iam.deleteRolePermissionsBoundary(r -> r.roleName(org.memberRoleName()));
+      iam.deletePolicy(r -> r.policyArn(arn));
+    }
+  }
+
+  @Test
+  void theCdkBootstrapStackCarriesABoundaryAfterAnUpdateWithThePreviousTemplate(Peers peers)
+      throws Exception {
+    Path template = peers.layout().cdkPackageDir().resolve("lib/api/bootstrap/bootstrap-template.yaml");
+    String body = Files.readString(template);
+    String account = org.account("prod-search");
+    AwsClients in = aws.inAccount(account);
+    String execRole = "cdk-hnb659fds-cfn-exec-role-" + account + "-" + AwsEmulator.REGION;
+    try (CloudFormationClient cfn = in.cloudFormation(); IamClient iam = in.iam();
+        SsmClient ssm = in.ssm(AwsEmulator.REGION)) {
+      iam.createPolicy(r -> r.policyName("developer-policy-prod").policyDocument(DOC.formatted("B")));
+      cfn.createStack(r -> r.stackName("CDKToolkit").templateBody(body)
+          .capabilities(software.amazon.awssdk.services.cloudformation.model.Capability.CAPABILITY_NAMED_IAM)
+          .parameters(p("TrustedAccounts", ""), p("TrustedAccountsForLookup", ""),
+              p("CloudFormationExecutionPolicies", "arn:aws:iam::aws:policy/AdministratorAccess"),
+              p("FileAssetsBucketKmsKeyId", "AWS_MANAGED_KEY"), p("PublicAccessBlockConfiguration", "true")));
+      Map<String, String> before = params(cfn);
+      assertThat(iam.getRole(r -> r.roleName(execRole)).role().permissionsBoundary()).isNull();
+      String version = ssm.getParameter(r -> r.name("/cdk-bootstrap/hnb659fds/version"))
+          .parameter().value();
+      assertThat(Integer.parseInt(version)).isGreaterThanOrEqualTo(20);
+
+      // What `cdk bootstrap --custom-permissions-boundary` amounts to: previous template, the new
+      // boundary parameter, every other parameter kept.
+      List<Parameter> update = before.keySet().stream()
+          .map(k -> k.equals("InputPermissionsBoundary") ? p(k, "developer-policy-prod")
+              : Parameter.builder().parameterKey(k).usePreviousValue(true).build())
+          .toList();
+      cfn.updateStack(r -> r.stackName("CDKToolkit").usePreviousTemplate(true).parameters(update)
+          .capabilities(software.amazon.awssdk.services.cloudformation.model.Capability.CAPABILITY_NAMED_IAM));
+      waitForStack(cfn, "CDKToolkit");
+      Role exec = iam.getRole(r -> r.roleName(execRole)).role();
+      assertThat(exec.permissionsBoundary().permissionsBoundaryArn())
+          .isEqualTo("arn:aws:iam::" + account + ":policy/developer-policy-prod");
+      Map<String, String> after = params(cfn);
+      assertThat(after).containsEntry("InputPermissionsBoundary", "developer-policy-prod");
+      before.remove("InputPermissionsBoundary");
+      after.remove("InputPermissionsBoundary");
+      assertThat(after).isEqualTo(before);
+      assertThat(after.get("CloudFormationExecutionPolicies"))
+          .isEqualTo("arn:aws:iam::aws:policy/AdministratorAccess");
+
+      // An identical update is refused the way AWS refuses it.
+      assertThatThrownBy(() -> cfn.updateStack(r -> r.stackName("CDKToolkit").usePreviousTemplate(true)
+          .parameters(update)))
+          .isInstanceOfSatisfying(CloudFormationException.class,
+              e -> assertThat(e.awsErrorDetails().errorMessage()).contains("No updates are to be performed"));
+
+      // A boundary that does not exist rolls the update back and leaves the role as it was.
+      List<Parameter> missing = before.keySet().stream()
+          .map(k -> Parameter.builder().parameterKey(k).usePreviousValue(true).build())
+          .collect(Collectors.toList());
+      missing.add(p("InputPermissionsBoundary", "no-such-policy"));
+      cfn.updateStack(r -> r.stackName("CDKToolkit").usePreviousTemplate(true).parameters(missing));
+      waitForStack(cfn, "CDKToolkit");
+      Stack stack = cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0);
+      assertThat(stack.stackStatusAsString()).isEqualTo("UPDATE_ROLLBACK_COMPLETE");
+      assertThat(iam.getRole(r -> r.roleName(execRole)).role().permissionsBoundary()
+          .permissionsBoundaryArn()).endsWith("/developer-policy-prod");
+      assertThat(params(cfn)).containsEntry("InputPermissionsBoundary", "developer-policy-prod");
+    }
+  }
+
+  private static Map<String, String> params(CloudFormationClient cfn) {
+    return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).parameters().stream()
+        .collect(Collectors.toMap(Parameter::parameterKey,
+            x -> x.parameterValue() == null ? "" : x.parameterValue(), (a, b) -> a,
+            java.util.TreeMap::new));
+  }
+
+  private static Parameter p(String key, String value) {
+    return Parameter.builder().parameterKey(key).parameterValue(value).build();
+  }
+}
