@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Starts the local environment in the foreground: a kube-apiserver with etcd and the AWS emulator
+# seeded with the sample organisation. Prints how to reach them and writes target/env/env.sh.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+"$HACK_DIR/setup.sh"
+cd "$REPO_ROOT"
+./mvnw -B -q -ntp -pl testenv install -DskipTests
+./mvnw -B -q -ntp -pl testenv dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+exec java -Dsbo.repo.root="$REPO_ROOT" -cp "testenv/target/classes:$(cat testenv/target/classpath.txt)" \
+  io.stageboundary.testenv.EnvMain "${1:-$REPO_ROOT/target/env}"

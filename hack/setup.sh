@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Installs everything the tests and the demo need, into the cache outside the repository:
+# kube-apiserver + etcd + kubectl (built from the Go module proxy), the AWS emulator venv, the
+# aws-cdk CLI, and Maven itself (through ./mvnw). Idempotent; a second run takes seconds.
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+
+need java "install a JDK 17 or newer"
+java_major=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+[ "${java_major%%.*}" -ge 17 ] 2>/dev/null || die "Java 17 or newer is required (found ${java_major:-none})"
+need go "install Go 1.24 or newer"
+need python3 "install Python 3.9 or newer"
+need npm "install Node.js 18 or newer"
+
+start=$(date +%s)
+"$HACK_DIR/install-kube.sh"
+"$HACK_DIR/install-moto.sh"
+"$HACK_DIR/install-cdk.sh"
+"$REPO_ROOT/mvnw" -v >/dev/null
+log "peers ready in $(( $(date +%s) - start ))s; cache: $SBO_CACHE_DIR ($(du -sh "$SBO_CACHE_DIR" 2>/dev/null | cut -f1))"
