@@ -1,0 +1,16 @@
+package io.stageboundary.operator.api.v1alpha1.organization;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.stageboundary.operator.api.v1alpha1.Condition;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AwsOrganizationStatus(
+    @JsonPropertyDescription("The .metadata.generation this status describes.") Long observedGeneration,
+    @JsonPropertyDescription("Ready, Reconciling and Stalled, in the kstatus convention.") List<Condition> conditions,
+    @JsonPropertyDescription("The organisation's id, e.g. o-abc123.") String organizationId,
+    @JsonPropertyDescription("The organisation's management account.") String managementAccountId,
+    @JsonPropertyDescription("The account the operator's credentials act in.") String callerAccountId,
+    @JsonPropertyDescription("Member accounts in the organisation, from the last refresh.") Integer accounts,
+    @JsonPropertyDescription("Organizational units in the organisation, from the last refresh.") Integer organizationalUnits) {}

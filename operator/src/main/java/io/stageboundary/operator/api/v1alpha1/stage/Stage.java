@@ -1,0 +1,33 @@
+package io.stageboundary.operator.api.v1alpha1.stage;
+
+import io.fabric8.crd.generator.annotation.AdditionalPrinterColumn;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.fabric8.kubernetes.client.CustomResource;
+import io.fabric8.kubernetes.model.annotation.Group;
+import io.fabric8.kubernetes.model.annotation.ShortNames;
+import io.fabric8.kubernetes.model.annotation.Version;
+import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+
+/**
+ * One stage of the organisation (dev, beta, prod …): its permissions boundary, the accounts it
+ * covers, and how changes roll out. The operator keeps every account of the stage deployed and
+ * reports per-account truth in StageAccount objects.
+ */
+@Group(ApiGroup.GROUP)
+@Version(ApiGroup.VERSION)
+@ShortNames("stg")
+@ValidationRule(value = "self.metadata.name.matches('" + ApiGroup.DNS_LABEL + "')",
+    message = "a Stage name must be a DNS label: at most 63 lowercase letters, digits and '-', starting and ending with a letter or digit")
+@AdditionalPrinterColumn(name = "Ready", jsonPath = ".status.conditions[?(@.type==\"Ready\")].status", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Policy", jsonPath = ".spec.boundary.policyName", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Targeted", jsonPath = ".status.accounts.targeted", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Current", jsonPath = ".status.accounts.boundaryCurrent", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Drifted", jsonPath = ".status.accounts.drifted", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
+@AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
+public class Stage extends CustomResource<StageSpec, StageStatus> {
+  @Override
+  protected StageStatus initStatus() {
+    return null;
+  }
+}

@@ -1,0 +1,170 @@
+package io.stageboundary.operator.api.v1alpha1.stage;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.fabric8.generator.annotation.Default;
+import io.fabric8.generator.annotation.Max;
+import io.fabric8.generator.annotation.Min;
+import io.fabric8.generator.annotation.Pattern;
+import io.fabric8.generator.annotation.Required;
+import io.fabric8.generator.annotation.Size;
+import io.fabric8.generator.annotation.ValidationRule;
+import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import java.util.List;
+import java.util.Map;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+@ValidationRule(value = "self.organizationRef.name == oldSelf.organizationRef.name",
+    message = "organizationRef is immutable: create a new Stage to move to another organisation")
+public record StageSpec(
+    @Required
+    @JsonPropertyDescription("The AwsOrganization whose accounts this stage governs.")
+    OrganizationRef organizationRef,
+
+    @Required
+    @JsonPropertyDescription("The stage's permissions boundary: its IAM policy name and the organisation's rules for this stage. The operator always adds the guard statements that stop principals from escaping the boundary.")
+    Boundary boundary,
+
+    @Required
+    @JsonPropertyDescription("The accounts the stage covers: OUs (recursively) and individual accounts, minus exclusions.")
+    Targets targets,
+
+    @JsonPropertyDescription("How a change rolls out across accounts.")
+    Rollout rollout,
+
+    @Default("Retain")
+    @JsonPropertyDescription("What happens in AWS when the Stage is deleted. Retain (default) leaves everything in place; Delete removes the stack instances and then the StackSet.")
+    DeletionPolicy deletionPolicy,
+
+    @Default("false")
+    @JsonPropertyDescription("When true the operator makes no AWS writes for this stage and only reports.")
+    Boolean suspend) {
+
+  /** An IAM action: service prefix, a colon, an action name with optional * and ? wildcards. */
+  public static final String ACTION = "^(\\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$";
+  /** * or an ARN. */
+  public static final String RESOURCE = "^(\\*|arn:.+)$";
+
+  public enum DeletionPolicy { Retain, Delete }
+
+  public Rollout rolloutOrDefault() {
+    return rollout == null ? new Rollout(null, null, null) : rollout;
+  }
+
+  public DeletionPolicy deletionPolicyOrDefault() {
+    return deletionPolicy == null ? DeletionPolicy.Retain : deletionPolicy;
+  }
+
+  public boolean suspended() {
+    return Boolean.TRUE.equals(suspend);
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record OrganizationRef(
+      @Required @Size(min = 1, max = 253) @JsonPropertyDescription("Name of the AwsOrganization.") String name) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "self.policyName == oldSelf.policyName",
+      message = "boundary.policyName is immutable: IAM cannot rename a policy that is in use as a boundary; create a new Stage instead")
+  public record Boundary(
+      @Required
+      @Pattern(ApiGroup.IAM_NAME)
+      @JsonPropertyDescription("Name of the customer managed policy in each account, e.g. developer-policy-prod. This is the name apps put in their CDK context.")
+      String policyName,
+
+      @Size(max = 50)
+      @JsonPropertyDescription("The organisation's rules for this stage, added after the guard statements, e.g. Deny config:* everywhere, more denies in prod.")
+      List<Statement> statements,
+
+      @Size(min = 1, max = 100)
+      @JsonPropertyDescription("When set, the boundary allows only these actions (an allow-list) instead of everything not denied.")
+      List<@Pattern(ACTION) @Size(max = 128) String> allowedActions) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "has(self.actions) != has(self.notActions)", message = "a statement needs exactly one of actions or notActions")
+  @ValidationRule(value = "has(self.resources) != has(self.notResources)", message = "a statement needs exactly one of resources or notResources")
+  @ValidationRule(value = "!(self.sid in ['ExplicitAllowAll', 'AllowListedActions', 'DenyAccessIfRequiredPermBoundaryIsNotBeingApplied', 'DenyPermBoundaryIAMPolicyAlteration', 'DenyRemovalOfPermBoundaryFromAnyUserOrRole'])",
+      message = "this sid is reserved for the operator's guard statements; choose another")
+  public record Statement(
+      @Required
+      @Pattern("^[A-Za-z0-9]{1,100}$")
+      @Size(max = 100)
+      @JsonPropertyDescription("Statement id: letters and digits only, unique within the boundary (it names the rule in status and in IAM).")
+      String sid,
+
+      @Required
+      @JsonPropertyDescription("Allow or Deny.")
+      Effect effect,
+
+      @Size(min = 1, max = 100)
+      @JsonPropertyDescription("Actions, e.g. [\"config:*\"].")
+      List<@Pattern(ACTION) @Size(max = 128) String> actions,
+
+      @Size(min = 1, max = 100)
+      @JsonPropertyDescription("Every action except these.")
+      List<@Pattern(ACTION) @Size(max = 128) String> notActions,
+
+      @Size(min = 1, max = 100)
+      @JsonPropertyDescription("Resources, * or ARNs. ${AWS::AccountId} and ${AWS::Partition} are substituted per account.")
+      List<@Pattern(RESOURCE) @Size(max = 2048) String> resources,
+
+      @Size(min = 1, max = 100)
+      @JsonPropertyDescription("Every resource except these.")
+      List<@Pattern(RESOURCE) @Size(max = 2048) String> notResources,
+
+      @Size(max = 20)
+      @JsonPropertyDescription("IAM condition block: operator (e.g. StringEquals) to condition key to values.")
+      Map<String, Map<String, List<@Size(max = 1024) String>>> conditions) {}
+
+  public enum Effect { Allow, Deny }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "(has(self.organizationalUnits) ? size(self.organizationalUnits) : 0) + (has(self.accounts) ? size(self.accounts) : 0) > 0",
+      message = "targets needs at least one organizational unit or account")
+  public record Targets(
+      @Size(max = 100)
+      @JsonPropertyDescription("OUs whose accounts (at any depth) belong to the stage, e.g. ou-abcd-prod0001, or the root r-abcd.")
+      List<@Pattern(ApiGroup.OU_OR_ROOT_ID) @Size(max = 68) String> organizationalUnits,
+
+      @Size(max = 2000)
+      @JsonPropertyDescription("Individual accounts that belong to the stage, in addition to the OUs.")
+      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> accounts,
+
+      @Size(max = 2000)
+      @JsonPropertyDescription("Accounts left out even though an OU above them is targeted.")
+      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> excludeAccounts,
+
+      @Required
+      @Size(min = 1, max = 30)
+      @JsonPropertyDescription("Regions the stage's accounts use CDK in (bootstrap regions). IAM is global: the boundary policy itself is deployed once per account.")
+      List<@Pattern(ApiGroup.REGION) @Size(max = 25) String> regions) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Rollout(
+      @Min(1) @Max(100) @Default("25")
+      @JsonPropertyDescription("Percentage of accounts a StackSet operation works on at once.")
+      Integer maxConcurrentPercentage,
+
+      @Min(0) @Max(100) @Default("0")
+      @JsonPropertyDescription("Percentage of accounts that may fail before an operation stops.")
+      Integer failureTolerancePercentage,
+
+      @Default("Parallel")
+      @JsonPropertyDescription("Parallel or Sequential across regions.")
+      RegionConcurrency regionConcurrency) {
+
+    public enum RegionConcurrency { Parallel, Sequential }
+
+    public int maxConcurrentPercentageOrDefault() {
+      return maxConcurrentPercentage == null ? 25 : maxConcurrentPercentage;
+    }
+
+    public int failureTolerancePercentageOrDefault() {
+      return failureTolerancePercentage == null ? 0 : failureTolerancePercentage;
+    }
+
+    public RegionConcurrency regionConcurrencyOrDefault() {
+      return regionConcurrency == null ? RegionConcurrency.Parallel : regionConcurrency;
+    }
+  }
+}

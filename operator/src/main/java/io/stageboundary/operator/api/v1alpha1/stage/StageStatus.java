@@ -1,0 +1,52 @@
+package io.stageboundary.operator.api.v1alpha1.stage;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.annotation.JsonPropertyDescription;
+import io.stageboundary.operator.api.v1alpha1.Condition;
+import java.util.List;
+
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record StageStatus(
+    @JsonPropertyDescription("The .metadata.generation this status describes.")
+    Long observedGeneration,
+
+    @JsonPropertyDescription("kstatus conditions Ready, Reconciling, Stalled, and BoundaryDeployed, Conflict.")
+    List<Condition> conditions,
+
+    @JsonPropertyDescription("Hash of the rendered boundary; changes whenever the policy document would.")
+    String revision,
+
+    @JsonPropertyDescription("Account counts; per-account detail is in the stage's StageAccount objects (kubectl get stageaccounts -l iam.stageboundary.io/stage=NAME).")
+    AccountCounts accounts,
+
+    @JsonPropertyDescription("The StackSet that deploys the boundary, and its last operation.")
+    StackSetStatus stackSet,
+
+    @JsonPropertyDescription("The cdk.json context an app in this stage sets so every role it creates carries the boundary.")
+    String cdkContext) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record AccountCounts(
+      @JsonPropertyDescription("Accounts the stage's targets resolve to (conflicted ones included).") Integer targeted,
+      @JsonPropertyDescription("Accounts whose boundary policy is the current revision.") Integer boundaryCurrent,
+      @JsonPropertyDescription("Accounts waiting for a StackSet operation.") Integer pending,
+      @JsonPropertyDescription("Accounts where the last deployment failed.") Integer failed,
+      @JsonPropertyDescription("Accounts another Stage also claims; nothing is written to them until the manifests are fixed.") Integer conflicted,
+      @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record StackSetStatus(
+      @JsonPropertyDescription("StackSet name.") String name,
+      @JsonPropertyDescription("StackSet id.") String id,
+      @JsonPropertyDescription("The latest StackSet operation the operator started; its id is recorded before the request is sent.") Operation lastOperation) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Operation(
+      @JsonPropertyDescription("Operation id (deterministic: derived from the stage, revision and step).") String id,
+      @JsonPropertyDescription("CREATE_INSTANCES, UPDATE, DELETE_INSTANCES.") String action,
+      @JsonPropertyDescription("REQUESTED, RUNNING, SUCCEEDED, FAILED, STOPPED.") String status,
+      @JsonPropertyDescription("When the operator requested it.") String startedAt,
+      @JsonPropertyDescription("When it finished.") String endedAt,
+      @JsonPropertyDescription("Accounts the operation addressed.") Integer accounts,
+      @JsonPropertyDescription("Why it failed, when it did.") String message) {}
+}

@@ -1,0 +1,80 @@
+package io.stageboundary.operator.aws;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.interceptor.Context;
+import software.amazon.awssdk.core.interceptor.ExecutionAttribute;
+import software.amazon.awssdk.core.interceptor.ExecutionAttributes;
+import software.amazon.awssdk.core.interceptor.ExecutionInterceptor;
+import software.amazon.awssdk.core.interceptor.SdkExecutionAttribute;
+
+/**
+ * Counts and times every AWS call (one per API call, retries included in its time):
+ * {@code stage_boundary_aws_calls_total{service,operation,outcome}} and
+ * {@code stage_boundary_aws_call_seconds_*}. Also keeps a process-wide total of time spent inside
+ * AWS calls, which the benchmark compares with total time.
+ */
+public final class AwsCallMetrics implements ExecutionInterceptor {
+  private static final ExecutionAttribute<Long> START = new ExecutionAttribute<>("sbo.start");
+  private static final LongAdder NANOS_IN_AWS = new LongAdder();
+  private static final LongAdder CALLS = new LongAdder();
+  private final MeterRegistry registry;
+
+  public AwsCallMetrics(MeterRegistry registry) {
+    this.registry = registry;
+  }
+
+  /** Nanoseconds spent inside AWS calls by this process so far. */
+  public static long nanosInAws() {
+    return NANOS_IN_AWS.sum();
+  }
+
+  public static long calls() {
+    return CALLS.sum();
+  }
+
+  @Override
+  public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
+    attributes.putAttribute(START, System.nanoTime());
+  }
+
+  @Override
+  public void afterExecution(Context.AfterExecution context, ExecutionAttributes attributes) {
+    record(attributes, "success");
+  }
+
+  @Override
+  public void onExecutionFailure(Context.FailedExecution context, ExecutionAttributes attributes) {
+    Throwable e = context.exception();
+    String outcome = "error";
+    if (e instanceof AwsServiceException s) {
+      if (s.isThrottlingException()) {
+        outcome = "throttled";
+      } else if (s.awsErrorDetails() != null && s.awsErrorDetails().errorCode() != null) {
+        outcome = s.awsErrorDetails().errorCode();
+      }
+    } else {
+      outcome = "client_error";
+    }
+    record(attributes, outcome);
+  }
+
+  private void record(ExecutionAttributes attributes, String outcome) {
+    Long start = attributes.getAttribute(START);
+    long nanos = start == null ? 0 : System.nanoTime() - start;
+    NANOS_IN_AWS.add(nanos);
+    CALLS.increment();
+    if (registry == null) {
+      return;
+    }
+    String service = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME));
+    String operation = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+    registry.counter("stage_boundary_aws_calls", "service", service, "operation", operation,
+        "outcome", outcome).increment();
+    Timer.builder("stage_boundary_aws_call").tag("service", service)
+        .tag("operation", operation).register(registry).record(nanos, TimeUnit.NANOSECONDS);
+  }
+}

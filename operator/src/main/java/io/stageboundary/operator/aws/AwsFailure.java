@@ -1,0 +1,108 @@
+package io.stageboundary.operator.aws;
+
+import software.amazon.awssdk.awscore.exception.AwsServiceException;
+import software.amazon.awssdk.core.exception.SdkClientException;
+import software.amazon.awssdk.core.exception.SdkException;
+
+/**
+ * An AWS call that did not succeed, classified by what the operator should do about it. The
+ * message is safe to show in status and events: the service's error code and message, never
+ * request signatures or credentials.
+ */
+public final class AwsFailure extends RuntimeException {
+  public enum Kind {
+    /** Another StackSet operation is running: come back later, not an error. */
+    BUSY,
+    /** Rate exceeded even after the SDK's retries: back off and come back. */
+    THROTTLED,
+    /** The service or network is unavailable: back off and come back. */
+    UNAVAILABLE,
+    /** The credentials lack a permission or a role cannot be assumed: needs a human. */
+    ACCESS_DENIED,
+    /** The request was refused as invalid: needs a human (or a bug). */
+    INVALID,
+    /** The thing addressed does not exist. */
+    NOT_FOUND,
+    /** An operation with this id was already started (a retry after a restart). */
+    ALREADY_EXISTS,
+    OTHER;
+
+    public boolean transientFailure() {
+      return this == BUSY || this == THROTTLED || this == UNAVAILABLE;
+    }
+  }
+
+  private final Kind kind;
+  private final String errorCode;
+
+  public AwsFailure(Kind kind, String errorCode, String message, Throwable cause) {
+    super(message, cause);
+    this.kind = kind;
+    this.errorCode = errorCode;
+  }
+
+  public Kind kind() {
+    return kind;
+  }
+
+  public String errorCode() {
+    return errorCode;
+  }
+
+  /** Wraps an SDK exception; {@code call} names the call, e.g. "CloudFormation UpdateStackSet". */
+  public static AwsFailure of(String call, SdkException e) {
+    if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
+      String code = s.awsErrorDetails().errorCode();
+      String message = s.awsErrorDetails().errorMessage();
+      Kind kind = classify(code, s.statusCode(), s.isThrottlingException());
+      return new AwsFailure(kind, code, call + " failed: " + code
+          + (message == null || message.isBlank() ? "" : " (" + message + ")"), e);
+    }
+    if (e instanceof SdkClientException) {
+      return new AwsFailure(Kind.UNAVAILABLE, "ClientError", call + " failed: "
+          + firstLine(e.getMessage()), e);
+    }
+    return new AwsFailure(Kind.OTHER, "Unknown", call + " failed: " + firstLine(e.getMessage()), e);
+  }
+
+  static Kind classify(String code, int status, boolean throttling) {
+    if (code == null) {
+      return status >= 500 ? Kind.UNAVAILABLE : Kind.OTHER;
+    }
+    if (code.equals("OperationInProgressException") || code.equals("StaleRequestException")) {
+      return Kind.BUSY;
+    }
+    if (code.equals("OperationIdAlreadyExistsException")) {
+      return Kind.ALREADY_EXISTS;
+    }
+    if (throttling || code.contains("Throttl") || code.equals("TooManyRequestsException")
+        || code.equals("RequestLimitExceeded") || code.equals("SlowDown")) {
+      return Kind.THROTTLED;
+    }
+    if (code.equals("AccessDenied") || code.equals("AccessDeniedException")
+        || code.equals("UnauthorizedOperation") || code.equals("InvalidClientTokenId")
+        || code.equals("ExpiredToken") || code.equals("ExpiredTokenException")
+        || code.equals("SignatureDoesNotMatch") || code.equals("AWSOrganizationsNotInUseException")) {
+      return Kind.ACCESS_DENIED;
+    }
+    if (code.endsWith("NotFoundException") || code.equals("NoSuchEntity")
+        || code.equals("ParameterNotFound")) {
+      return Kind.NOT_FOUND;
+    }
+    if (status >= 500 || code.equals("ServiceUnavailable") || code.equals("InternalFailure")) {
+      return Kind.UNAVAILABLE;
+    }
+    if (code.equals("ValidationError") || code.startsWith("Invalid") || code.startsWith("Malformed")) {
+      return Kind.INVALID;
+    }
+    return Kind.OTHER;
+  }
+
+  private static String firstLine(String s) {
+    if (s == null) {
+      return "no detail";
+    }
+    int nl = s.indexOf('\n');
+    return nl < 0 ? s : s.substring(0, nl);
+  }
+}

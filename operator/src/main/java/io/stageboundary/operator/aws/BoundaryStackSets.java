@@ -1,0 +1,62 @@
+package io.stageboundary.operator.aws;
+
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The StackSet calls a stage's boundary needs. Writes that start an operation take the
+ * operation id the caller derived, so a retried request never starts the same work twice.
+ * Failures are {@link AwsFailure}s.
+ */
+public interface BoundaryStackSets {
+
+  Optional<StackSetView> describe(String name);
+
+  /** Creates a service-managed stack set; returns its id. Starts no operation. */
+  String create(String name, String templateBody, String description, Map<String, String> tags);
+
+  /** New template for every instance. */
+  void updateTemplate(String name, String templateBody, OperationPreferences prefs, String operationId);
+
+  /** Re-applies the current template to these accounts (retries failed or outdated ones). */
+  void updateInstances(String name, Collection<Target> targets, String region,
+      OperationPreferences prefs, String operationId);
+
+  void createInstances(String name, Collection<Target> targets, String region,
+      OperationPreferences prefs, String operationId);
+
+  void deleteInstances(String name, Collection<Target> targets, String region, boolean retainStacks,
+      OperationPreferences prefs, String operationId);
+
+  List<InstanceView> instances(String name);
+
+  Optional<OperationView> operation(String name, String operationId);
+
+  /** Per-account results of an operation (for failure reasons). */
+  List<ResultView> results(String name, String operationId);
+
+  void delete(String name);
+
+  /** An account and the OU it is addressed through (its parent OU, for service-managed sets). */
+  record Target(String accountId, String organizationalUnitId) {}
+
+  record StackSetView(String name, String id, String templateBody, String status) {}
+
+  record InstanceView(String accountId, String region, String organizationalUnitId, String status,
+      String detailedStatus, String statusReason, String driftStatus, String lastOperationId) {}
+
+  record OperationView(String id, String action, String status, Instant created, Instant ended,
+      String statusReason) {
+    public boolean running() {
+      return "RUNNING".equals(status) || "QUEUED".equals(status) || "STOPPING".equals(status);
+    }
+  }
+
+  record ResultView(String accountId, String region, String status, String statusReason) {}
+
+  record OperationPreferences(int maxConcurrentPercentage, int failureTolerancePercentage,
+      boolean regionsInParallel) {}
+}

@@ -1,0 +1,50 @@
+package io.stageboundary.operator.aws;
+
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+
+/**
+ * The organisation's OU tree and accounts as read at one moment. Pure data: target resolution and
+ * conflict checks work on it without calling AWS.
+ */
+public record OrganizationSnapshot(String organizationId, String managementAccountId,
+    String rootId, Map<String, Ou> organizationalUnits, Map<String, Account> accounts,
+    Instant readAt) {
+
+  /** An OU, or the root (whose parentId is null). */
+  public record Ou(String id, String name, String parentId) {}
+
+  public record Account(String id, String name, String parentId, boolean active) {}
+
+  public boolean hasOu(String id) {
+    return organizationalUnits.containsKey(id);
+  }
+
+  /** Active accounts below {@code ouId} at any depth, never the management account. */
+  public TreeSet<String> accountsUnder(String ouId) {
+    TreeSet<String> ous = new TreeSet<>();
+    Deque<String> todo = new ArrayDeque<>(List.of(ouId));
+    while (!todo.isEmpty()) {
+      String parent = todo.pop();
+      if (ous.add(parent)) {
+        organizationalUnits.values().stream().filter(o -> parent.equals(o.parentId()))
+            .forEach(o -> todo.push(o.id()));
+      }
+    }
+    TreeSet<String> out = new TreeSet<>();
+    for (Account a : accounts.values()) {
+      if (a.active() && ous.contains(a.parentId()) && !a.id().equals(managementAccountId)) {
+        out.add(a.id());
+      }
+    }
+    return out;
+  }
+
+  public int memberAccounts() {
+    return (int) accounts.keySet().stream().filter(a -> !a.equals(managementAccountId)).count();
+  }
+}

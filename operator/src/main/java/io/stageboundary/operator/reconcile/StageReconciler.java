@@ -1,0 +1,701 @@
+package io.stageboundary.operator.reconcile;
+
+import io.fabric8.kubernetes.api.model.Condition;
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.PrimaryUpdateAndCacheUtils;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountSpec;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
+import io.stageboundary.operator.aws.BoundaryStackSets.OperationPreferences;
+import io.stageboundary.operator.aws.BoundaryStackSets.OperationView;
+import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
+import io.stageboundary.operator.aws.BoundaryStackSets.Target;
+import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.InvalidBoundaryException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.AbstractMap;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * Reconciles a Stage: validate (no AWS), resolve targets, settle conflicts with other Stages,
+ * then take the one next StackSet step, record it, and come back. Never waits on AWS inside a
+ * reconcile: a running operation is a reschedule.
+ */
+public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> {
+  private static final Logger LOG = Logger.getLogger(StageReconciler.class);
+  static final String ORG_INDEX = "organization";
+  static final String STACKSET_PREFIX = "stage-boundary-";
+
+  private final OrganizationContexts organizations;
+  private final StageClaims claims;
+  private final StageAccountSync accounts;
+  private final EventRecorder events;
+  private final OperatorSettings settings;
+  private final SimpleInboundEventSource<Stage> nudges = new SimpleInboundEventSource<>("claims");
+  private final Map<String, Integer> transientFailures = new java.util.concurrent.ConcurrentHashMap<>();
+
+  public StageReconciler(OrganizationContexts organizations, StageClaims claims,
+      StageAccountSync accounts, EventRecorder events, OperatorSettings settings) {
+    this.organizations = organizations;
+    this.claims = claims;
+    this.accounts = accounts;
+    this.events = events;
+    this.settings = settings;
+  }
+
+  public static String stackSetName(String stage) {
+    return STACKSET_PREFIX + stage;
+  }
+
+  @Override
+  public List<EventSource<?, Stage>> prepareEventSources(EventSourceContext<Stage> context) {
+    context.getPrimaryCache().addIndexer(ORG_INDEX, s -> s.getSpec() == null
+        || s.getSpec().organizationRef() == null ? List.of()
+        : List.of(s.getSpec().organizationRef().name()));
+    var orgs = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(AwsOrganization.class, Stage.class)
+        .withSecondaryToPrimaryMapper(org -> context.getPrimaryCache()
+            .byIndex(ORG_INDEX, org.getMetadata().getName()).stream()
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((Stage s) -> s.getSpec() == null
+            || s.getSpec().organizationRef() == null ? Set.of()
+            : Set.of(new ResourceID(s.getSpec().organizationRef().name())))
+        .build(), context);
+    var stageAccounts = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(StageAccount.class, Stage.class)
+        .withLabelSelector(ApiGroup.MANAGED_BY_LABEL + "=" + ApiGroup.MANAGED_BY)
+        .withSecondaryToPrimaryMapper(a -> a.getMetadata().getLabels() == null ? Set.of()
+            : Set.of(new ResourceID(a.getMetadata().getLabels().get(ApiGroup.STAGE_LABEL))))
+        // Our own writes must not wake the Stage again; a StageAccount deleted by hand should.
+        .withOnAddFilter(a -> false)
+        .withOnUpdateFilter((a, b) -> false)
+        .build(), context);
+    return List.of(orgs, stageAccounts, nudges);
+  }
+
+  @Override
+  public UpdateControl<Stage> reconcile(Stage stage, Context<Stage> ctx) {
+    StageStatusBuilder status = new StageStatusBuilder(stage, settings.clock());
+    String name = stage.getMetadata().getName();
+    try {
+      Duration next = reconcile(stage, ctx, status);
+      transientFailures.remove(name);
+      patchStatus(stage, status, ctx);
+      return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
+    } catch (AwsFailure f) {
+      Duration next = onAwsFailure(stage, status, f);
+      patchStatus(stage, status, ctx);
+      return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
+    }
+  }
+
+  private Duration reconcile(Stage stage, Context<Stage> ctx, StageStatusBuilder status) {
+    String name = stage.getMetadata().getName();
+    StageSpec spec = stage.getSpec();
+    Optional<AwsOrganization> org = ctx.getSecondaryResource(AwsOrganization.class);
+    String partition = BoundaryDocument.partitionOf(org.map(o -> o.getSpec().region()).orElse(null));
+
+    // 1. Validate and render, with no AWS call at all.
+    BoundaryDocument doc;
+    try {
+      doc = BoundaryDocument.render(name, spec.boundary(), partition);
+    } catch (InvalidBoundaryException e) {
+      publishNothing(stage);
+      status.stalled("InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
+      return settings.resyncInterval();
+    }
+    status.revision(doc.revision()).cdkContext(doc.cdkContext());
+
+    if (org.isEmpty()) {
+      publishNothing(stage);
+      status.stalled("OrganizationNotFound", "AwsOrganization '" + spec.organizationRef().name()
+          + "' does not exist: create it or fix spec.organizationRef.name");
+      return settings.resyncInterval();
+    }
+    if (!organizationReady(org.get())) {
+      status.progressing("WaitingForOrganization", "AwsOrganization '"
+          + org.get().getMetadata().getName() + "' is not Ready yet"
+          + readyMessage(org.get()).map(m -> ": " + m).orElse(""));
+      return Duration.ofSeconds(15);
+    }
+    OrganizationContext context;
+    try {
+      context = organizations.get(org.get());
+    } catch (OrganizationContexts.CredentialsUnavailable e) {
+      status.stalled("CredentialsUnavailable", e.getMessage());
+      return settings.resyncInterval();
+    }
+
+    // 2. Resolve targets through the organisation (a cached snapshot of its OUs and accounts).
+    OrganizationSnapshot snapshot = context.snapshot();
+    TargetResolver.Resolved resolved = TargetResolver.resolve(spec.targets(), snapshot);
+    if (!resolved.valid()) {
+      snapshot = context.refreshIfOlderThan(Duration.ofSeconds(30));
+      resolved = TargetResolver.resolve(spec.targets(), snapshot);
+    }
+    if (!resolved.valid()) {
+      publishNothing(stage);
+      status.stalled("InvalidTargets", String.join("; ", resolved.problems()));
+      return context.refreshInterval();
+    }
+
+    // 3. Settle who owns which account before writing anything.
+    publish(stage, resolved.accounts().keySet());
+    if (!claims.complete(peers(stage, ctx))) {
+      status.progressing("WaitingForOtherStages",
+          "waiting until every Stage of the organisation has resolved its accounts");
+      return Duration.ofSeconds(1);
+    }
+    Map<String, Set<String>> conflicts = claims.conflictsOf(stage.getMetadata().getName());
+    SortedMap<String, String> desired = new TreeMap<>(resolved.accounts());
+    conflicts.keySet().forEach(desired::remove);
+    status.conflict(!conflicts.isEmpty(), conflictMessage(conflicts));
+
+    // 4. Observe the StackSet and any operation in flight.
+    BoundaryStackSets stackSets = context.stackSets();
+    String stackSetName = stackSetName(name);
+    Optional<StackSetView> stackSet = stackSets.describe(stackSetName);
+    StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
+    if (stackSet.isPresent() && last != null && isOpen(last)) {
+      Optional<OperationView> op = stackSets.operation(stackSetName, last.id());
+      if (op.isPresent() && op.get().running()) {
+        status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.get().id(),
+            withStatus(last, "RUNNING", null, null)));
+        status.progressing("OperationRunning", "StackSet operation " + last.id() + " ("
+            + last.action() + ", " + last.accounts() + " account(s)) is running");
+        return settings.pollInterval();
+      }
+      if (op.isPresent()) {
+        recordFinished(stage, status, stackSets, stackSetName, stackSet.get(), last, op.get());
+      }
+      // not found: the request never reached AWS; the plan below issues it again with the same id
+    }
+
+    List<InstanceView> instances = stackSet.isPresent()
+        ? homeRegion(stackSets.instances(stackSetName), context.region()) : List.of();
+    Map<String, String> parents = new HashMap<>();
+    snapshot.accounts().values().forEach(a -> parents.put(a.id(), a.parentId()));
+    RolloutPlanner.Step step = RolloutPlanner.next(doc, stackSet, instances, desired,
+        conflicts.keySet(), parents);
+
+    AccountView view = accountView(stage, doc, stackSet, instances, desired, conflicts, snapshot);
+    status.counts(view.states().values(), conflicts.size());
+    status.boundaryDeployed();
+
+    if (spec.suspended() || step instanceof RolloutPlanner.Converged) {
+      accounts.sync(stage, view.objects(), ctx.getSecondaryResources(StageAccount.class));
+      status.settled(spec.suspended());
+      return spec.suspended() ? settings.resyncInterval() : converged(context);
+    }
+
+    // 5. Take the next step.
+    if (step instanceof RolloutPlanner.CreateStackSet) {
+      String id = stackSets.create(stackSetName, doc.cloudFormationTemplate(),
+          "Permissions boundary of stage " + name + " (stage-boundary-operator)",
+          Map.of("stage-boundary-operator/stage", name));
+      events.normal(stage, "StackSetCreated", "created StackSet " + stackSetName + " (" + id
+          + ") with boundary revision " + doc.revision());
+      status.stackSet(new StageStatus.StackSetStatus(stackSetName, id, last));
+      status.progressing("StackSetCreated", "created StackSet " + stackSetName);
+      return Duration.ofMillis(1);
+    }
+    return startOperation(stage, ctx, status, context, doc, stackSet.get(), step, view);
+  }
+
+  private Duration startOperation(Stage stage, Context<Stage> ctx, StageStatusBuilder status,
+      OrganizationContext context, BoundaryDocument doc, StackSetView stackSet,
+      RolloutPlanner.Step step, AccountView view) {
+    String uid = stage.getMetadata().getUid();
+    String name = stackSet.name();
+    String region = context.region();
+    OperationPreferences prefs = preferences(stage.getSpec());
+    String action;
+    String base;
+    List<Target> targets;
+    if (step instanceof RolloutPlanner.UpdateTemplate u) {
+      action = "UPDATE";
+      base = OperationIds.base(uid, "update", u.fromRevision(), u.toRevision());
+      targets = List.of();
+    } else if (step instanceof RolloutPlanner.CreateInstances c) {
+      action = "CREATE_INSTANCES";
+      targets = c.targets();
+      base = OperationIds.base(uid, "create", accountsOf(targets));
+    } else if (step instanceof RolloutPlanner.DeleteInstances d) {
+      action = "DELETE_INSTANCES";
+      targets = d.targets();
+      base = OperationIds.base(uid, "delete", accountsOf(targets));
+    } else if (step instanceof RolloutPlanner.RetryInstances r) {
+      action = "RETRY";
+      targets = r.targets();
+      base = OperationIds.base(uid, "retry", doc.revision(), accountsOf(targets));
+    } else {
+      throw new IllegalStateException("not an operation: " + step);
+    }
+    StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
+    int attempt = 0;
+    if (last != null && last.id() != null && last.id().startsWith(base + "-")) {
+      int lastAttempt = attemptOf(last.id());
+      attempt = isOpen(last) ? lastAttempt : lastAttempt + 1;
+      if ("FAILED".equals(last.status()) && last.endedAt() != null) {
+        Instant due = Instant.parse(last.endedAt()).plus(backoff(lastAttempt));
+        if (due.isAfter(settings.clock().instant())) {
+          status.progressing("RetryBackoff", "the last operation failed (" + last.message()
+              + "); trying again after " + due);
+          return Duration.between(settings.clock().instant(), due).plusSeconds(1);
+        }
+      }
+    }
+    String opId = OperationIds.id(base, attempt);
+    int count = "UPDATE".equals(action) ? view.states().size()
+        : (int) targets.stream().map(Target::accountId).distinct().count();
+    StageStatus.Operation requested = new StageStatus.Operation(opId, action, "REQUESTED",
+        now(), null, count, null);
+    // The id goes to the cluster before the request goes to AWS: a restart between the two finds
+    // the id, sees AWS never got it, and sends the same request again under the same id.
+    status.stackSet(new StageStatus.StackSetStatus(name, stackSet.id(), requested));
+    status.progressing("OperationRequested", "requesting StackSet operation " + opId);
+    patchStatus(stage, status, ctx);
+    BoundaryStackSets stackSets = context.stackSets();
+    try {
+      switch (action) {
+        case "UPDATE" -> stackSets.updateTemplate(name, doc.cloudFormationTemplate(), prefs, opId);
+        case "CREATE_INSTANCES" -> stackSets.createInstances(name, targets, region, prefs, opId);
+        case "DELETE_INSTANCES" -> stackSets.deleteInstances(name, targets, region, false, prefs, opId);
+        default -> stackSets.updateInstances(name, targets, region, prefs, opId);
+      }
+    } catch (AwsFailure f) {
+      if (f.kind() != AwsFailure.Kind.ALREADY_EXISTS) {
+        throw f;
+      }
+      LOG.infof("stage %s: operation %s already exists in AWS; following it", stage.getMetadata().getName(), opId);
+    }
+    status.stackSet(new StageStatus.StackSetStatus(name, stackSet.id(),
+        new StageStatus.Operation(opId, action, "RUNNING", requested.startedAt(), null, count, null)));
+    events.normal(stage, "OperationStarted", describe(action, opId, count, doc.revision()));
+    status.progressing("OperationRunning", "StackSet operation " + opId + " (" + action + ", "
+        + count + " account(s)) is running");
+    accounts.sync(stage, view.inProgress(targets, "UPDATE".equals(action), opId),
+        ctx.getSecondaryResources(StageAccount.class));
+    return settings.pollInterval();
+  }
+
+  private void recordFinished(Stage stage, StageStatusBuilder status, BoundaryStackSets stackSets,
+      String stackSetName, StackSetView stackSet, StageStatus.Operation last, OperationView op) {
+    String message = null;
+    if (!"SUCCEEDED".equals(op.status())) {
+      List<String> reasons = stackSets.results(stackSetName, op.id()).stream()
+          .filter(r -> "FAILED".equals(r.status()))
+          .map(r -> r.accountId() + ": " + r.statusReason()).limit(3).toList();
+      message = (op.statusReason() == null ? op.status() : op.statusReason())
+          + (reasons.isEmpty() ? "" : " (" + String.join("; ", reasons) + ")");
+    }
+    String ended = op.ended() == null ? now() : op.ended().truncatedTo(ChronoUnit.SECONDS).toString();
+    status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.id(),
+        withStatus(last, op.status(), ended, message)));
+    if ("SUCCEEDED".equals(op.status())) {
+      events.normal(stage, "OperationSucceeded", "StackSet operation " + op.id() + " succeeded");
+    } else {
+      events.warning(stage, "OperationFailed", "StackSet operation " + op.id() + " ended "
+          + op.status() + ": " + message);
+    }
+  }
+
+  /** Each account's state and the StageAccount object that reports it. */
+  record AccountView(Map<String, State> states, Map<String, StageAccountSync.Desired> objects) {
+    /** The same view with the accounts an operation now works on shown as OUTDATED. */
+    Map<String, StageAccountSync.Desired> inProgress(List<Target> targets, boolean all, String opId) {
+      Set<String> touched = targets.stream().map(Target::accountId).collect(Collectors.toSet());
+      Map<String, StageAccountSync.Desired> out = new LinkedHashMap<>(objects);
+      out.replaceAll((account, d) -> {
+        StageAccountStatus.Boundary b = d.status().boundary();
+        if (b.state() == State.CONFLICT || !(all || touched.contains(account))) {
+          return d;
+        }
+        return new StageAccountSync.Desired(d.spec(), new StageAccountStatus(
+            new StageAccountStatus.Boundary(State.OUTDATED, b.revision(), b.stackInstanceStatus(),
+                "StackSet operation " + opId + " is deploying to this account"), null));
+      });
+      return out;
+    }
+  }
+
+  private AccountView accountView(Stage stage, BoundaryDocument doc,
+      Optional<StackSetView> stackSet, List<InstanceView> instances, SortedMap<String, String> desired,
+      Map<String, Set<String>> conflicts, OrganizationSnapshot snapshot) {
+    String deployed = stackSet.flatMap(s -> BoundaryDocument.revisionOf(s.templateBody())).orElse(null);
+    Map<String, InstanceView> byAccount = new HashMap<>();
+    instances.forEach(i -> byAccount.put(i.accountId(), i));
+    Map<String, StageAccountSync.Desired> objects = new LinkedHashMap<>();
+    Map<String, State> states = new LinkedHashMap<>();
+    for (Map.Entry<String, String> e : desired.entrySet()) {
+      StageAccountStatus.Boundary b = boundaryOf(byAccount.get(e.getKey()), deployed, doc.revision());
+      states.put(e.getKey(), b.state());
+      objects.put(e.getKey(), new StageAccountSync.Desired(spec(stage, e.getKey(), snapshot),
+          new StageAccountStatus(b, null)));
+    }
+    for (Map.Entry<String, Set<String>> c : conflicts.entrySet()) {
+      StageAccountStatus.Boundary b = new StageAccountStatus.Boundary(State.CONFLICT, null,
+          byAccount.containsKey(c.getKey()) ? byAccount.get(c.getKey()).status() : null,
+          "also claimed by Stage " + String.join(", ", c.getValue())
+              + "; nothing is written to this account until only one Stage targets it");
+      states.put(c.getKey(), State.CONFLICT);
+      objects.put(c.getKey(), new StageAccountSync.Desired(spec(stage, c.getKey(), snapshot),
+          new StageAccountStatus(b, List.copyOf(c.getValue()))));
+    }
+    return new AccountView(states, objects);
+  }
+
+  private static StageAccountStatus.Boundary boundaryOf(InstanceView i, String deployed, String wanted) {
+    if (i == null) {
+      return new StageAccountStatus.Boundary(State.MISSING, null, null,
+          "no stack instance yet; it is created in the next rollout step");
+    }
+    String instanceStatus = i.status() + (i.detailedStatus() == null ? "" : "/" + i.detailedStatus());
+    if ("CURRENT".equals(i.status())) {
+      if (wanted.equals(deployed)) {
+        return new StageAccountStatus.Boundary(State.CURRENT, deployed, instanceStatus, null);
+      }
+      return new StageAccountStatus.Boundary(State.OUTDATED, deployed, instanceStatus,
+          "revision " + deployed + " deployed, " + wanted + " pending");
+    }
+    if (RolloutPlanner.inFlight(i)) {
+      return new StageAccountStatus.Boundary(State.OUTDATED, deployed, instanceStatus,
+          "a StackSet operation is deploying to this account");
+    }
+    String reason = i.statusReason() == null ? "the last deployment did not finish" : i.statusReason();
+    return new StageAccountStatus.Boundary(State.FAILED, deployed, instanceStatus,
+        reason + "; the operator retries with backoff");
+  }
+
+  private Duration converged(OrganizationContext context) {
+    Duration refresh = context.refreshInterval();
+    return refresh.compareTo(settings.resyncInterval()) < 0 ? refresh : settings.resyncInterval();
+  }
+
+  private static StageAccountSpec spec(Stage stage, String account, OrganizationSnapshot snapshot) {
+    OrganizationSnapshot.Account a = snapshot.accounts().get(account);
+    return new StageAccountSpec(stage.getMetadata().getName(), account, a == null ? null : a.name(),
+        a == null ? null : a.parentId());
+  }
+
+  private void patchStatus(Stage stage, StageStatusBuilder status, Context<Stage> ctx) {
+    StageStatus next = status.build();
+    if (StageStatusBuilder.same(stage.getStatus(), next)) {
+      return;
+    }
+    Stage fresh = new Stage();
+    fresh.getMetadata().setName(stage.getMetadata().getName());
+    fresh.setStatus(next);
+    Stage patched = PrimaryUpdateAndCacheUtils.ssaPatchStatusAndCacheResource(stage, fresh, ctx);
+    stage.setStatus(patched.getStatus());
+    stage.getMetadata().setResourceVersion(patched.getMetadata().getResourceVersion());
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Stage> updateErrorStatus(Stage stage, Context<Stage> ctx, Exception e) {
+    LOG.warnf(e, "stage %s: reconcile failed", stage.getMetadata().getName());
+    StageStatusBuilder status = new StageStatusBuilder(stage, settings.clock());
+    status.progressing("InternalError", e.getClass().getSimpleName() + ": "
+        + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (retrying)");
+    Stage fresh = new Stage();
+    fresh.getMetadata().setName(stage.getMetadata().getName());
+    fresh.setStatus(status.build());
+    return ErrorStatusUpdateControl.patchStatus(fresh);
+  }
+
+  private Duration onAwsFailure(Stage stage, StageStatusBuilder status, AwsFailure f) {
+    String name = stage.getMetadata().getName();
+    int n = transientFailures.merge(name, 1, Integer::sum);
+    switch (f.kind()) {
+      case BUSY -> {
+        status.progressing("StackSetBusy", "another operation is running on the StackSet; waiting ("
+            + f.getMessage() + ")");
+        return Duration.ofSeconds(10);
+      }
+      case THROTTLED, UNAVAILABLE -> {
+        Duration wait = backoff(n - 1);
+        status.progressing(f.kind() == AwsFailure.Kind.THROTTLED ? "AwsThrottled" : "AwsUnavailable",
+            f.getMessage() + "; trying again in " + wait.toSeconds() + "s");
+        return wait;
+      }
+      case ACCESS_DENIED -> {
+        events.warning(stage, "AwsAccessDenied", f.getMessage());
+        status.stalled("AwsAccessDenied", f.getMessage()
+            + ": check the operator's IAM permissions and the AwsOrganization credentials");
+        return Duration.ofMinutes(5);
+      }
+      default -> {
+        events.warning(stage, "AwsRequestFailed", f.getMessage());
+        status.stalled("AwsRequestFailed", f.getMessage());
+        return Duration.ofMinutes(5);
+      }
+    }
+  }
+
+  Duration backoff(int attempt) {
+    long factor = 1L << Math.min(Math.max(attempt, 0), 5);
+    Duration d = settings.retryDelay().multipliedBy(factor);
+    return d.compareTo(Duration.ofMinutes(15)) > 0 ? Duration.ofMinutes(15) : d;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  @Override
+  public DeleteControl cleanup(Stage stage, Context<Stage> ctx) {
+    String name = stage.getMetadata().getName();
+    nudge(claims.remove(name));
+    StageSpec spec = stage.getSpec();
+    if (spec.deletionPolicyOrDefault() == StageSpec.DeletionPolicy.Retain) {
+      accounts.deleteAll(name);
+      events.normal(stage, "Retained", "deletionPolicy is Retain: the StackSet "
+          + stackSetName(name) + " and every boundary policy stay in AWS");
+      return DeleteControl.defaultDelete();
+    }
+    StageStatusBuilder status = new StageStatusBuilder(stage, settings.clock());
+    try {
+      Optional<Duration> wait = deleteFromAws(stage, ctx, status);
+      if (wait.isEmpty()) {
+        accounts.deleteAll(name);
+        return DeleteControl.defaultDelete();
+      }
+      patchStatus(stage, status, ctx);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(wait.get().toMillis());
+    } catch (AwsFailure f) {
+      Duration next = onAwsFailure(stage, status, f);
+      patchStatus(stage, status, ctx);
+      return DeleteControl.noFinalizerRemoval().rescheduleAfter(next.toMillis());
+    }
+  }
+
+  /** Empty when everything is gone; otherwise how long until the next look. */
+  private Optional<Duration> deleteFromAws(Stage stage, Context<Stage> ctx, StageStatusBuilder status) {
+    String name = stage.getMetadata().getName();
+    if (stage.getSpec().suspended()) {
+      status.stalled("DeletionSuspended", "deletionPolicy is Delete but spec.suspend is true: set "
+          + "suspend to false to let the deletion proceed, or deletionPolicy to Retain to keep AWS as it is");
+      return Optional.of(settings.resyncInterval());
+    }
+    Optional<AwsOrganization> org = ctx.getSecondaryResource(AwsOrganization.class);
+    if (org.isEmpty()) {
+      status.stalled("OrganizationNotFound", "cannot delete from AWS: AwsOrganization '"
+          + stage.getSpec().organizationRef().name() + "' does not exist; recreate it, or set "
+          + "deletionPolicy to Retain to let the Stage go and keep AWS as it is");
+      return Optional.of(settings.resyncInterval());
+    }
+    OrganizationContext context;
+    try {
+      context = organizations.get(org.get());
+    } catch (OrganizationContexts.CredentialsUnavailable e) {
+      status.stalled("CredentialsUnavailable", e.getMessage());
+      return Optional.of(settings.resyncInterval());
+    }
+    BoundaryStackSets stackSets = context.stackSets();
+    String stackSetName = stackSetName(name);
+    Optional<StackSetView> stackSet = stackSets.describe(stackSetName);
+    if (stackSet.isEmpty()) {
+      return Optional.empty();
+    }
+    StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
+    if (last != null && isOpen(last)) {
+      Optional<OperationView> op = stackSets.operation(stackSetName, last.id());
+      if (op.isPresent() && op.get().running()) {
+        status.progressing("Deleting", "waiting for StackSet operation " + last.id());
+        return Optional.of(settings.pollInterval());
+      }
+      if (op.isPresent()) {
+        recordFinished(stage, status, stackSets, stackSetName, stackSet.get(), last, op.get());
+      }
+    }
+    List<InstanceView> instances = stackSets.instances(stackSetName);
+    if (instances.isEmpty()) {
+      stackSets.delete(stackSetName);
+      events.normal(stage, "StackSetDeleted", "deleted StackSet " + stackSetName);
+      return Optional.empty();
+    }
+    Map<String, String> parents = new HashMap<>();
+    context.snapshot().accounts().values().forEach(a -> parents.put(a.id(), a.parentId()));
+    List<Target> targets = new ArrayList<>();
+    for (InstanceView i : instances) {
+      String ou = i.organizationalUnitId() != null ? i.organizationalUnitId() : parents.get(i.accountId());
+      targets.add(new Target(i.accountId(), ou));
+    }
+    targets = RolloutPlanner.firstOus(targets);
+    String base = OperationIds.base(stage.getMetadata().getUid(), "teardown", accountsOf(targets));
+    int attempt = 0;
+    if (last != null && last.id() != null && last.id().startsWith(base + "-")) {
+      attempt = attemptOf(last.id()) + (isOpen(last) ? 0 : 1);
+      if ("FAILED".equals(last.status()) && last.endedAt() != null) {
+        Instant due = Instant.parse(last.endedAt()).plus(backoff(attemptOf(last.id())));
+        if (due.isAfter(settings.clock().instant())) {
+          status.stalled("DeletionFailed", "removing the boundary failed: " + last.message()
+              + "; trying again after " + due);
+          return Optional.of(Duration.between(settings.clock().instant(), due).plusSeconds(1));
+        }
+      }
+    }
+    String opId = OperationIds.id(base, attempt);
+    StageStatus.Operation requested = new StageStatus.Operation(opId, "DELETE_INSTANCES", "REQUESTED",
+        now(), null, targets.size(), null);
+    status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.get().id(), requested));
+    status.progressing("Deleting", "deletionPolicy is Delete: removing the boundary from "
+        + targets.size() + " account(s)");
+    patchStatus(stage, status, ctx);
+    try {
+      stackSets.deleteInstances(stackSetName, targets, context.region(), false,
+          preferences(stage.getSpec()), opId);
+    } catch (AwsFailure f) {
+      if (f.kind() != AwsFailure.Kind.ALREADY_EXISTS) {
+        throw f;
+      }
+    }
+    status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.get().id(),
+        withStatus(requested, "RUNNING", null, null)));
+    events.normal(stage, "DeletingInstances", "deletionPolicy is Delete: StackSet operation "
+        + opId + " removes the boundary from " + targets.size() + " account(s)");
+    return Optional.of(settings.pollInterval());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+
+  private void publish(Stage stage, Set<String> accountIds) {
+    StageSpec spec = stage.getSpec();
+    nudge(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
+        spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.copyOf(accountIds),
+        spec.boundary().policyName(), BootstrapDefaults.QUALIFIER)));
+  }
+
+  private void publishNothing(Stage stage) {
+    StageSpec spec = stage.getSpec();
+    String policy = spec.boundary() == null ? "" : String.valueOf(spec.boundary().policyName());
+    nudge(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
+        spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.of(), policy,
+        BootstrapDefaults.QUALIFIER)));
+  }
+
+  private void nudge(Set<String> stages) {
+    stages.forEach(s -> nudges.propagateEvent(new ResourceID(s)));
+  }
+
+  private static List<Map.Entry<String, Long>> peers(Stage stage, Context<Stage> ctx) {
+    return ctx.getPrimaryCache().byIndex(ORG_INDEX, stage.getSpec().organizationRef().name())
+        .stream().filter(s -> s.getMetadata().getDeletionTimestamp() == null)
+        .map(s -> (Map.Entry<String, Long>) new AbstractMap.SimpleEntry<>(s.getMetadata().getName(),
+            s.getMetadata().getGeneration()))
+        .toList();
+  }
+
+  static boolean organizationReady(AwsOrganization org) {
+    if (org.getStatus() == null || org.getStatus().conditions() == null) {
+      return false;
+    }
+    return org.getStatus().conditions().stream().anyMatch(c -> "Ready".equals(c.getType())
+        && "True".equals(c.getStatus())
+        && java.util.Objects.equals(c.getObservedGeneration(), org.getMetadata().getGeneration()));
+  }
+
+  private static Optional<String> readyMessage(AwsOrganization org) {
+    if (org.getStatus() == null || org.getStatus().conditions() == null) {
+      return Optional.empty();
+    }
+    return org.getStatus().conditions().stream().filter(c -> "Ready".equals(c.getType()))
+        .map(io.stageboundary.operator.api.v1alpha1.Condition::getMessage).findFirst();
+  }
+
+  private static String conflictMessage(Map<String, Set<String>> conflicts) {
+    if (conflicts.isEmpty()) {
+      return "no other Stage claims these accounts";
+    }
+    Map<String, List<String>> byStage = new TreeMap<>();
+    conflicts.forEach((account, stages) -> stages.forEach(s ->
+        byStage.computeIfAbsent(s, x -> new ArrayList<>()).add(account)));
+    List<String> parts = new ArrayList<>();
+    byStage.forEach((s, accts) -> parts.add("Stage " + s + " also targets "
+        + (accts.size() > 5 ? String.join(", ", accts.subList(0, 5)) + " and " + (accts.size() - 5) + " more"
+        : String.join(", ", accts))));
+    return String.join("; ", parts) + ". Nothing is written to these accounts until each is "
+        + "targeted by one Stage only (use excludeAccounts, or use a different policy name and bootstrap qualifier).";
+  }
+
+  private static List<InstanceView> homeRegion(List<InstanceView> all, String region) {
+    return all.stream().filter(i -> region.equals(i.region())).toList();
+  }
+
+  private static OperationPreferences preferences(StageSpec spec) {
+    StageSpec.Rollout r = spec.rolloutOrDefault();
+    return new OperationPreferences(r.maxConcurrentPercentageOrDefault(),
+        r.failureTolerancePercentageOrDefault(),
+        r.regionConcurrencyOrDefault() == StageSpec.Rollout.RegionConcurrency.Parallel);
+  }
+
+  private static String accountsOf(List<Target> targets) {
+    return OperationIds.fingerprint(targets.stream().map(Target::accountId).distinct().toList());
+  }
+
+  static boolean isOpen(StageStatus.Operation op) {
+    return "REQUESTED".equals(op.status()) || "RUNNING".equals(op.status());
+  }
+
+  static int attemptOf(String id) {
+    int dash = id.lastIndexOf('-');
+    try {
+      return Integer.parseInt(id.substring(dash + 1));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private static StageStatus.Operation withStatus(StageStatus.Operation op, String status,
+      String endedAt, String message) {
+    return new StageStatus.Operation(op.id(), op.action(), status, op.startedAt(), endedAt,
+        op.accounts(), message);
+  }
+
+  private String now() {
+    return settings.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
+  }
+
+  private static String describe(String action, String opId, int count, String revision) {
+    return switch (action) {
+      case "UPDATE" -> "rolling boundary revision " + revision + " out to " + count
+          + " account(s) (StackSet operation " + opId + ")";
+      case "CREATE_INSTANCES" -> "deploying the boundary to " + count + " account(s) (StackSet operation "
+          + opId + ")";
+      case "DELETE_INSTANCES" -> "removing the boundary from " + count
+          + " account(s) that left the stage (StackSet operation " + opId + ")";
+      default -> "retrying " + count + " account(s) (StackSet operation " + opId + ")";
+    };
+  }
+}

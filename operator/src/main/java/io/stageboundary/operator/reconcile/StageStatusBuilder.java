@@ -1,0 +1,165 @@
+package io.stageboundary.operator.reconcile;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import java.time.Clock;
+import java.util.Collection;
+import java.util.Objects;
+
+/**
+ * Assembles a Stage's status from what one reconcile learned, keeping what it did not look at
+ * (the last operation, counts) from the current status. The one place that decides Ready.
+ */
+final class StageStatusBuilder {
+  private final Stage stage;
+  private final Conditions conditions;
+  private String revision;
+  private StageStatus.AccountCounts accounts;
+  private StageStatus.StackSetStatus stackSet;
+  private String cdkContext;
+
+  StageStatusBuilder(Stage stage, Clock clock) {
+    this.stage = stage;
+    StageStatus current = stage.getStatus();
+    this.conditions = new Conditions(current == null ? null : current.conditions(),
+        stage.getMetadata().getGeneration(), clock);
+    if (current != null) {
+      revision = current.revision();
+      accounts = current.accounts();
+      stackSet = current.stackSet();
+      cdkContext = current.cdkContext();
+    }
+  }
+
+  StageStatusBuilder revision(String r) {
+    revision = r;
+    return this;
+  }
+
+  StageStatusBuilder cdkContext(String c) {
+    cdkContext = c;
+    return this;
+  }
+
+  StageStatusBuilder stackSet(StageStatus.StackSetStatus s) {
+    stackSet = s;
+    return this;
+  }
+
+  StageStatus.StackSetStatus stackSet() {
+    return stackSet;
+  }
+
+  StageStatusBuilder counts(Collection<State> states, int conflicted) {
+    int current = 0;
+    int pending = 0;
+    int failed = 0;
+    int drifted = 0;
+    for (State s : states) {
+      switch (s) {
+        case CURRENT -> current++;
+        case OUTDATED, MISSING -> pending++;
+        case FAILED -> failed++;
+        case DRIFTED -> drifted++;
+        default -> { }
+      }
+    }
+    accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted, drifted);
+    return this;
+  }
+
+  StageStatus.AccountCounts counts() {
+    return accounts;
+  }
+
+  /** Spec cannot be acted on: Stalled, not Ready, nothing in progress. */
+  StageStatusBuilder stalled(String reason, String message) {
+    conditions.set(Conditions.STALLED, true, reason, message)
+        .set(Conditions.RECONCILING, false, reason, "waiting for the manifest to be fixed")
+        .set(Conditions.READY, false, reason, message);
+    return this;
+  }
+
+  /** Work is under way or waiting for something that will come by itself. */
+  StageStatusBuilder progressing(String reason, String message) {
+    conditions.set(Conditions.STALLED, false, "Progressing", "no problem found")
+        .set(Conditions.RECONCILING, true, reason, message)
+        .set(Conditions.READY, false, reason, message);
+    return this;
+  }
+
+  /** Nothing left to do for now; Ready when every account is current and none is held. */
+  StageStatusBuilder settled(boolean suspended) {
+    StageStatus.AccountCounts c = accounts;
+    boolean allCurrent = c != null && Objects.equals(c.boundaryCurrent(), c.targeted() - c.conflicted())
+        && c.failed() == 0;
+    conditions.set(Conditions.STALLED, false, "NoProblem", "no problem found")
+        .set(Conditions.RECONCILING, false, suspended ? "Suspended" : "Converged",
+            suspended ? "spec.suspend is true: no AWS writes" : "nothing left to do");
+    if (suspended) {
+      conditions.set(Conditions.READY, false, "Suspended",
+          "spec.suspend is true: the operator reports but makes no AWS writes");
+    } else if (c != null && c.conflicted() > 0) {
+      conditions.set(Conditions.READY, false, "Conflict",
+          c.conflicted() + " account(s) are claimed by another Stage too; see the Conflict condition");
+    } else if (!allCurrent) {
+      conditions.set(Conditions.READY, false, "AccountsNotCurrent", summary());
+    } else {
+      conditions.set(Conditions.READY, true, "Ready", summary());
+    }
+    return this;
+  }
+
+  StageStatusBuilder boundaryDeployed() {
+    StageStatus.AccountCounts c = accounts;
+    if (c == null) {
+      return this;
+    }
+    boolean all = c.boundaryCurrent() == c.targeted() - c.conflicted() && c.targeted() - c.conflicted() > 0;
+    conditions.set(Conditions.BOUNDARY_DEPLOYED, all, all ? "AllAccountsCurrent" : "AccountsPending",
+        summary());
+    return this;
+  }
+
+  StageStatusBuilder conflict(boolean conflict, String message) {
+    conditions.set(Conditions.CONFLICT, conflict, conflict ? "AccountsClaimedByOtherStages" : "NoConflict",
+        message);
+    return this;
+  }
+
+  String summary() {
+    StageStatus.AccountCounts c = accounts;
+    if (c == null) {
+      return "no accounts resolved yet";
+    }
+    StringBuilder s = new StringBuilder().append(c.boundaryCurrent()).append(" of ")
+        .append(c.targeted() - c.conflicted()).append(" account(s) have the current boundary");
+    if (c.pending() > 0) {
+      s.append(", ").append(c.pending()).append(" pending");
+    }
+    if (c.failed() > 0) {
+      s.append(", ").append(c.failed()).append(" failed (see kubectl get stageaccounts -l ")
+          .append("iam.stageboundary.io/stage=").append(stage.getMetadata().getName()).append(')');
+    }
+    if (c.drifted() > 0) {
+      s.append(", ").append(c.drifted()).append(" drifted");
+    }
+    return s.toString();
+  }
+
+  StageStatus build() {
+    return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
+        accounts, stackSet, cdkContext);
+  }
+
+  static boolean same(StageStatus a, StageStatus b) {
+    if (a == null || b == null) {
+      return a == b;
+    }
+    return Objects.equals(a.observedGeneration(), b.observedGeneration())
+        && Conditions.same(a.conditions(), b.conditions())
+        && Objects.equals(a.revision(), b.revision()) && Objects.equals(a.accounts(), b.accounts())
+        && Objects.equals(a.stackSet(), b.stackSet()) && Objects.equals(a.cdkContext(), b.cdkContext());
+  }
+}

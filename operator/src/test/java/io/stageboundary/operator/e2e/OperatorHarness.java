@@ -1,0 +1,181 @@
+package io.stageboundary.operator.e2e;
+
+import static org.awaitility.Awaitility.await;
+
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.stageboundary.operator.StageBoundaryOperator;
+import io.stageboundary.operator.api.v1alpha1.Condition;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
+import io.stageboundary.operator.reconcile.OperatorSettings;
+import io.stageboundary.testenv.AwsClients;
+import io.stageboundary.testenv.Peers;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The operator running in the test JVM against the real peers, with fast timings. Installs the
+ * committed CRDs (the same files users apply), and on close deletes every object it knows of so
+ * the next test class starts from an empty cluster.
+ */
+public final class OperatorHarness implements AutoCloseable {
+  public static final Path REPO = Path.of(System.getProperty("sbo.repo.root", "..")).toAbsolutePath().normalize();
+
+  private final Peers peers;
+  private final KubernetesClient client;
+  private StageBoundaryOperator operator;
+
+  private OperatorHarness(Peers peers) {
+    this.peers = peers;
+    this.client = peers.kubeClient();
+  }
+
+  public static OperatorHarness start(Peers peers) {
+    TestLogging.install();
+    OperatorHarness h = new OperatorHarness(peers);
+    h.installCrds();
+    h.startOperator();
+    return h;
+  }
+
+  public static OperatorSettings settings(Peers peers) {
+    return OperatorSettings.defaults()
+        .withPollInterval(Duration.ofMillis(300))
+        .withRetryDelay(Duration.ofSeconds(2))
+        .withAws(peers.aws().endpoint(), () -> peers.awsClients().credentials());
+  }
+
+  public void startOperator() {
+    startOperator(settings(peers));
+  }
+
+  public void startOperator(OperatorSettings settings) {
+    operator = StageBoundaryOperator.start(client, settings, null);
+  }
+
+  public void stopOperator() {
+    if (operator != null) {
+      operator.close();
+      operator = null;
+    }
+  }
+
+  public KubernetesClient client() {
+    return client;
+  }
+
+  void installCrds() {
+    try (Stream<Path> files = Files.list(REPO.resolve("crds"))) {
+      for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
+        CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
+            .load(f.toFile()).item();
+        client.resource(crd).forceConflicts().serverSideApply();
+        client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
+            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+                .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
+                30, TimeUnit.SECONDS);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** Applies a sample from samples/ (or any YAML) with server-side apply, as kubectl would. */
+  public List<HasMetadata> applySample(String file) {
+    try {
+      return apply(Files.readString(REPO.resolve("samples").resolve(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  public List<HasMetadata> apply(String yaml) {
+    List<HasMetadata> items = client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
+    return items.stream().map(i -> client.resource(i).fieldManager("kubectl").forceConflicts()
+        .serverSideApply()).toList();
+  }
+
+  public Stage stage(String name) {
+    return client.resources(Stage.class).withName(name).get();
+  }
+
+  public AwsOrganization organization(String name) {
+    return client.resources(AwsOrganization.class).withName(name).get();
+  }
+
+  public List<StageAccount> stageAccounts(String stage) {
+    return client.resources(StageAccount.class).withLabel("iam.stageboundary.io/stage", stage).list().getItems();
+  }
+
+  public static Optional<Condition> condition(Stage s, String type) {
+    if (s == null || s.getStatus() == null || s.getStatus().conditions() == null) {
+      return Optional.empty();
+    }
+    return s.getStatus().conditions().stream().filter(c -> type.equals(c.getType())).findFirst();
+  }
+
+  public static boolean is(Stage s, String type, String status) {
+    return condition(s, type).map(c -> status.equals(c.getStatus())
+        && c.getObservedGeneration() != null
+        && c.getObservedGeneration().equals(s.getMetadata().getGeneration())).orElse(false);
+  }
+
+  public Stage awaitCondition(String stage, String type, String status, Duration timeout) {
+    await().atMost(timeout).pollInterval(Duration.ofMillis(200))
+        .untilAsserted(() -> {
+          Stage s = stage(stage);
+          if (!is(s, type, status)) {
+            throw new AssertionError("stage " + stage + " " + type + " is not " + status + ": "
+                + (s == null || s.getStatus() == null ? "no status" : s.getStatus().conditions()));
+          }
+        });
+    return stage(stage);
+  }
+
+  public Stage awaitReady(String stage) {
+    return awaitCondition(stage, "Ready", "True", Duration.ofSeconds(60));
+  }
+
+  public AwsClients aws() {
+    return peers.awsClients();
+  }
+
+  /** Deletes every Stage and AwsOrganization, lets the operator run their finalizers, stops it. */
+  @Override
+  public void close() {
+    try {
+      client.resources(Stage.class).delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Stage.class).list().getItems().isEmpty());
+      client.resources(AwsOrganization.class).delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(AwsOrganization.class).list().getItems().isEmpty());
+    } catch (RuntimeException e) {
+      forceRemoveEverything();
+    } finally {
+      stopOperator();
+      client.resources(StageAccount.class).delete();
+    }
+  }
+
+  private void forceRemoveEverything() {
+    for (Stage s : client.resources(Stage.class).list().getItems()) {
+      client.resources(Stage.class).withName(s.getMetadata().getName())
+          .edit(x -> { x.getMetadata().setFinalizers(List.of()); return x; });
+    }
+    for (AwsOrganization o : client.resources(AwsOrganization.class).list().getItems()) {
+      client.resources(AwsOrganization.class).withName(o.getMetadata().getName())
+          .edit(x -> { x.getMetadata().setFinalizers(List.of()); return x; });
+    }
+  }
+}
