@@ -8,6 +8,6 @@ set -euo pipefail
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"
 status=0
-"$REPO_ROOT/mvnw" -B -ntp verify "$@" || status=$?
+"$REPO_ROOT/mvnw" -B -ntp clean verify "$@" || status=$?
 "$HACK_DIR/test-summary.sh" || true
 exit $status

@@ -54,10 +54,14 @@ public final class StageBoundaryOperator implements AutoCloseable {
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters))
           .withUseSSAToPatchPrimaryResource(true);
       if (settings.leaderElection().enabled()) {
-        o.withLeaderElectionConfiguration(LeaderElectionConfigurationBuilder.aLeaderElectionConfiguration(
-            settings.leaderElection().leaseName())
+        LeaderElectionConfigurationBuilder le = LeaderElectionConfigurationBuilder
+            .aLeaderElectionConfiguration(settings.leaderElection().leaseName())
             .withLeaseNamespace(settings.leaderElection().leaseNamespace())
-            .withIdentity(identity).build());
+            .withIdentity(identity);
+        // A replica that lost its lease exits (and restarts as a follower) so it never writes
+        // while another leads; only in-process use (tests) keeps the JVM alive.
+        o.withLeaderElectionConfiguration(settings.leaderElection().exitOnLoss() ? le.build()
+            : le.buildForTest(false));
       }
     });
     GenericRetry retry = new GenericRetry().setInitialInterval(2000).setIntervalMultiplier(2.0)

@@ -31,6 +31,7 @@ import software.amazon.awssdk.core.exception.SdkException;
  * Deleting it is held back while any Stage still refers to it.
  */
 public final class AwsOrganizationReconciler implements Reconciler<AwsOrganization>, Cleaner<AwsOrganization> {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AwsOrganizationReconciler.class);
   private final OrganizationContexts organizations;
   private final OperatorSettings settings;
   private final EventRecorder events;
@@ -92,6 +93,7 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
     } catch (AwsFailure f) {
       next = failure(org, conditions, f);
     }
+    LOG.debugf("organization %s: %s; next look in %s", org.getMetadata().getName(), conditions.build(), next);
     AwsOrganizationStatus status = new AwsOrganizationStatus(org.getMetadata().getGeneration(),
         conditions.build(), orgId, mgmt, caller, accounts, ous);
     if (previous == null || !Objects.equals(previous.observedGeneration(), status.observedGeneration())
@@ -136,6 +138,7 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
   }
 
   private Duration failure(AwsOrganization org, Conditions conditions, AwsFailure f) {
+    LOG.infof("organization %s: %s (%s)", org.getMetadata().getName(), f.getMessage(), f.kind());
     if (f.kind().transientFailure()) {
       conditions.set(Conditions.STALLED, false, "Progressing", "no problem found")
           .set(Conditions.RECONCILING, true, "AwsUnavailable", f.getMessage())

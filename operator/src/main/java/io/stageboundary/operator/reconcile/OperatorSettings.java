@@ -24,13 +24,17 @@ public record OperatorSettings(Duration pollInterval, Duration resyncInterval, D
     int awsMaxAttempts, int reconcileThreads, int stageAccountWriters, LeaderElection leaderElection,
     Clock clock) {
 
+  /**
+   * @param exitOnLoss end the process when leadership is lost (a replica that lost its lease must
+   *     not keep writing; Kubernetes restarts it as a follower). Off only for embedded use.
+   */
   public record LeaderElection(boolean enabled, String leaseName, String leaseNamespace,
-      String identity) {}
+      String identity, boolean exitOnLoss) {}
 
   public static OperatorSettings defaults() {
     return new OperatorSettings(Duration.ofSeconds(5), Duration.ofMinutes(10),
         Duration.ofSeconds(30), Optional.empty(), () -> DefaultCredentialsProvider.builder().build(),
-        8, 20, 4, new LeaderElection(false, "stage-boundary-operator", "default", null),
+        8, 20, 4, new LeaderElection(false, "stage-boundary-operator", "default", null, true),
         Clock.systemUTC());
   }
 

@@ -112,6 +112,7 @@ public final class RolloutPlanner {
     targets.forEach(t -> ous.add(t.organizationalUnitId()));
     Set<String> chosen = new TreeSet<>(ous.stream().limit(MAX_OUS_PER_CALL).toList());
     return targets.stream().filter(t -> chosen.contains(t.organizationalUnitId()))
-        .sorted((a, b) -> a.accountId().compareTo(b.accountId())).toList();
+        .sorted(java.util.Comparator.comparing(Target::accountId)
+            .thenComparing(Target::organizationalUnitId)).toList();
   }
 }

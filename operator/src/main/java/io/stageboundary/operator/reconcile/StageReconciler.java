@@ -42,6 +42,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.SortedMap;
@@ -113,6 +114,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     try {
       Duration next = reconcile(stage, ctx, status);
       transientFailures.remove(name);
+      LOG.debugf("stage %s: %s; next look in %s", name, status.build().conditions(), next);
       patchStatus(stage, status, ctx);
       return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
     } catch (AwsFailure f) {
@@ -175,8 +177,15 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     // 3. Settle who owns which account before writing anything.
     publish(stage, resolved.accounts().keySet());
     if (!claims.complete(peers(stage, ctx))) {
-      status.progressing("WaitingForOtherStages",
-          "waiting until every Stage of the organisation has resolved its accounts");
+      // Only right after a start (or a new Stage): a moment, not worth a status change that
+      // would make every Stage flicker to Reconciling on each restart.
+      if (stage.getStatus() != null && Objects.equals(stage.getStatus().observedGeneration(),
+          stage.getMetadata().getGeneration())) {
+        status.keepCurrent();
+      } else {
+        status.progressing("WaitingForOtherStages",
+            "waiting until every Stage of the organisation has resolved its accounts");
+      }
       return Duration.ofSeconds(1);
     }
     Map<String, Set<String>> conflicts = claims.conflictsOf(stage.getMetadata().getName());
@@ -305,6 +314,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     status.stackSet(new StageStatus.StackSetStatus(name, stackSet.id(),
         new StageStatus.Operation(opId, action, "RUNNING", requested.startedAt(), null, count, null)));
     events.normal(stage, "OperationStarted", describe(action, opId, count, doc.revision()));
+    LOG.infof("stage %s: %s", stage.getMetadata().getName(), describe(action, opId, count, doc.revision()));
     status.progressing("OperationRunning", "StackSet operation " + opId + " (" + action + ", "
         + count + " account(s)) is running");
     accounts.sync(stage, view.inProgress(targets, "UPDATE".equals(action), opId),
@@ -325,6 +335,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     String ended = op.ended() == null ? now() : op.ended().truncatedTo(ChronoUnit.SECONDS).toString();
     status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.id(),
         withStatus(last, op.status(), ended, message)));
+    LOG.infof("stage %s: StackSet operation %s ended %s%s", stage.getMetadata().getName(), op.id(),
+        op.status(), message == null ? "" : ": " + message);
     if ("SUCCEEDED".equals(op.status())) {
       events.normal(stage, "OperationSucceeded", "StackSet operation " + op.id() + " succeeded");
     } else {
@@ -439,6 +451,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   private Duration onAwsFailure(Stage stage, StageStatusBuilder status, AwsFailure f) {
     String name = stage.getMetadata().getName();
     int n = transientFailures.merge(name, 1, Integer::sum);
+    LOG.infof("stage %s: %s (%s, %d in a row)", name, f.getMessage(), f.kind(), n);
     switch (f.kind()) {
       case BUSY -> {
         status.progressing("StackSetBusy", "another operation is running on the StackSet; waiting ("

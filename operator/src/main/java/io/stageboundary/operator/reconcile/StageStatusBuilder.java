@@ -18,6 +18,7 @@ final class StageStatusBuilder {
   private StageStatus.AccountCounts accounts;
   private StageStatus.StackSetStatus stackSet;
   private String cdkContext;
+  private boolean keep;
 
   StageStatusBuilder(Stage stage, Clock clock) {
     this.stage = stage;
@@ -148,7 +149,16 @@ final class StageStatusBuilder {
     return s.toString();
   }
 
+  /** Leaves the status as it is: nothing a reader should see has happened. */
+  StageStatusBuilder keepCurrent() {
+    keep = true;
+    return this;
+  }
+
   StageStatus build() {
+    if (keep && stage.getStatus() != null) {
+      return stage.getStatus();
+    }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
         accounts, stackSet, cdkContext);
   }

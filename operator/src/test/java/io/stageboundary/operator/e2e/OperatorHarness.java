@@ -77,6 +77,11 @@ public final class OperatorHarness implements AutoCloseable {
   }
 
   void installCrds() {
+    installCrds(client);
+  }
+
+  /** Applies the committed CRDs (crds/) and waits until the API server serves them. */
+  public static void installCrds(KubernetesClient client) {
     try (Stream<Path> files = Files.list(REPO.resolve("crds"))) {
       for (Path f : files.filter(p -> p.toString().endsWith(".yaml")).sorted().toList()) {
         CustomResourceDefinition crd = client.apiextensions().v1().customResourceDefinitions()
@@ -96,6 +101,15 @@ public final class OperatorHarness implements AutoCloseable {
   public List<HasMetadata> applySample(String file) {
     try {
       return apply(Files.readString(REPO.resolve("samples").resolve(file)));
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  /** A file of the repository, e.g. samples/stage-dev.yaml. */
+  public static String read(String path) {
+    try {
+      return Files.readString(REPO.resolve(path));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -111,6 +111,10 @@ class StageRolloutTest {
         .isEqualTo("{\"@aws-cdk/core:permissionsBoundary\":{\"name\":\"developer-policy-prod\"}}");
     assertThat(prod.getStatus().stackSet().name()).isEqualTo("stage-boundary-prod");
     assertThat(prod.getStatus().stackSet().lastOperation().status()).isEqualTo("SUCCEEDED");
+    var reasons = h.client().v1().events().inNamespace("default").list().getItems().stream()
+        .filter(e -> prod.getMetadata().getUid().equals(e.getInvolvedObject().getUid()))
+        .map(e -> e.getReason()).toList();
+    assertThat(reasons).contains("StackSetCreated", "OperationStarted", "OperationSucceeded");
     assertThat(h.stageAccounts("prod")).hasSize(prodAccounts().size()).allSatisfy(a -> {
       assertThat(a.getStatus().boundary().state()).isEqualTo(State.CURRENT);
       assertThat(a.getMetadata().getOwnerReferences()).singleElement()
@@ -121,6 +125,10 @@ class StageRolloutTest {
   @Test
   @Order(2)
   void aNoOpResyncWritesNothing() {
+    java.util.Map<String, String> versions = new java.util.HashMap<>();
+    for (String s : List.of("dev", "beta", "prod")) {
+      versions.put(s, h.stage(s).getMetadata().getResourceVersion());
+    }
     emulator.clearCalls();
     // a spec-less touch (a label) makes no new generation; force reconciles by restarting the operator
     h.stopOperator();
@@ -128,6 +136,10 @@ class StageRolloutTest {
     await().pollDelay(Duration.ofSeconds(3)).atMost(Duration.ofSeconds(10))
         .until(() -> List.of("dev", "beta", "prod").stream().allMatch(s -> OperatorHarness.is(h.stage(s), "Ready", "True")));
     assertThat(emulator.totalWrites()).isZero();
+    // status is patched only when it changed: a resync that finds nothing new leaves it as it was
+    for (String s : List.of("dev", "beta", "prod")) {
+      assertThat(h.stage(s).getMetadata().getResourceVersion()).as(s).isEqualTo(versions.get(s));
+    }
   }
 
   @Test

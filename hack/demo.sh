@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# The operator's main job on the embedded default: starts a real kube-apiserver + etcd and the AWS
+# emulator seeded with an organisation (11 member accounts in nested OUs), runs the operator as
+# it would run in a cluster, applies the sample organisation and dev/beta/prod stages, waits for
+# them to be Ready and shows what the operator reports and what one account now holds.
+#   hack/demo.sh                 run, show, stop everything
+#   hack/demo.sh --keep-running  leave it all running and print how to reach it
+set -euo pipefail
+. "$(dirname "$0")/lib.sh"
+keep=false
+[ "${1:-}" = "--keep-running" ] && keep=true
+
+"$HACK_DIR/setup.sh"
+cd "$REPO_ROOT"
+log "building the operator"
+./mvnw -B -q -ntp install -DskipTests
+./mvnw -B -q -ntp -pl testenv dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+
+dir="$REPO_ROOT/target/demo"
+rm -rf "$dir"
+mkdir -p "$dir"
+pids=()
+cleanup() {
+  if [ "$keep" = false ]; then
+    for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+    wait 2>/dev/null || true
+  fi
+}
+trap cleanup EXIT
+
+log "starting kube-apiserver + etcd and the AWS emulator"
+java -Dsbo.repo.root="$REPO_ROOT" -cp "testenv/target/classes:$(cat testenv/target/classpath.txt)" \
+  io.stageboundary.testenv.EnvMain "$dir/env" > "$dir/environment.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 240); do [ -f "$dir/env/env.sh" ] && break; sleep 0.5; done
+[ -f "$dir/env/env.sh" ] || die "the environment did not start; see $dir/environment.log"
+# shellcheck disable=SC1091
+. "$dir/env/env.sh"
+
+log "installing the CRDs"
+kubectl apply --server-side -f crds/ >/dev/null
+kubectl wait --for condition=Established crd/stages.iam.stageboundary.io \
+  crd/awsorganizations.iam.stageboundary.io crd/stageaccounts.iam.stageboundary.io >/dev/null
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+log "starting the operator (health and metrics on http://127.0.0.1:$port/q/)"
+QUARKUS_HTTP_PORT=$port QUARKUS_HTTP_HOST=127.0.0.1 SBO_POLL_INTERVAL=1s SBO_AWS_ENDPOINT="$AWS_ENDPOINT_URL" \
+  java -Xmx256m -jar operator/target/quarkus-app/quarkus-run.jar > "$dir/operator.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/q/health/ready" >/dev/null 2>&1 && break
+  kill -0 "${pids[1]}" 2>/dev/null || die "the operator exited; see $dir/operator.log"
+  sleep 0.5
+done
+
+log "applying samples/organization.yaml and the dev, beta and prod stages"
+kubectl apply --server-side -f samples/organization.yaml -f samples/stage-dev.yaml \
+  -f samples/stage-beta.yaml -f samples/stage-prod.yaml
+start=$(date +%s)
+kubectl wait --for=condition=Ready awsorganization/main --timeout=120s >/dev/null
+kubectl wait --for=condition=Ready stage/dev stage/beta stage/prod --timeout=300s >/dev/null \
+  || { kubectl get stages -o wide; die "the stages did not become Ready; see $dir/operator.log"; }
+echo
+echo "All stages Ready $(( $(date +%s) - start ))s after apply."
+echo
+echo "\$ kubectl get awsorganizations,stages,stageaccounts"
+kubectl get awsorganizations,stages,stageaccounts
+echo
+echo "\$ kubectl get stage prod -o jsonpath='{.status.cdkContext}'   # what an app in prod puts in cdk.json"
+kubectl get stage prod -o jsonpath='{.status.cdkContext}'
+echo
+echo
+echo "The boundary the operator deployed to prod-eu-payments (400000000003), read back from IAM:"
+"$MOTO_VENV/bin/python" "$HACK_DIR/show-boundary.py" 400000000003 developer-policy-prod
+
+if [ "$keep" = true ]; then
+  cat <<MSG
+
+Everything keeps running. In another shell:
+  source $dir/env/env.sh
+  kubectl get stages
+  kubectl edit stage prod              # change a statement and watch it roll out
+Operator log: $dir/operator.log   Health/metrics: http://127.0.0.1:$port/q/health  /q/metrics
+Stop with: kill ${pids[*]}
+MSG
+  trap - EXIT
+fi

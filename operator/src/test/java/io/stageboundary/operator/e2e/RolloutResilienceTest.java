@@ -1,0 +1,114 @@
+package io.stageboundary.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.testenv.EmulatorAdmin;
+import io.stageboundary.testenv.EmulatorAdmin.Fault;
+import io.stageboundary.testenv.Peers;
+import io.stageboundary.testenv.PeersExtension;
+import io.stageboundary.testenv.SeededOrganization;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CallAs;
+import software.amazon.awssdk.services.cloudformation.model.StackSetOperationSummary;
+
+/**
+ * A busy StackSet, throttling and a restart in the middle of an operation are reschedules, never
+ * failures, and never start the same work twice.
+ */
+@PeersExtension.WithPeers
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class RolloutResilienceTest {
+  private static OperatorHarness h;
+  private static SeededOrganization org;
+  private static EmulatorAdmin emulator;
+
+  @BeforeAll
+  static void start(Peers peers) {
+    org = peers.organization();
+    emulator = peers.emulator();
+    emulator.setOperationTiming(0.3, 0);
+    h = OperatorHarness.start(peers);
+    h.applySample("organization.yaml");
+  }
+
+  @AfterEach
+  void noFaults() {
+    emulator.clearFaults();
+    emulator.setOperationTiming(0.3, 0);
+  }
+
+  @AfterAll
+  static void stop() {
+    h.close();
+  }
+
+  private static List<StackSetOperationSummary> operations(String stackSet) {
+    try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
+      return cfn.listStackSetOperations(r -> r.stackSetName(stackSet).callAs(CallAs.DELEGATED_ADMIN)).summaries();
+    }
+  }
+
+  @Test
+  @Order(1)
+  void throttlingOnEveryApiSlowsTheRolloutButNeverFailsIt() {
+    emulator.addFault(Fault.throttle(null, null, 0.3));
+    h.applySample("stage-dev.yaml");
+    h.applySample("stage-beta.yaml");
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> {
+      for (String s : List.of("dev", "beta")) {
+        Stage stage = h.stage(s);
+        assertThat(OperatorHarness.is(stage, "Stalled", "True")).as("%s stalled", s).isFalse();
+        assertThat(OperatorHarness.is(stage, "Ready", "True")).as("%s ready", s).isTrue();
+      }
+    });
+    emulator.clearFaults();
+    assertThat(emulator.calls()).anySatisfy(c -> assertThat(c.fault()).isEqualTo("throttle"));
+    assertThat(operations("stage-boundary-dev")).hasSize(1);
+  }
+
+  @Test
+  @Order(2)
+  void aStackSetBusyWithSomeoneElsesOperationIsWaitedFor() {
+    emulator.setOperationTiming(4.0, 0);
+    try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
+      cfn.detectStackSetDrift(r -> r.stackSetName("stage-boundary-dev").callAs(CallAs.DELEGATED_ADMIN));
+    }
+    h.apply(OperatorHarness.read("samples/stage-dev.yaml").replace("[\"config:*\"]", "[\"config:*\", \"guardduty:*\"]"));
+    h.awaitCondition("dev", "Reconciling", "True", Duration.ofSeconds(10));
+    await().atMost(Duration.ofSeconds(10)).until(() -> OperatorHarness.condition(h.stage("dev"), "Reconciling")
+        .map(c -> c.getReason().equals("StackSetBusy")).orElse(false));
+    emulator.setOperationTiming(0.3, 0);
+    h.awaitCondition("dev", "Ready", "True", Duration.ofSeconds(30));
+  }
+
+  @Test
+  @Order(3)
+  void aRestartInTheMiddleOfAnOperationFollowsItInsteadOfStartingItAgain() {
+    emulator.setOperationTiming(3.0, 0);
+    h.applySample("stage-prod.yaml");
+    await().atMost(Duration.ofSeconds(20)).until(() -> {
+      Stage s = h.stage("prod");
+      return s != null && s.getStatus() != null && s.getStatus().stackSet() != null
+          && s.getStatus().stackSet().lastOperation() != null
+          && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status());
+    });
+    String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
+    h.stopOperator();
+    h.startOperator();
+    h.awaitCondition("prod", "Ready", "True", Duration.ofSeconds(30));
+    List<StackSetOperationSummary> ops = operations("stage-boundary-prod");
+    assertThat(ops).extracting(StackSetOperationSummary::operationId).containsExactly(inFlight);
+    assertThat(h.stage("prod").getStatus().stackSet().lastOperation().status()).isEqualTo("SUCCEEDED");
+  }
+}
