@@ -37,6 +37,17 @@ for _ in $(seq 1 240); do [ -f "$dir/env/env.sh" ] && break; sleep 0.5; done
 # shellcheck disable=SC1091
 . "$dir/env/env.sh"
 
+log "bootstrapping CDK in most accounts with the real cdk CLI, as the teams had done (dev-data is left unbootstrapped)"
+targets=""
+for a in 200000000001 200000000002 300000000001 300000000002 400000000001 400000000002 400000000003 400000000004; do
+  targets="$targets $a:us-east-1"
+done
+for a in 400000000001 400000000002 400000000003 400000000004; do targets="$targets $a:eu-west-1"; done
+# shellcheck disable=SC2086
+java -Dsbo.repo.root="$REPO_ROOT" -cp "testenv/target/classes:$(cat testenv/target/classpath.txt)" \
+  io.stageboundary.testenv.CdkBootstrapMain "$AWS_ENDPOINT_URL" $targets > "$dir/cdk-bootstrap.log" 2>&1 \
+  || die "cdk bootstrap failed; see $dir/cdk-bootstrap.log"
+
 log "installing the CRDs"
 kubectl apply --server-side -f crds/ >/dev/null
 kubectl wait --for condition=Established crd/stages.iam.stageboundary.io \
@@ -69,6 +80,9 @@ echo
 echo "\$ kubectl get stage prod -o jsonpath='{.status.cdkContext}'   # what an app in prod puts in cdk.json"
 kubectl get stage prod -o jsonpath='{.status.cdkContext}'
 echo
+echo
+echo "\$ kubectl get stageaccount prod.400000000003 -o jsonpath=...   # status.bootstrap, one line per region"
+kubectl get stageaccount prod.400000000003 -o jsonpath='{range .status.bootstrap[*]}{.region}: {.state}, version {.version}, execution role boundary {.executionRoleBoundary}{"\n"}{end}'
 echo
 echo "The boundary the operator deployed to prod-eu-payments (400000000003), read back from IAM:"
 "$MOTO_VENV/bin/python" "$HACK_DIR/show-boundary.py" 400000000003 developer-policy-prod

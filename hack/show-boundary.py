@@ -19,5 +19,11 @@ meta = iam.get_policy(PolicyArn=arn)["Policy"]
 doc = iam.get_policy_version(PolicyArn=arn, VersionId=meta["DefaultVersionId"])["PolicyVersion"]["Document"]
 if isinstance(doc, str):
     doc = json.loads(unquote(doc))
+role = f"cdk-hnb659fds-cfn-exec-role-{account}-us-east-1"
+try:
+    pb = iam.get_role(RoleName=role)["Role"].get("PermissionsBoundary", {}).get("PermissionsBoundaryArn")
+    print(f"# CDK execution role {role}: permissions boundary {pb}")
+except iam.exceptions.NoSuchEntityException:
+    print(f"# no CDK execution role {role} (account not bootstrapped)")
 print(f"# {arn} (default version {meta['DefaultVersionId']})")
 print(json.dumps(doc, indent=2))

@@ -9,6 +9,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 import io.stageboundary.operator.reconcile.AwsOrganizationReconciler;
+import io.stageboundary.operator.reconcile.BootstrapRunner;
 import io.stageboundary.operator.reconcile.EventRecorder;
 import io.stageboundary.operator.reconcile.OperatorSettings;
 import io.stageboundary.operator.reconcile.OrganizationContexts;
@@ -27,12 +28,14 @@ public final class StageBoundaryOperator implements AutoCloseable {
   private final Operator operator;
   private final OrganizationContexts organizations;
   private final ExecutorService stageAccountWriters;
+  private final ExecutorService bootstrapPool;
 
   private StageBoundaryOperator(Operator operator, OrganizationContexts organizations,
-      ExecutorService stageAccountWriters) {
+      ExecutorService stageAccountWriters, ExecutorService bootstrapPool) {
     this.operator = operator;
     this.organizations = organizations;
     this.stageAccountWriters = stageAccountWriters;
+    this.bootstrapPool = bootstrapPool;
   }
 
   public static StageBoundaryOperator start(KubernetesClient client, OperatorSettings settings,
@@ -69,12 +72,19 @@ public final class StageBoundaryOperator implements AutoCloseable {
     operator.register(new AwsOrganizationReconciler(organizations, settings, events), c -> c
         .withName("awsorganization").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
         .withFieldManager(ApiGroup.MANAGED_BY));
+    ExecutorService bootstrapPool = Executors.newFixedThreadPool(settings.bootstrapConcurrency(), r -> {
+      Thread t = new Thread(r, "bootstrap");
+      t.setDaemon(true);
+      return t;
+    });
     operator.register(new StageReconciler(organizations, new StageClaims(),
-        new StageAccountSync(client, writers), events, settings), c -> c
+        new StageAccountSync(client, writers), events, settings,
+        new BootstrapRunner(bootstrapPool, settings.bootstrapConcurrency(), settings.clock(),
+            settings.retryDelay())), c -> c
         .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.start();
-    return new StageBoundaryOperator(operator, organizations, writers);
+    return new StageBoundaryOperator(operator, organizations, writers, bootstrapPool);
   }
 
   public Operator operator() {
@@ -91,5 +101,6 @@ public final class StageBoundaryOperator implements AutoCloseable {
     operator.stop();
     organizations.close();
     stageAccountWriters.shutdownNow();
+    bootstrapPool.shutdownNow();
   }
 }

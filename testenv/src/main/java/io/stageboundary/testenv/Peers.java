@@ -92,6 +92,11 @@ public final class Peers implements AutoCloseable {
     return awsClients;
   }
 
+  /** The real CDK CLI, pointed at the emulator. */
+  public CdkCli cdk() {
+    return new CdkCli(layout, aws.endpoint(), awsClients);
+  }
+
   /** The organisation of the last {@link #resetAws()}. */
   public SeededOrganization organization() {
     if (organization == null) {

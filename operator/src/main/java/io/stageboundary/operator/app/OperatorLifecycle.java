@@ -32,6 +32,7 @@ public class OperatorLifecycle {
     OperatorSettings settings = new OperatorSettings(config.pollInterval(), config.resyncInterval(),
         config.retryDelay(), config.awsEndpoint(), () -> DefaultCredentialsProvider.builder().build(),
         config.awsMaxAttempts(), config.reconcileThreads(), config.stageAccountWriters(),
+        config.bootstrapConcurrency(),
         new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
             config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), null, true),
         Clock.systemUTC());

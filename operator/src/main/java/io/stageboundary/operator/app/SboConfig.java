@@ -34,6 +34,10 @@ public interface SboConfig {
   @WithDefault("4")
   int stageAccountWriters();
 
+  /** Bootstrap stacks read or updated at once, across all stages. */
+  @WithDefault("10")
+  int bootstrapConcurrency();
+
   LeaderElection leaderElection();
 
   interface LeaderElection {

@@ -20,6 +20,7 @@ public final class Conditions {
   public static final String STALLED = "Stalled";
   public static final String BOUNDARY_DEPLOYED = "BoundaryDeployed";
   public static final String CONFLICT = "Conflict";
+  public static final String BOOTSTRAPPED = "Bootstrapped";
 
   private final Map<String, Condition> previous = new LinkedHashMap<>();
   private final Map<String, Condition> next = new LinkedHashMap<>();

@@ -18,11 +18,12 @@ import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
  *     (the SDK also honours AWS_ENDPOINT_URL)
  * @param awsMaxAttempts attempts per AWS call, retries with adaptive backoff included
  * @param stageAccountWriters threads writing StageAccount objects
+ * @param bootstrapConcurrency bootstrap stacks read or updated at once, across all stages
  */
 public record OperatorSettings(Duration pollInterval, Duration resyncInterval, Duration retryDelay,
     Optional<URI> defaultEndpoint, Supplier<AwsCredentialsProvider> defaultCredentials,
-    int awsMaxAttempts, int reconcileThreads, int stageAccountWriters, LeaderElection leaderElection,
-    Clock clock) {
+    int awsMaxAttempts, int reconcileThreads, int stageAccountWriters, int bootstrapConcurrency,
+    LeaderElection leaderElection, Clock clock) {
 
   /**
    * @param exitOnLoss end the process when leadership is lost (a replica that lost its lease must
@@ -34,37 +35,37 @@ public record OperatorSettings(Duration pollInterval, Duration resyncInterval, D
   public static OperatorSettings defaults() {
     return new OperatorSettings(Duration.ofSeconds(5), Duration.ofMinutes(10),
         Duration.ofSeconds(30), Optional.empty(), () -> DefaultCredentialsProvider.builder().build(),
-        8, 20, 4, new LeaderElection(false, "stage-boundary-operator", "default", null, true),
+        8, 20, 4, 10, new LeaderElection(false, "stage-boundary-operator", "default", null, true),
         Clock.systemUTC());
   }
 
   public OperatorSettings withPollInterval(Duration d) {
     return new OperatorSettings(d, resyncInterval, retryDelay, defaultEndpoint, defaultCredentials,
-        awsMaxAttempts, reconcileThreads, stageAccountWriters, leaderElection, clock);
+        awsMaxAttempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection, clock);
   }
 
   public OperatorSettings withRetryDelay(Duration d) {
     return new OperatorSettings(pollInterval, resyncInterval, d, defaultEndpoint, defaultCredentials,
-        awsMaxAttempts, reconcileThreads, stageAccountWriters, leaderElection, clock);
+        awsMaxAttempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection, clock);
   }
 
   public OperatorSettings withResyncInterval(Duration d) {
     return new OperatorSettings(pollInterval, d, retryDelay, defaultEndpoint, defaultCredentials,
-        awsMaxAttempts, reconcileThreads, stageAccountWriters, leaderElection, clock);
+        awsMaxAttempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection, clock);
   }
 
   public OperatorSettings withAws(URI endpoint, Supplier<AwsCredentialsProvider> credentials) {
     return new OperatorSettings(pollInterval, resyncInterval, retryDelay, Optional.ofNullable(endpoint),
-        credentials, awsMaxAttempts, reconcileThreads, stageAccountWriters, leaderElection, clock);
+        credentials, awsMaxAttempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection, clock);
   }
 
   public OperatorSettings withAwsMaxAttempts(int attempts) {
     return new OperatorSettings(pollInterval, resyncInterval, retryDelay, defaultEndpoint,
-        defaultCredentials, attempts, reconcileThreads, stageAccountWriters, leaderElection, clock);
+        defaultCredentials, attempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection, clock);
   }
 
   public OperatorSettings withLeaderElection(LeaderElection le) {
     return new OperatorSettings(pollInterval, resyncInterval, retryDelay, defaultEndpoint,
-        defaultCredentials, awsMaxAttempts, reconcileThreads, stageAccountWriters, le, clock);
+        defaultCredentials, awsMaxAttempts, reconcileThreads, stageAccountWriters, bootstrapConcurrency, le, clock);
   }
 }

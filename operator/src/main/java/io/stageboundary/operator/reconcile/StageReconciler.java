@@ -31,6 +31,9 @@ import io.stageboundary.operator.aws.BoundaryStackSets.OperationView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.aws.SdkBootstrapStacks;
+import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.InvalidBoundaryException;
 import java.time.Duration;
@@ -65,11 +68,14 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   private final StageAccountSync accounts;
   private final EventRecorder events;
   private final OperatorSettings settings;
+  private final BootstrapRunner bootstrapRunner;
   private final SimpleInboundEventSource<Stage> nudges = new SimpleInboundEventSource<>("claims");
   private final Map<String, Integer> transientFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StageReconciler(OrganizationContexts organizations, StageClaims claims,
-      StageAccountSync accounts, EventRecorder events, OperatorSettings settings) {
+      StageAccountSync accounts, EventRecorder events, OperatorSettings settings,
+      BootstrapRunner bootstrapRunner) {
+    this.bootstrapRunner = bootstrapRunner;
     this.organizations = organizations;
     this.claims = claims;
     this.accounts = accounts;
@@ -140,6 +146,16 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       return settings.resyncInterval();
     }
     status.revision(doc.revision()).cdkContext(doc.cdkContext());
+    int pinnedVersion = BootstrapTemplate.pinned().version();
+    if (spec.bootstrapOrDefault().enabledOrDefault()
+        && spec.bootstrapOrDefault().minimumVersionOrDefault() > pinnedVersion) {
+      publishNothing(stage);
+      status.stalled("InvalidBootstrap", "spec.bootstrap.minimumVersion "
+          + spec.bootstrapOrDefault().minimumVersionOrDefault() + " is newer than the bootstrap "
+          + "template this operator carries (version " + pinnedVersion + ", aws-cdk "
+          + BootstrapTemplate.pinned().awsCdkVersion() + "): lower it, or upgrade the operator");
+      return settings.resyncInterval();
+    }
 
     if (org.isEmpty()) {
       publishNothing(stage);
@@ -221,11 +237,24 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         conflicts.keySet(), parents);
 
     AccountView view = accountView(stage, doc, stackSet, instances, desired, conflicts, snapshot);
-    status.counts(view.states().values(), conflicts.size());
+
+    // 5. CDK bootstrap, in every account whose boundary policy exists.
+    BootstrapRunner.Outcome boot = null;
+    StageSpec.Bootstrap bootstrapSpec = spec.bootstrapOrDefault();
+    if (bootstrapSpec.enabledOrDefault()) {
+      boot = bootstrap(stage, ctx, context, doc, view, instances, conflicts.keySet());
+      view = view.withBootstrap(boot.reports());
+    }
+    status.counts(view.states().values(), conflicts.size(), view.bootstrapped());
     status.boundaryDeployed();
+    status.bootstrapped(bootstrapSpec.enabledOrDefault(), view.bootstrapStates());
 
     if (spec.suspended() || step instanceof RolloutPlanner.Converged) {
       accounts.sync(stage, view.objects(), ctx.getSecondaryResources(StageAccount.class));
+      if (boot != null && boot.moreWork() && !spec.suspended()) {
+        status.progressing("Bootstrapping", "updating CDK bootstrap stacks: " + status.bootstrapSummary());
+        return settings.pollInterval();
+      }
       status.settled(spec.suspended());
       return spec.suspended() ? settings.resyncInterval() : converged(context);
     }
@@ -358,10 +387,83 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         }
         return new StageAccountSync.Desired(d.spec(), new StageAccountStatus(
             new StageAccountStatus.Boundary(State.OUTDATED, b.revision(), b.stackInstanceStatus(),
-                "StackSet operation " + opId + " is deploying to this account"), null));
+                "StackSet operation " + opId + " is deploying to this account"),
+            d.status().conflictsWith(), d.status().bootstrapState(), d.status().bootstrap()));
       });
       return out;
     }
+
+    AccountView withBootstrap(Map<String, List<StageAccountStatus.RegionBootstrap>> reports) {
+      Map<String, StageAccountSync.Desired> out = new LinkedHashMap<>(objects);
+      out.replaceAll((account, d) -> {
+        List<StageAccountStatus.RegionBootstrap> r = reports.get(account);
+        if (r == null) {
+          return d;
+        }
+        return new StageAccountSync.Desired(d.spec(), new StageAccountStatus(d.status().boundary(),
+            d.status().conflictsWith(), BootstrapRunner.overall(r), r));
+      });
+      return new AccountView(states, out);
+    }
+
+    /** Accounts (not held by a conflict) whose every region is bootstrapped. */
+    int bootstrapped() {
+      return (int) objects.values().stream().filter(d -> d.status().bootstrapState()
+          == StageAccountStatus.BootstrapState.CURRENT).count();
+    }
+
+    List<StageAccountStatus.BootstrapState> bootstrapStates() {
+      return objects.values().stream().map(d -> d.status().bootstrapState())
+          .filter(java.util.Objects::nonNull).toList();
+    }
+  }
+
+  private BootstrapRunner.Outcome bootstrap(Stage stage, Context<Stage> ctx, OrganizationContext context,
+      BoundaryDocument doc, AccountView view, List<InstanceView> instances, Set<String> held) {
+    StageSpec spec = stage.getSpec();
+    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
+    Map<String, InstanceView> byAccount = new HashMap<>();
+    instances.forEach(i -> byAccount.put(i.accountId(), i));
+    List<String> ready = new ArrayList<>();
+    List<String> waiting = new ArrayList<>();
+    view.states().forEach((account, state) -> {
+      if (state == State.CONFLICT) {
+        return;
+      }
+      InstanceView i = byAccount.get(account);
+      // the policy exists once its instance has succeeded at least at an older revision
+      boolean policyExists = state == State.CURRENT || (i != null && "CURRENT".equals(i.status()));
+      (policyExists ? ready : waiting).add(account);
+    });
+    Map<String, List<StageAccountStatus.RegionBootstrap>> previous = new HashMap<>();
+    for (StageAccount a : ctx.getSecondaryResources(StageAccount.class)) {
+      if (a.getStatus() != null && a.getStatus().bootstrap() != null && a.getSpec() != null) {
+        previous.put(a.getSpec().accountId(), a.getStatus().bootstrap());
+      }
+    }
+    BootstrapPlanner.Want want = new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(),
+        b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(),
+        b.createIfMissingOrDefault());
+    BootstrapRunner.Outcome out = bootstrapRunner.run(stage.getMetadata().getUid(), want,
+        (account, region) -> doc.policyArn(account), ready, waiting, held, spec.targets().regions(),
+        previous, settings.resyncInterval(), spec.suspended(),
+        (account, region) -> new SdkBootstrapStacks(context.aws().member(account), region));
+    if (!out.written().isEmpty()) {
+      String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
+          + out.written().size() + " account/region pair(s): " + abbreviate(out.written(), 10);
+      events.normal(stage, "BootstrapUpdated", msg);
+      LOG.infof("stage %s: %s", stage.getMetadata().getName(), msg);
+    }
+    if (!out.failures().isEmpty()) {
+      events.warning(stage, "BootstrapFailed", out.failures().size() + " bootstrap stack(s) need attention: "
+          + abbreviate(out.failures(), 3));
+    }
+    return out;
+  }
+
+  private static String abbreviate(List<String> items, int limit) {
+    String shown = String.join(", ", items.subList(0, Math.min(limit, items.size())));
+    return items.size() > limit ? shown + " and " + (items.size() - limit) + " more" : shown;
   }
 
   private AccountView accountView(Stage stage, BoundaryDocument doc,
@@ -553,6 +655,30 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       }
     }
     List<InstanceView> instances = stackSets.instances(stackSetName);
+    // 1. The boundary out of every bootstrap stack first: IAM refuses to delete a policy that is
+    //    still a role's boundary.
+    StageSpec.Bootstrap b = stage.getSpec().bootstrapOrDefault();
+    List<String> accountsWithPolicy = instances.stream().map(InstanceView::accountId).distinct().toList();
+    BootstrapRunner.ClearOutcome cleared = bootstrapRunner.clear(b.stackNameOrDefault(),
+        stage.getSpec().boundary().policyName(), accountsWithPolicy, stage.getSpec().targets().regions(),
+        (account, region) -> new SdkBootstrapStacks(context.aws().member(account), region));
+    if (!cleared.written().isEmpty()) {
+      events.normal(stage, "BootstrapCleared", "deletionPolicy is Delete: cleared the boundary from "
+          + "the CDK bootstrap stack in " + cleared.written().size() + " account/region pair(s): "
+          + abbreviate(cleared.written(), 10));
+    }
+    if (!cleared.done()) {
+      if (!cleared.failures().isEmpty()) {
+        events.warning(stage, "BootstrapClearFailed", abbreviate(cleared.failures(), 3));
+        status.stalled("DeletionBlocked", "cannot clear the boundary from every bootstrap stack: "
+            + abbreviate(cleared.failures(), 3) + "; fix it, or set deletionPolicy to Retain");
+        return Optional.of(backoff(1));
+      }
+      status.progressing("Deleting", "deletionPolicy is Delete: clearing the boundary from CDK "
+          + "bootstrap stacks before removing the policy");
+      return Optional.of(settings.pollInterval());
+    }
+    // 2. Then the stack instances (the policies), 3. then the StackSet.
     if (instances.isEmpty()) {
       stackSets.delete(stackSetName);
       events.normal(stage, "StackSetDeleted", "deleted StackSet " + stackSetName);
@@ -573,7 +699,11 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       if ("FAILED".equals(last.status()) && last.endedAt() != null) {
         Instant due = Instant.parse(last.endedAt()).plus(backoff(attemptOf(last.id())));
         if (due.isAfter(settings.clock().instant())) {
-          status.stalled("DeletionFailed", "removing the boundary failed: " + last.message()
+          String hint = String.valueOf(last.message()).contains("DeleteConflict")
+              ? " (the policy is still attached to, or the boundary of, roles outside the bootstrap "
+              + "stack, such as roles apps created with the stage's CDK context: remove it from them, "
+              + "or set deletionPolicy to Retain)" : "";
+          status.stalled("DeletionFailed", "removing the boundary failed: " + last.message() + hint
               + "; trying again after " + due);
           return Optional.of(Duration.between(settings.clock().instant(), due).plusSeconds(1));
         }
@@ -607,7 +737,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     StageSpec spec = stage.getSpec();
     nudge(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
         spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.copyOf(accountIds),
-        spec.boundary().policyName(), BootstrapDefaults.QUALIFIER)));
+        spec.boundary().policyName(), spec.bootstrapOrDefault().qualifierOrDefault())));
   }
 
   private void publishNothing(Stage stage) {
@@ -615,7 +745,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     String policy = spec.boundary() == null ? "" : String.valueOf(spec.boundary().policyName());
     nudge(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
         spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.of(), policy,
-        BootstrapDefaults.QUALIFIER)));
+        spec.bootstrapOrDefault().qualifierOrDefault())));
   }
 
   private void nudge(Set<String> stages) {

@@ -2,7 +2,11 @@ package io.stageboundary.operator.reconcile;
 
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
 import java.time.Clock;
 import java.util.Collection;
 import java.util.Objects;
@@ -19,6 +23,8 @@ final class StageStatusBuilder {
   private StageStatus.StackSetStatus stackSet;
   private String cdkContext;
   private boolean keep;
+  private boolean bootstrapOk = true;
+  private String bootstrapSummary = "";
 
   StageStatusBuilder(Stage stage, Clock clock) {
     this.stage = stage;
@@ -52,7 +58,7 @@ final class StageStatusBuilder {
     return stackSet;
   }
 
-  StageStatusBuilder counts(Collection<State> states, int conflicted) {
+  StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped) {
     int current = 0;
     int pending = 0;
     int failed = 0;
@@ -66,7 +72,8 @@ final class StageStatusBuilder {
         default -> { }
       }
     }
-    accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted, drifted);
+    accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted,
+        drifted, bootstrapped);
     return this;
   }
 
@@ -106,6 +113,8 @@ final class StageStatusBuilder {
           c.conflicted() + " account(s) are claimed by another Stage too; see the Conflict condition");
     } else if (!allCurrent) {
       conditions.set(Conditions.READY, false, "AccountsNotCurrent", summary());
+    } else if (!bootstrapOk) {
+      conditions.set(Conditions.READY, false, "NotBootstrapped", bootstrapSummary);
     } else {
       conditions.set(Conditions.READY, true, "Ready", summary());
     }
@@ -121,6 +130,49 @@ final class StageStatusBuilder {
     conditions.set(Conditions.BOUNDARY_DEPLOYED, all, all ? "AllAccountsCurrent" : "AccountsPending",
         summary());
     return this;
+  }
+
+  /** Bootstrapped: every account's stacks carry the boundary, or are deliberately left alone. */
+  StageStatusBuilder bootstrapped(boolean enabled, List<BootstrapState> states) {
+    if (!enabled) {
+      bootstrapOk = true;
+      conditions.set(Conditions.BOOTSTRAPPED, true, "BootstrapDisabled",
+          "spec.bootstrap.enabled is false: only the boundary policy is deployed");
+      return this;
+    }
+    Map<BootstrapState, Long> n = new EnumMap<>(BootstrapState.class);
+    states.forEach(s -> n.merge(s, 1L, Long::sum));
+    long current = n.getOrDefault(BootstrapState.CURRENT, 0L);
+    long notBootstrapped = n.getOrDefault(BootstrapState.NOT_BOOTSTRAPPED, 0L);
+    long failed = n.getOrDefault(BootstrapState.FAILED, 0L);
+    long foreign = n.getOrDefault(BootstrapState.FOREIGN, 0L);
+    long held = n.getOrDefault(BootstrapState.CONFLICT, 0L);
+    long total = states.size() - held;
+    StringBuilder m = new StringBuilder().append(current).append(" of ").append(total)
+        .append(" account(s) bootstrapped with the boundary");
+    if (notBootstrapped > 0) {
+      m.append(", ").append(notBootstrapped).append(" without a bootstrap stack (left alone: createIfMissing is off)");
+    }
+    if (foreign > 0) {
+      m.append(", ").append(foreign).append(" with another BootstrapVariant (not overwritten)");
+    }
+    if (failed > 0) {
+      m.append(", ").append(failed).append(" failed");
+    }
+    long pending = total - current - notBootstrapped - failed - foreign;
+    if (pending > 0) {
+      m.append(", ").append(pending).append(" in progress");
+    }
+    bootstrapSummary = m.toString();
+    bootstrapOk = current + notBootstrapped == total;
+    String reason = bootstrapOk ? "AllBootstrapped" : failed > 0 ? "BootstrapFailed"
+        : foreign > 0 ? "ForeignBootstrapVariant" : "BootstrapInProgress";
+    conditions.set(Conditions.BOOTSTRAPPED, bootstrapOk, reason, bootstrapSummary);
+    return this;
+  }
+
+  String bootstrapSummary() {
+    return bootstrapSummary;
   }
 
   StageStatusBuilder conflict(boolean conflict, String message) {

@@ -32,6 +32,9 @@ public record StageSpec(
     @JsonPropertyDescription("How a change rolls out across accounts.")
     Rollout rollout,
 
+    @JsonPropertyDescription("CDK bootstrap: once an account holds the boundary, the operator updates its CDK bootstrap stack in every target region so the CloudFormation execution role (and optionally every bootstrap role) carries the boundary, as cdk bootstrap --custom-permissions-boundary would.")
+    Bootstrap bootstrap,
+
     @Default("Retain")
     @JsonPropertyDescription("What happens in AWS when the Stage is deleted. Retain (default) leaves everything in place; Delete removes the stack instances and then the StackSet.")
     DeletionPolicy deletionPolicy,
@@ -46,6 +49,10 @@ public record StageSpec(
   public static final String RESOURCE = "^(\\*|arn:.+)$";
 
   public enum DeletionPolicy { Retain, Delete }
+
+  public Bootstrap bootstrapOrDefault() {
+    return bootstrap == null ? new Bootstrap(null, null, null, null, null, null) : bootstrap;
+  }
 
   public Rollout rolloutOrDefault() {
     return rollout == null ? new Rollout(null, null, null) : rollout;
@@ -138,6 +145,63 @@ public record StageSpec(
       @Size(min = 1, max = 30)
       @JsonPropertyDescription("Regions the stage's accounts use CDK in (bootstrap regions). IAM is global: the boundary policy itself is deployed once per account.")
       List<@Pattern(ApiGroup.REGION) @Size(max = 25) String> regions) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Bootstrap(
+      @Default("true")
+      @JsonPropertyDescription("Re-bootstrap CDK in every account and target region. Off: only the boundary policy is deployed.")
+      Boolean enabled,
+
+      @Default("hnb659fds")
+      @Pattern("^[a-z0-9]{1,10}$")
+      @JsonPropertyDescription("The CDK bootstrap qualifier (cdk bootstrap --qualifier); hnb659fds unless the apps set another.")
+      String qualifier,
+
+      @Default("CDKToolkit")
+      @Pattern("^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
+      @JsonPropertyDescription("Name of the bootstrap stack (cdk bootstrap --toolkit-stack-name).")
+      String stackName,
+
+      @Default("false")
+      @JsonPropertyDescription("Put the boundary on every bootstrap role (file and image publishing, lookup, deploy), not only the CloudFormation execution role.")
+      Boolean applyToAllRoles,
+
+      @Default("30")
+      @Min(1)
+      @Max(1000)
+      @JsonPropertyDescription("Bootstrap stacks older than this version are upgraded with the official template pinned in the operator; newer ones are never downgraded.")
+      Integer minimumVersion,
+
+      @Default("false")
+      @JsonPropertyDescription("Bootstrap accounts that have no bootstrap stack yet. Off: such accounts are reported as not bootstrapped and left alone.")
+      Boolean createIfMissing) {
+
+    public static final String DEFAULT_QUALIFIER = "hnb659fds";
+
+    public boolean enabledOrDefault() {
+      return enabled == null || enabled;
+    }
+
+    public String qualifierOrDefault() {
+      return qualifier == null ? DEFAULT_QUALIFIER : qualifier;
+    }
+
+    public String stackNameOrDefault() {
+      return stackName == null ? "CDKToolkit" : stackName;
+    }
+
+    public boolean applyToAllRolesOrDefault() {
+      return Boolean.TRUE.equals(applyToAllRoles);
+    }
+
+    public int minimumVersionOrDefault() {
+      return minimumVersion == null ? 30 : minimumVersion;
+    }
+
+    public boolean createIfMissingOrDefault() {
+      return Boolean.TRUE.equals(createIfMissing);
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Rollout(

@@ -32,7 +32,8 @@ public record StageStatus(
       @JsonPropertyDescription("Accounts waiting for a StackSet operation.") Integer pending,
       @JsonPropertyDescription("Accounts where the last deployment failed.") Integer failed,
       @JsonPropertyDescription("Accounts another Stage also claims; nothing is written to them until the manifests are fixed.") Integer conflicted,
-      @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted) {}
+      @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted,
+      @JsonPropertyDescription("Accounts whose CDK bootstrap stack carries the boundary in every target region.") Integer bootstrapped) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record StackSetStatus(

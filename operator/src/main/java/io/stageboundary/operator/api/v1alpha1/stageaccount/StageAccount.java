@@ -18,6 +18,7 @@ import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 @AdditionalPrinterColumn(name = "Account", jsonPath = ".spec.accountId", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Account Name", jsonPath = ".spec.accountName", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Boundary", jsonPath = ".status.boundary.state", type = AdditionalPrinterColumn.Type.STRING)
+@AdditionalPrinterColumn(name = "Bootstrap", jsonPath = ".status.bootstrapState", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Message", jsonPath = ".status.boundary.message", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class StageAccount extends CustomResource<StageAccountSpec, StageAccountStatus> {

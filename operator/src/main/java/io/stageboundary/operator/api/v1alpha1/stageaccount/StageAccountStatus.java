@@ -7,7 +7,42 @@ import java.util.List;
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record StageAccountStatus(
     @JsonPropertyDescription("The boundary policy in this account.") Boundary boundary,
-    @JsonPropertyDescription("Other Stages that claim this account; while any do, nothing is written to it.") List<String> conflictsWith) {
+    @JsonPropertyDescription("Other Stages that claim this account; while any do, nothing is written to it.") List<String> conflictsWith,
+    @JsonPropertyDescription("The account's overall CDK bootstrap state: the least finished of its regions.") BootstrapState bootstrapState,
+    @JsonPropertyDescription("The CDK bootstrap stack in each target region.") List<RegionBootstrap> bootstrap) {
+
+  public StageAccountStatus(Boundary boundary, List<String> conflictsWith) {
+    this(boundary, conflictsWith, null, null);
+  }
+
+  public enum BootstrapState {
+    /** The bootstrap stack carries the boundary as configured, and the execution role has it. */
+    CURRENT,
+    /** Waiting for the account's boundary policy to be deployed first. */
+    PENDING,
+    /** A stack update the operator started is in progress. */
+    UPDATING,
+    /** No bootstrap stack, and createIfMissing is off: left alone. */
+    NOT_BOOTSTRAPPED,
+    /** The stack is a different BootstrapVariant: never overwritten. */
+    FOREIGN,
+    /** The last update failed or the stack is in a state that needs a human. */
+    FAILED,
+    /** Another Stage claims the account. */
+    CONFLICT
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record RegionBootstrap(
+      @JsonPropertyDescription("The region.") String region,
+      @JsonPropertyDescription("CURRENT, PENDING, UPDATING, NOT_BOOTSTRAPPED, FOREIGN, FAILED or CONFLICT.") BootstrapState state,
+      @JsonPropertyDescription("The bootstrap stack's CloudFormation status.") String stackStatus,
+      @JsonPropertyDescription("The bootstrap version (BootstrapVersion output, or /cdk-bootstrap/<qualifier>/version).") Integer version,
+      @JsonPropertyDescription("The stack's InputPermissionsBoundary parameter.") String boundaryParameter,
+      @JsonPropertyDescription("The stack's ApplyPermissionsBoundaryToAllRoles parameter.") Boolean applyToAllRoles,
+      @JsonPropertyDescription("The permissions boundary the CloudFormation execution role carries.") String executionRoleBoundary,
+      @JsonPropertyDescription("When the operator last read this stack.") String lastChecked,
+      @JsonPropertyDescription("What is wrong and what to do, when something is.") String message) {}
 
   public enum State {
     /** The boundary is deployed at the stage's current revision. */

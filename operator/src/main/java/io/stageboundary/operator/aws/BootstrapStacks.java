@@ -1,0 +1,41 @@
+package io.stageboundary.operator.aws;
+
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** The CDK bootstrap stack of one account and region, through the member role. */
+public interface BootstrapStacks {
+
+  Optional<StackView> describe(String stackName);
+
+  /**
+   * Updates the stack; {@code templateBody} empty means the previous template. A null value in
+   * {@code parameters} means UsePreviousValue.
+   *
+   * @return false when CloudFormation found nothing to change
+   */
+  boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters);
+
+  void create(String stackName, String templateBody, Map<String, String> parameters);
+
+  /** The role's permissions boundary ARN; empty string when it has none; empty when no such role. */
+  Optional<String> roleBoundary(String roleName);
+
+  /** The /cdk-bootstrap/&lt;qualifier&gt;/version parameter. */
+  Optional<Integer> bootstrapVersion(String qualifier);
+
+  record StackView(String name, String status, String statusReason, Map<String, String> parameters,
+      Optional<Integer> versionOutput) {}
+
+  /** Roles the bootstrap template creates, in the order the template declares them. */
+  static List<String> bootstrapRoles(String qualifier, String account, String region) {
+    return List.of("file-publishing-role", "image-publishing-role", "lookup-role", "deploy-role",
+        "cfn-exec-role").stream()
+        .map(r -> "cdk-" + qualifier + "-" + r + "-" + account + "-" + region).toList();
+  }
+
+  static String executionRole(String qualifier, String account, String region) {
+    return "cdk-" + qualifier + "-cfn-exec-role-" + account + "-" + region;
+  }
+}

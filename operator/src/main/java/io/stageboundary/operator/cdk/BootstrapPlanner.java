@@ -1,0 +1,141 @@
+package io.stageboundary.operator.cdk;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.aws.BootstrapStacks.StackView;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * What {@code cdk bootstrap --custom-permissions-boundary NAME} would do to one bootstrap stack,
+ * decided without calling AWS: keep the previous template and parameters and set the boundary
+ * ones; upgrade an old stack with the pinned official template; never downgrade a newer one; never
+ * overwrite another BootstrapVariant; create a missing stack only when asked.
+ */
+public final class BootstrapPlanner {
+  public static final String BOUNDARY_PARAMETER = "InputPermissionsBoundary";
+  public static final String ALL_ROLES_PARAMETER = "ApplyPermissionsBoundaryToAllRoles";
+  public static final String VARIANT_PARAMETER = "BootstrapVariant";
+
+  private BootstrapPlanner() {}
+
+  /** What the stage wants of every bootstrap stack. */
+  public record Want(String policyName, boolean applyToAllRoles, String qualifier, String stackName,
+      int minimumVersion, boolean createIfMissing) {}
+
+  public sealed interface Decision {}
+
+  /** Nothing to write: report this state. */
+  public record Report(BootstrapState state, String message) implements Decision {}
+
+  /** Parameters are as wanted: check the roles actually carry the boundary. */
+  public record Verify() implements Decision {}
+
+  /** Update the stack; an empty template means the previous one. */
+  public record Update(Optional<String> template, Map<String, String> parameters, String why)
+      implements Decision {}
+
+  public record Create(String template, Map<String, String> parameters) implements Decision {}
+
+  public static Decision decide(Want want, Optional<StackView> stack, Optional<Integer> version,
+      BootstrapTemplate pinned) {
+    if (stack.isEmpty()) {
+      if (!want.createIfMissing()) {
+        return new Report(BootstrapState.NOT_BOOTSTRAPPED, "no bootstrap stack " + want.stackName()
+            + ": run cdk bootstrap, or set spec.bootstrap.createIfMissing to let the operator create it");
+      }
+      return new Create(pinned.body(), createParameters(want));
+    }
+    StackView s = stack.get();
+    String status = s.status();
+    if (status.endsWith("_IN_PROGRESS")) {
+      return new Report(BootstrapState.UPDATING, "stack is " + status);
+    }
+    if (Set.of("ROLLBACK_COMPLETE", "ROLLBACK_FAILED", "CREATE_FAILED", "DELETE_FAILED",
+        "UPDATE_ROLLBACK_FAILED", "DELETE_COMPLETE", "IMPORT_ROLLBACK_FAILED").contains(status)) {
+      return new Report(BootstrapState.FAILED, "stack is " + status
+          + (s.statusReason() == null ? "" : " (" + s.statusReason() + ")")
+          + ": it cannot be updated; fix or delete it, then the operator bootstraps it again");
+    }
+    String variant = s.parameters().get(VARIANT_PARAMETER);
+    if (variant != null && !variant.equals(BootstrapTemplate.DEFAULT_VARIANT)) {
+      return new Report(BootstrapState.FOREIGN, "BootstrapVariant is '" + variant + "', not '"
+          + BootstrapTemplate.DEFAULT_VARIANT + "': the operator never overwrites another variant; "
+          + "set its boundary yourself or re-bootstrap with the default template");
+    }
+    boolean hasBoundaryParameters = s.parameters().containsKey(BOUNDARY_PARAMETER)
+        && (!want.applyToAllRoles() || s.parameters().containsKey(ALL_ROLES_PARAMETER));
+    int current = version.orElse(0);
+    boolean old = current < want.minimumVersion() || !hasBoundaryParameters;
+    if (old && current > pinned.version()) {
+      return new Report(BootstrapState.FAILED, "bootstrap version " + current
+          + " lacks the boundary parameters but is newer than the operator's template ("
+          + pinned.version() + "); it is not downgraded");
+    }
+    if (old) {
+      return new Update(Optional.of(pinned.body()), updateParameters(want, s.parameters(), pinned.parameters()),
+          "upgrading bootstrap version " + (current == 0 ? "unknown" : current) + " to " + pinned.version());
+    }
+    boolean boundaryAsWanted = want.policyName().equals(s.parameters().get(BOUNDARY_PARAMETER));
+    boolean allRolesAsWanted = !s.parameters().containsKey(ALL_ROLES_PARAMETER)
+        ? !want.applyToAllRoles()
+        : Boolean.parseBoolean(s.parameters().get(ALL_ROLES_PARAMETER)) == want.applyToAllRoles();
+    if (boundaryAsWanted && allRolesAsWanted) {
+      return new Verify();
+    }
+    return new Update(Optional.empty(), updateParameters(want, s.parameters(), s.parameters().keySet()),
+        "setting the boundary parameters");
+  }
+
+  /** What cdk bootstrap sends for a new environment, plus the boundary. */
+  static Map<String, String> createParameters(Want want) {
+    Map<String, String> p = new LinkedHashMap<>();
+    p.put("TrustedAccounts", "");
+    p.put("TrustedAccountsForLookup", "");
+    p.put("CloudFormationExecutionPolicies", "");
+    p.put("FileAssetsBucketKmsKeyId", "AWS_MANAGED_KEY");
+    p.put("PublicAccessBlockConfiguration", "true");
+    if (!want.qualifier().equals("hnb659fds")) {
+      p.put("Qualifier", want.qualifier());
+    }
+    p.put(BOUNDARY_PARAMETER, want.policyName());
+    if (want.applyToAllRoles()) {
+      p.put(ALL_ROLES_PARAMETER, "true");
+    }
+    return p;
+  }
+
+  /**
+   * Every parameter the (new) template declares: the boundary ones set, the rest kept as they
+   * are (UsePreviousValue, a null value) when the stack has them, else left to the default.
+   */
+  static Map<String, String> updateParameters(Want want, Map<String, String> current, Set<String> declared) {
+    Map<String, String> p = new LinkedHashMap<>();
+    for (String key : declared) {
+      if (key.equals(BOUNDARY_PARAMETER)) {
+        p.put(key, want.policyName());
+      } else if (key.equals(ALL_ROLES_PARAMETER)) {
+        p.put(key, String.valueOf(want.applyToAllRoles()));
+      } else if (current.containsKey(key)) {
+        p.put(key, null);
+      }
+    }
+    return p;
+  }
+
+  /** Parameters that clear the boundary again (deletionPolicy Delete), everything else kept. */
+  public static Map<String, String> clearingParameters(Map<String, String> current) {
+    Map<String, String> p = new LinkedHashMap<>();
+    for (String key : current.keySet()) {
+      if (key.equals(BOUNDARY_PARAMETER)) {
+        p.put(key, "");
+      } else if (key.equals(ALL_ROLES_PARAMETER)) {
+        p.put(key, "false");
+      } else {
+        p.put(key, null);
+      }
+    }
+    return p;
+  }
+}
