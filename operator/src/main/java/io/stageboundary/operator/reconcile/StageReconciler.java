@@ -302,6 +302,21 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     } else {
       throw new IllegalStateException("not an operation: " + step);
     }
+    boolean retainStacks = stage.getSpec().deletionPolicyOrDefault() != StageSpec.DeletionPolicy.Delete;
+    if ("DELETE_INSTANCES".equals(action) && !retainStacks) {
+      // Accounts leaving a Delete-policy stage lose the policy: the boundary comes out of their
+      // bootstrap stacks first, as on deletion of the whole stage.
+      StageSpec.Bootstrap b = stage.getSpec().bootstrapOrDefault();
+      BootstrapRunner.ClearOutcome cleared = bootstrapRunner.clear(b.stackNameOrDefault(), doc.policyName(),
+          targets.stream().map(Target::accountId).distinct().toList(), stage.getSpec().targets().regions(),
+          (account, r) -> new SdkBootstrapStacks(context.aws().member(account), r));
+      if (!cleared.done()) {
+        status.progressing("ClearingBootstrap", "clearing the boundary from the CDK bootstrap stacks of "
+            + "accounts that left the stage before removing their policy"
+            + (cleared.failures().isEmpty() ? "" : ": " + abbreviate(cleared.failures(), 3)));
+        return cleared.failures().isEmpty() ? settings.pollInterval() : backoff(1);
+      }
+    }
     StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
     int attempt = 0;
     if (last != null && last.id() != null && last.id().startsWith(base + "-")) {
@@ -331,7 +346,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       switch (action) {
         case "UPDATE" -> stackSets.updateTemplate(name, doc.cloudFormationTemplate(), prefs, opId);
         case "CREATE_INSTANCES" -> stackSets.createInstances(name, targets, region, prefs, opId);
-        case "DELETE_INSTANCES" -> stackSets.deleteInstances(name, targets, region, false, prefs, opId);
+        // Retain (the default): the instance leaves the StackSet, the policy stays in the account.
+        case "DELETE_INSTANCES" -> stackSets.deleteInstances(name, targets, region, retainStacks, prefs, opId);
         default -> stackSets.updateInstances(name, targets, region, prefs, opId);
       }
     } catch (AwsFailure f) {
@@ -836,8 +852,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
           + " account(s) (StackSet operation " + opId + ")";
       case "CREATE_INSTANCES" -> "deploying the boundary to " + count + " account(s) (StackSet operation "
           + opId + ")";
-      case "DELETE_INSTANCES" -> "removing the boundary from " + count
-          + " account(s) that left the stage (StackSet operation " + opId + ")";
+      case "DELETE_INSTANCES" -> "releasing " + count + " account(s) that left the stage (StackSet operation "
+          + opId + "; deletionPolicy decides whether their policy stays)";
       default -> "retrying " + count + " account(s) (StackSet operation " + opId + ")";
     };
   }

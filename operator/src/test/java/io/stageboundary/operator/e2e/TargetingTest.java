@@ -89,15 +89,47 @@ class TargetingTest {
       assertThat(op.operationPreferences().failureTolerancePercentage()).isEqualTo(10);
     }
 
-    // the sandbox account leaves the stage: its boundary instance is removed, nobody else's
+    // the sandbox account leaves the stage: it is released from the StackSet but, with the default
+    // deletionPolicy Retain, its policy stays; nobody else's is touched
     h.apply(stage("""
         organizationalUnits: [ou-sbo1-dev00001]
         excludeAccounts: ["%s"]""".formatted(devData), "{maxConcurrentPercentage: 50}"));
-    await().atMost(Duration.ofSeconds(30)).until(() -> !holds(sandbox, "developer-policy-mixed")
+    await().atMost(Duration.ofSeconds(30)).until(() -> instanceAccounts("stage-boundary-mixed").size() == 2
         && OperatorHarness.is(h.stage("mixed"), "Ready", "True"));
-    assertThat(holds(org.account("dev-payments"), "developer-policy-mixed")).isTrue();
+    assertThat(holds(sandbox, "developer-policy-mixed")).isTrue();
+    assertThat(instanceAccounts("stage-boundary-mixed")).doesNotContain(sandbox);
     assertThat(h.stageAccounts("mixed")).extracting(a -> a.getSpec().accountId())
         .containsExactlyInAnyOrder(org.account("dev-payments"), org.account("dev-search"));
+  }
+
+  @Test
+  void withDeletePolicyAnAccountThatLeavesLosesItsPolicy() {
+    String sandbox = org.account("sandbox-experiments");
+    String beta = org.account("beta-payments");
+    String yaml = """
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: leaving}
+        spec:
+          organizationRef: {name: main}
+          boundary: {policyName: developer-policy-leaving}
+          targets: {accounts: [%s], regions: [us-east-1]}
+          deletionPolicy: Delete
+        """;
+    h.apply(yaml.formatted("\"" + sandbox + "\", \"" + beta + "\""));
+    h.awaitReady("leaving");
+    assertThat(holds(sandbox, "developer-policy-leaving")).isTrue();
+    h.apply(yaml.formatted("\"" + beta + "\""));
+    await().atMost(Duration.ofSeconds(30)).until(() -> !holds(sandbox, "developer-policy-leaving")
+        && OperatorHarness.is(h.stage("leaving"), "Ready", "True"));
+    assertThat(holds(beta, "developer-policy-leaving")).isTrue();
+  }
+
+  private static java.util.List<String> instanceAccounts(String stackSet) {
+    try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
+      return cfn.listStackInstances(r -> r.stackSetName(stackSet).callAs(CallAs.DELEGATED_ADMIN)).summaries()
+          .stream().map(i -> i.account()).toList();
+    }
   }
 
   @Test
