@@ -10,6 +10,8 @@ import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 import io.stageboundary.operator.reconcile.AwsOrganizationReconciler;
 import io.stageboundary.operator.reconcile.BootstrapRunner;
+import io.stageboundary.operator.reconcile.BoundaryVerifier;
+import io.stageboundary.operator.reconcile.StageMetrics;
 import io.stageboundary.operator.reconcile.EventRecorder;
 import io.stageboundary.operator.reconcile.OperatorSettings;
 import io.stageboundary.operator.reconcile.OrganizationContexts;
@@ -55,7 +57,11 @@ public final class StageBoundaryOperator implements AutoCloseable {
           .withCloseClientOnStop(false)
           .withConcurrentReconciliationThreads(settings.reconcileThreads())
           .withMetrics(MicrometerMetrics.withoutPerResourceMetrics(meters))
-          .withUseSSAToPatchPrimaryResource(true);
+          .withUseSSAToPatchPrimaryResource(true)
+          // A watch that cannot start at once (the API server restarting, a CRD just established)
+          // is retried by the informer; the operator reports not ready meanwhile instead of dying.
+          .withStopOnInformerErrorDuringStartup(false)
+          .withCacheSyncTimeout(Duration.ofSeconds(30));
       if (settings.leaderElection().enabled()) {
         LeaderElectionConfigurationBuilder le = LeaderElectionConfigurationBuilder
             .aLeaderElectionConfiguration(settings.leaderElection().leaseName())
@@ -80,7 +86,9 @@ public final class StageBoundaryOperator implements AutoCloseable {
     operator.register(new StageReconciler(organizations, new StageClaims(),
         new StageAccountSync(client, writers), events, settings,
         new BootstrapRunner(bootstrapPool, settings.bootstrapConcurrency(), settings.clock(),
-            settings.retryDelay())), c -> c
+            settings.retryDelay()),
+        new BoundaryVerifier(bootstrapPool, settings.bootstrapConcurrency(), settings.clock()),
+        new StageMetrics(meters)), c -> c
         .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.start();

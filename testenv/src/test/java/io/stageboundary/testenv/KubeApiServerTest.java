@@ -69,7 +69,7 @@ class KubeApiServerTest {
         .load(new ByteArrayInputStream(CRD.getBytes(StandardCharsets.UTF_8))).item();
     client.resource(crd).serverSideApply();
     client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-        .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+        .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions().stream()
             .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
             30, TimeUnit.SECONDS);
 

@@ -63,6 +63,7 @@ public final class OperatorHarness implements AutoCloseable {
 
   public void startOperator(OperatorSettings settings) {
     operator = StageBoundaryOperator.start(client, settings, null);
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(60)).until(operator::healthy);
   }
 
   public void stopOperator() {
@@ -88,7 +89,8 @@ public final class OperatorHarness implements AutoCloseable {
             .load(f.toFile()).item();
         client.resource(crd).forceConflicts().serverSideApply();
         client.apiextensions().v1().customResourceDefinitions().withName(crd.getMetadata().getName())
-            .waitUntilCondition(c -> c.getStatus() != null && c.getStatus().getConditions().stream()
+            .waitUntilCondition(c -> c != null && c.getStatus() != null && c.getStatus().getConditions() != null
+                && c.getStatus().getConditions().stream()
                 .anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus())),
                 30, TimeUnit.SECONDS);
       }
