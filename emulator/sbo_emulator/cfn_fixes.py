@@ -113,10 +113,14 @@ def _build_resource_diff(self, other_template, parameters=None):
         "Modify": [n for n in new if n in old and new[n] != old[n]],
         "Remove": [n for n in old if n not in new],
     }
-    if parameters:
-        # Compare with what the stack resolved (defaults included), not only what was passed.
-        changed = {p for p in parameters
-                   if _plain(self.resolved_parameters.get(p)) != _plain(parameters[p])}
+    if parameters is not None:
+        # Compare what the stack resolved with what it resolves to now, defaults included: a
+        # parameter left out of an update takes its default (not its previous value) in AWS.
+        declared = other_template.get("Parameters") or {}
+        now = {k: v.get("Default") for k, v in declared.items()}
+        now.update(parameters)
+        changed = {p for p in set(now) | set(self.resolved_parameters)
+                   if str(_plain(self.resolved_parameters.get(p))) != str(_plain(now.get(p)))}
         for name in new:
             if name in old and new[name] == old[name] and changed & _references(new[name], conditions, set()):
                 diff["Modify"].append(name)

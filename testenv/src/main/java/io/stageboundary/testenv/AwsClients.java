@@ -79,6 +79,12 @@ public final class AwsClients implements AutoCloseable {
     return configure(SsmClient.builder()).region(Region.of(region)).build();
   }
 
+  public software.amazon.awssdk.services.s3.S3Client s3(String region) {
+    // path-style: the emulator serves every bucket on one host
+    return configure(software.amazon.awssdk.services.s3.S3Client.builder()).region(Region.of(region))
+        .forcePathStyle(true).build();
+  }
+
   public StsClient sts() {
     return configure(StsClient.builder()).build();
   }

@@ -22,6 +22,9 @@ public interface BootstrapStacks {
   /** The role's permissions boundary ARN; empty string when it has none; empty when no such role. */
   Optional<String> roleBoundary(String roleName);
 
+  /** Puts the boundary back on a bootstrap role it was removed from (drift repair). */
+  void putRoleBoundary(String roleName, String policyArn);
+
   /** The /cdk-bootstrap/&lt;qualifier&gt;/version parameter. */
   Optional<Integer> bootstrapVersion(String qualifier);
 

@@ -33,6 +33,9 @@ public interface BoundaryStackSets {
 
   List<InstanceView> instances(String name);
 
+  /** StackSet drift detection: an operation like any other (one at a time per stack set). */
+  void detectDrift(String name, OperationPreferences prefs, String operationId);
+
   Optional<OperationView> operation(String name, String operationId);
 
   /** Per-account results of an operation (for failure reasons). */
@@ -43,7 +46,12 @@ public interface BoundaryStackSets {
   /** An account and the OU it is addressed through (its parent OU, for service-managed sets). */
   record Target(String accountId, String organizationalUnitId) {}
 
-  record StackSetView(String name, String id, String templateBody, String status) {}
+  record StackSetView(String name, String id, String templateBody, String status,
+      String driftStatus, java.time.Instant lastDriftCheck) {
+    public StackSetView(String name, String id, String templateBody, String status) {
+      this(name, id, templateBody, status, null, null);
+    }
+  }
 
   record InstanceView(String accountId, String region, String organizationalUnitId, String status,
       String detailedStatus, String statusReason, String driftStatus, String lastOperationId) {}

@@ -97,6 +97,15 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
+  public void putRoleBoundary(String roleName, String policyArn) {
+    try {
+      member.iam().putRolePermissionsBoundary(r -> r.roleName(roleName).permissionsBoundary(policyArn));
+    } catch (SdkException e) {
+      throw AwsFailure.of("IAM PutRolePermissionsBoundary in " + member.accountId(), e);
+    }
+  }
+
+  @Override
   public Optional<Integer> bootstrapVersion(String qualifier) {
     try {
       return parse(member.ssm(region).getParameter(r -> r.name("/cdk-bootstrap/" + qualifier + "/version"))

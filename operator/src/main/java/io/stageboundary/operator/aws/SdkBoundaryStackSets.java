@@ -43,8 +43,10 @@ public final class SdkBoundaryStackSets implements BoundaryStackSets {
       if ("DELETED".equals(s.statusAsString())) {
         return Optional.empty();
       }
+      var drift = s.stackSetDriftDetectionDetails();
       return Optional.of(new StackSetView(s.stackSetName(), s.stackSetId(), s.templateBody(),
-          s.statusAsString()));
+          s.statusAsString(), drift == null ? null : drift.driftStatusAsString(),
+          drift == null ? null : drift.lastDriftCheckTimestamp()));
     } catch (StackSetNotFoundException e) {
       return Optional.empty();
     } catch (SdkException e) {
@@ -131,6 +133,16 @@ public final class SdkBoundaryStackSets implements BoundaryStackSets {
       return out;
     } catch (SdkException e) {
       throw AwsFailure.of("CloudFormation ListStackInstances", e);
+    }
+  }
+
+  @Override
+  public void detectDrift(String name, OperationPreferences prefs, String operationId) {
+    try {
+      cfn.get().detectStackSetDrift(r -> r.stackSetName(name).callAs(callAs).operationId(operationId)
+          .operationPreferences(preferences(prefs)));
+    } catch (SdkException e) {
+      throw AwsFailure.of("CloudFormation DetectStackSetDrift", e);
     }
   }
 

@@ -110,7 +110,7 @@ public final class BootstrapPlanner {
    * Every parameter the (new) template declares: the boundary ones set, the rest kept as they
    * are (UsePreviousValue, a null value) when the stack has them, else left to the default.
    */
-  static Map<String, String> updateParameters(Want want, Map<String, String> current, Set<String> declared) {
+  public static Map<String, String> updateParameters(Want want, Map<String, String> current, Set<String> declared) {
     Map<String, String> p = new LinkedHashMap<>();
     for (String key : declared) {
       if (key.equals(BOUNDARY_PARAMETER)) {

@@ -38,8 +38,14 @@ public final class BootstrapRunner {
     case UPDATING -> 3;
     case PENDING -> 4;
     case NOT_BOOTSTRAPPED -> 5;
+    case DRIFTED -> 1;
     case CURRENT -> 6;
   });
+
+  public static final String PARAMETER_CHANGED = "ParameterChanged";
+  public static final String STACK_DELETED = "StackDeleted";
+  public static final String DOWNGRADED = "Downgraded";
+  public static final String ROLE_BOUNDARY_REMOVED = "ExecutionRoleBoundaryRemoved";
 
   private final ExecutorService pool;
   private final int batch;
@@ -58,7 +64,7 @@ public final class BootstrapRunner {
 
   /** The outcome of one pass: reports per account, and whether work is left for another pass. */
   public record Outcome(Map<String, List<RegionBootstrap>> reports, boolean moreWork,
-      List<String> written, List<String> failures) {}
+      List<String> written, List<String> failures, Map<String, String> drifted, List<String> repaired) {}
 
   /**
    * @param ready accounts whose boundary is current: their stacks may be bootstrapped
@@ -70,7 +76,7 @@ public final class BootstrapRunner {
   public Outcome run(String stageUid, Want want, BiFunction<String, String, String> policyArn,
       Collection<String> ready, Collection<String> waiting, Collection<String> held,
       List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
-      boolean suspended, BiFunction<String, String, BootstrapStacks> stacks) {
+      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks) {
     Instant now = clock.instant();
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<String[]> due = new ArrayList<>();
@@ -107,11 +113,15 @@ public final class BootstrapRunner {
     List<String[]> now_ = due.subList(0, Math.min(batch, due.size()));
     List<CompletableFuture<Object[]>> work = new ArrayList<>();
     for (String[] pair : now_) {
+      RegionBootstrap last = find(previous.get(pair[0]), pair[1]);
       work.add(CompletableFuture.supplyAsync(() -> new Object[] {pair, bootstrap(stageUid, want,
-          policyArn.apply(pair[0], pair[1]), pair[0], pair[1], suspended, stacks.apply(pair[0], pair[1]))}, pool));
+          policyArn.apply(pair[0], pair[1]), pair[0], pair[1], suspended, remediate && !suspended, last,
+          stacks.apply(pair[0], pair[1]))}, pool));
     }
     List<String> written = new ArrayList<>();
     List<String> failures = new ArrayList<>();
+    Map<String, String> drifted = new LinkedHashMap<>();
+    List<String> repaired = new ArrayList<>();
     boolean more = due.size() > now_.size();
     for (CompletableFuture<Object[]> f : work) {
       Object[] r = f.join();
@@ -119,6 +129,12 @@ public final class BootstrapRunner {
       Result result = (Result) r[1];
       if (result.report() != null) {
         put(reports, pair[0], pair[1], result.report());
+        if (result.report().driftReason() != null) {
+          drifted.put(pair[0] + "/" + pair[1], result.report().driftReason());
+          if (result.report().state() != BootstrapState.DRIFTED) {
+            repaired.add(pair[0] + "/" + pair[1] + " (" + result.report().driftReason() + ")");
+          }
+        }
         if (result.report().state() == BootstrapState.FAILED) {
           failures.add(pair[0] + "/" + pair[1] + ": " + result.report().message());
         }
@@ -134,7 +150,7 @@ public final class BootstrapRunner {
     }
     Map<String, List<RegionBootstrap>> out = new LinkedHashMap<>();
     reports.forEach((account, byRegion) -> out.put(account, List.copyOf(byRegion.values())));
-    return new Outcome(out, more, written, failures);
+    return new Outcome(out, more, written, failures, drifted, repaired);
   }
 
   /** Where clearing the boundary out of bootstrap stacks stands. */
@@ -206,7 +222,7 @@ public final class BootstrapRunner {
       case UPDATING, PENDING, CONFLICT -> {
         return true;
       }
-      case FAILED -> {
+      case FAILED, DRIFTED -> {
         return true;  // the pair's own backoff decides whether it writes again
       }
       default -> {
@@ -229,7 +245,7 @@ public final class BootstrapRunner {
   private record Result(RegionBootstrap report, boolean wrote) {}
 
   private Result bootstrap(String stageUid, Want want, String policyArn, String account, String region,
-      boolean suspended, BootstrapStacks stacks) {
+      boolean suspended, boolean remediate, RegionBootstrap last, BootstrapStacks stacks) {
     String key = stageUid + "|" + account + "|" + region;
     try {
       Optional<StackView> stack = stacks.describe(want.stackName());
@@ -237,16 +253,60 @@ public final class BootstrapRunner {
       if (stack.isPresent() && version.isEmpty()) {
         version = stacks.bootstrapVersion(want.qualifier());
       }
-      BootstrapPlanner.Decision decision = BootstrapPlanner.decide(want, stack, version, BootstrapTemplate.pinned());
+      // A stack the operator had bootstrapped that changed since, while the stage did not: drift,
+      // not first-time work. A change of the stage itself (another applyToAllRoles, a higher
+      // minimumVersion) is not drift.
+      String drift = null;
+      String what = null;
+      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT
+          && want.policyName().equals(last.boundaryParameter())
+          && want.applyToAllRoles() == Boolean.TRUE.equals(last.applyToAllRoles());
+      boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED && last.driftReason() != null
+          && !ROLE_BOUNDARY_REMOVED.equals(last.driftReason());
+      if (wasCurrent || stillDrifted) {
+        if (stack.isEmpty()) {
+          drift = STACK_DELETED;
+          what = "the bootstrap stack " + want.stackName() + " was deleted";
+        } else if (!want.policyName().equals(stack.get().parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER))
+            || want.applyToAllRoles() != Boolean.parseBoolean(stack.get().parameters()
+                .getOrDefault(BootstrapPlanner.ALL_ROLES_PARAMETER, "false"))) {
+          drift = PARAMETER_CHANGED;
+          what = "InputPermissionsBoundary is '" + stack.get().parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)
+              + "' (for example after cdk bootstrap --no-previous-parameters)";
+        } else if (wasCurrent && version.isPresent() && last.version() != null && version.get() < last.version()) {
+          drift = DOWNGRADED;
+          what = "the bootstrap stack went from version " + last.version() + " to " + version.get();
+        } else if (stillDrifted && DOWNGRADED.equals(last.driftReason()) && version.isPresent()
+            && last.version() != null && version.get() <= last.version()) {
+          drift = DOWNGRADED;
+          what = last.message() == null ? "the bootstrap stack was downgraded"
+              : last.message().replaceAll("; (driftRemediation is Report|spec.suspend is true): not changed$", "");
+        }
+      }
+      if (drift != null && !remediate) {
+        return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, what
+            + (suspended ? "; spec.suspend is true: not changed" : "; driftRemediation is Report: not changed"),
+            drift), false);
+      }
+      Want effective = STACK_DELETED.equals(drift) ? new Want(want.policyName(), want.applyToAllRoles(),
+          want.qualifier(), want.stackName(), want.minimumVersion(), true) : want;
+      BootstrapPlanner.Decision decision = BootstrapPlanner.decide(effective, stack, version, BootstrapTemplate.pinned());
+      if (DOWNGRADED.equals(drift) && decision instanceof BootstrapPlanner.Verify
+          && version.orElse(0) < BootstrapTemplate.pinned().version()) {
+        decision = new BootstrapPlanner.Update(Optional.of(BootstrapTemplate.pinned().body()),
+            BootstrapPlanner.updateParameters(want, stack.get().parameters(), BootstrapTemplate.pinned().parameters()),
+            "upgrading the downgraded stack again");
+      }
       if (decision instanceof BootstrapPlanner.Report r) {
-        return new Result(report(region, r.state(), stack, version, null, r.message()), false);
+        return new Result(report(region, r.state(), stack, version, null, r.message(), null), false);
       }
       if (decision instanceof BootstrapPlanner.Verify) {
-        return new Result(verify(want, policyArn, account, region, stacks, stack, version, key), false);
+        return new Result(verify(want, policyArn, account, region, stacks, stack, version, key,
+            remediate, suspended), false);
       }
       if (suspended) {
         return new Result(report(region, BootstrapState.PENDING, stack, version, null,
-            "spec.suspend is true: the bootstrap stack would be updated"), false);
+            "spec.suspend is true: the bootstrap stack would be updated", drift), false);
       }
       Backoff b = backoff.get(key);
       boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
@@ -254,56 +314,82 @@ public final class BootstrapRunner {
         return new Result(report(region, BootstrapState.FAILED, stack, version, null,
             (rolledBack ? "the last update rolled back" + stack.map(s -> s.statusReason() == null ? ""
                 : " (" + s.statusReason() + ")").orElse("") : "the last attempt failed")
-                + "; next attempt at " + b.next().truncatedTo(ChronoUnit.SECONDS)), false);
+                + "; next attempt at " + b.next().truncatedTo(ChronoUnit.SECONDS), drift), false);
       }
       if (rolledBack) {
         record(key);
       }
+      String why;
       if (decision instanceof BootstrapPlanner.Update u) {
         boolean changed = stacks.update(want.stackName(), u.template(), u.parameters());
         if (!changed) {
-          return new Result(verify(want, policyArn, account, region, stacks, stack, version, key), false);
+          return new Result(verify(want, policyArn, account, region, stacks, stack, version, key,
+              remediate, suspended), false);
         }
-        return new Result(report(region, BootstrapState.UPDATING, stack, version, null, u.why()), true);
+        why = u.why();
+      } else {
+        BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
+        stacks.create(want.stackName(), c.template(), c.parameters());
+        why = drift != null ? "creating the bootstrap stack again" : "creating the bootstrap stack (createIfMissing)";
       }
-      BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
-      stacks.create(want.stackName(), c.template(), c.parameters());
-      return new Result(report(region, BootstrapState.UPDATING, Optional.empty(), Optional.empty(), null,
-          "creating the bootstrap stack (createIfMissing)"), true);
+      return new Result(report(region, BootstrapState.UPDATING, stack, version, null,
+          drift == null ? why : "repairing drift (" + what + "): " + why, drift), true);
     } catch (AwsFailure f) {
       if (f.kind().transientFailure()) {
         return new Result(null, false);
       }
       record(key);
       String hint = f.kind() == AwsFailure.Kind.ACCESS_DENIED
-          ? ": check the member role (spec.memberRoleName of the AwsOrganization) and its permissions" : "";
+          ? ": check the member role (spec.memberRoleName of the AwsOrganization) and its permissions"
+          : String.valueOf(f.getMessage()).contains("CreateStack") && String.valueOf(f.getMessage()).contains("exist")
+          ? ": a deleted bootstrap stack leaves its staging bucket behind (DeletionPolicy Retain); delete "
+              + "cdk-" + want.qualifier() + "-assets-" + account + "-" + region + " or bootstrap the account by hand"
+          : "";
       return new Result(report(region, BootstrapState.FAILED, null, f.getMessage() + hint), false);
     }
   }
 
   private RegionBootstrap verify(Want want, String policyArn, String account, String region,
-      BootstrapStacks stacks, Optional<StackView> stack, Optional<Integer> version, String key) {
+      BootstrapStacks stacks, Optional<StackView> stack, Optional<Integer> version, String key,
+      boolean remediate, boolean suspended) {
     List<String> roles = want.applyToAllRoles()
         ? BootstrapStacks.bootstrapRoles(want.qualifier(), account, region)
         : List.of(BootstrapStacks.executionRole(want.qualifier(), account, region));
     String execBoundary = null;
+    List<String> lacking = new ArrayList<>();
     for (String role : roles) {
       Optional<String> boundary = stacks.roleBoundary(role);
-      if (role.contains("-cfn-exec-role-")) {
-        execBoundary = boundary.orElse(null);
-      }
       if (boundary.isEmpty()) {
         return report(region, BootstrapState.FAILED, stack, version, null, "role " + role
-            + " does not exist although the bootstrap stack is complete");
+            + " does not exist although the bootstrap stack is complete", null);
+      }
+      if (role.contains("-cfn-exec-role-")) {
+        execBoundary = boundary.get();
       }
       if (!boundary.get().equals(policyArn)) {
-        return report(region, BootstrapState.FAILED, stack, version, boundary.get(), "role " + role
-            + " carries " + (boundary.get().isEmpty() ? "no boundary" : boundary.get())
-            + " although the stack sets " + policyArn + ": it was changed outside CloudFormation");
+        lacking.add(role + " carries " + (boundary.get().isEmpty() ? "no boundary" : boundary.get()));
+        if (remediate) {
+          stacks.putRoleBoundary(role, policyArn);
+          if (role.contains("-cfn-exec-role-")) {
+            execBoundary = policyArn;
+          }
+        }
       }
     }
+    if (!lacking.isEmpty()) {
+      String what = String.join(", ", lacking) + " although the stack sets " + policyArn
+          + " (changed outside CloudFormation)";
+      if (!remediate) {
+        return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, what
+            + (suspended ? "; spec.suspend is true: not changed" : "; driftRemediation is Report: not changed"),
+            ROLE_BOUNDARY_REMOVED);
+      }
+      backoff.remove(key);
+      return report(region, BootstrapState.CURRENT, stack, version, execBoundary,
+          "repaired at " + now() + ": " + what, ROLE_BOUNDARY_REMOVED);
+    }
     backoff.remove(key);
-    return report(region, BootstrapState.CURRENT, stack, version, execBoundary, null);
+    return report(region, BootstrapState.CURRENT, stack, version, execBoundary, null, null);
   }
 
   private void record(String key) {
@@ -318,16 +404,16 @@ public final class BootstrapRunner {
   }
 
   private RegionBootstrap report(String region, BootstrapState state, String stackStatus, String message) {
-    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, now(), message);
+    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, now(), message, null);
   }
 
   private RegionBootstrap report(String region, BootstrapState state, Optional<StackView> stack,
-      Optional<Integer> version, String execBoundary, String message) {
+      Optional<Integer> version, String execBoundary, String message, String driftReason) {
     return new RegionBootstrap(region, state, stack.map(StackView::status).orElse(null),
         version.orElse(null),
         stack.map(s -> s.parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)).orElse(null),
         stack.map(s -> s.parameters().get(BootstrapPlanner.ALL_ROLES_PARAMETER)).map(Boolean::parseBoolean).orElse(null),
-        execBoundary, now(), message);
+        execBoundary, now(), message, driftReason);
   }
 
   private String now() {

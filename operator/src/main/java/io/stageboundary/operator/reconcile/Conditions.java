@@ -21,6 +21,7 @@ public final class Conditions {
   public static final String BOUNDARY_DEPLOYED = "BoundaryDeployed";
   public static final String CONFLICT = "Conflict";
   public static final String BOOTSTRAPPED = "Bootstrapped";
+  public static final String IN_SYNC = "InSync";
 
   private final Map<String, Condition> previous = new LinkedHashMap<>();
   private final Map<String, Condition> next = new LinkedHashMap<>();

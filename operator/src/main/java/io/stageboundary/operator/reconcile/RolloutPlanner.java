@@ -44,6 +44,9 @@ public final class RolloutPlanner {
 
   public record Converged() implements Step {}
 
+  /** Nothing to deploy, and StackSet drift detection is due. */
+  public record DetectDrift() implements Step {}
+
   /**
    * @param desired account to the OU it is deployed through (conflicted accounts excluded)
    * @param held accounts nobody may write to now (conflicts): not created, not deleted

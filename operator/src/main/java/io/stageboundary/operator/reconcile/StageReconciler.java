@@ -36,6 +36,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.InvalidBoundaryException;
+import io.stageboundary.operator.aws.SdkBoundaryPolicies;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -69,13 +70,17 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   private final EventRecorder events;
   private final OperatorSettings settings;
   private final BootstrapRunner bootstrapRunner;
+  private final BoundaryVerifier verifier;
+  private final StageMetrics metrics;
   private final SimpleInboundEventSource<Stage> nudges = new SimpleInboundEventSource<>("claims");
   private final Map<String, Integer> transientFailures = new java.util.concurrent.ConcurrentHashMap<>();
 
   public StageReconciler(OrganizationContexts organizations, StageClaims claims,
       StageAccountSync accounts, EventRecorder events, OperatorSettings settings,
-      BootstrapRunner bootstrapRunner) {
+      BootstrapRunner bootstrapRunner, BoundaryVerifier verifier, StageMetrics metrics) {
     this.bootstrapRunner = bootstrapRunner;
+    this.verifier = verifier;
+    this.metrics = metrics;
     this.organizations = organizations;
     this.claims = claims;
     this.accounts = accounts;
@@ -117,15 +122,20 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   public UpdateControl<Stage> reconcile(Stage stage, Context<Stage> ctx) {
     StageStatusBuilder status = new StageStatusBuilder(stage, settings.clock());
     String name = stage.getMetadata().getName();
+    var timing = metrics.startReconcile();
     try {
       Duration next = reconcile(stage, ctx, status);
       transientFailures.remove(name);
       LOG.debugf("stage %s: %s; next look in %s", name, status.build().conditions(), next);
       patchStatus(stage, status, ctx);
+      metrics.conditions(stage, status.build().conditions());
+      metrics.reconciled(timing, "stage", "success");
       return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
     } catch (AwsFailure f) {
       Duration next = onAwsFailure(stage, status, f);
       patchStatus(stage, status, ctx);
+      metrics.conditions(stage, status.build().conditions());
+      metrics.reconciled(timing, "stage", "aws_" + f.kind().name().toLowerCase(java.util.Locale.ROOT));
       return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
     }
   }
@@ -214,14 +224,20 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     String stackSetName = stackSetName(name);
     Optional<StackSetView> stackSet = stackSets.describe(stackSetName);
     StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
+    boolean detectionRunning = false;
     if (stackSet.isPresent() && last != null && isOpen(last)) {
       Optional<OperationView> op = stackSets.operation(stackSetName, last.id());
       if (op.isPresent() && op.get().running()) {
         status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.get().id(),
             withStatus(last, "RUNNING", null, null)));
-        status.progressing("OperationRunning", "StackSet operation " + last.id() + " ("
-            + last.action() + ", " + last.accounts() + " account(s)) is running");
-        return settings.pollInterval();
+        if ("DETECT_DRIFT".equals(last.action())) {
+          // drift detection runs in the background: the stage stays as it is meanwhile
+          detectionRunning = true;
+        } else {
+          status.progressing("OperationRunning", "StackSet operation " + last.id() + " ("
+              + last.action() + ", " + last.accounts() + " account(s)) is running");
+          return settings.pollInterval();
+        }
       }
       if (op.isPresent()) {
         recordFinished(stage, status, stackSets, stackSetName, stackSet.get(), last, op.get());
@@ -233,33 +249,101 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         ? homeRegion(stackSets.instances(stackSetName), context.region()) : List.of();
     Map<String, String> parents = new HashMap<>();
     snapshot.accounts().values().forEach(a -> parents.put(a.id(), a.parentId()));
-    RolloutPlanner.Step step = RolloutPlanner.next(doc, stackSet, instances, desired,
-        conflicts.keySet(), parents);
 
-    AccountView view = accountView(stage, doc, stackSet, instances, desired, conflicts, snapshot);
+    // 5. Membership: a spec change adopts the resolved accounts; accounts that join or leave the
+    //    targeted OUs afterwards are drift, followed only under driftRemediation Reconcile.
+    boolean remediate = spec.remediatesDrift() && !spec.suspended();
+    boolean adopting = !Objects.equals(status.adoptedGeneration(), stage.getMetadata().getGeneration());
+    boolean followMembership = adopting || spec.remediatesDrift();
+    Set<String> withInstance = instances.stream().map(InstanceView::accountId).collect(Collectors.toSet());
+    SortedMap<String, String> deployTo = new TreeMap<>(desired);
+    SortedMap<String, String> joined = new TreeMap<>();
+    SortedMap<String, String> left = new TreeMap<>();
+    Set<String> keep = new java.util.HashSet<>(conflicts.keySet());
+    if (!followMembership) {
+      desired.forEach((account, ou) -> {
+        if (!withInstance.contains(account)) {
+          joined.put(account, ou);
+        }
+      });
+      joined.keySet().forEach(deployTo::remove);
+      for (InstanceView i : instances) {
+        if (!resolved.accounts().containsKey(i.accountId()) && !conflicts.containsKey(i.accountId())) {
+          left.put(i.accountId(), i.organizationalUnitId());
+          keep.add(i.accountId());
+        }
+      }
+    }
+    RolloutPlanner.Step step = RolloutPlanner.next(doc, stackSet, instances, deployTo, keep, parents);
+    Duration driftInterval = spec.driftCheckIntervalOrDefault();
+    if (step instanceof RolloutPlanner.Converged && stackSet.isPresent() && !detectionRunning
+        && driftDetectionDue(status, driftInterval)) {
+      step = new RolloutPlanner.DetectDrift();
+    }
 
-    // 5. CDK bootstrap, in every account whose boundary policy exists.
+    // 6. Per account: what the StackSet says, then what the account really holds.
+    AccountView view = accountView(stage, doc, stackSet, instances, deployTo, conflicts, snapshot)
+        .withMembershipDrift(stage, joined, left, snapshot);
+    Map<String, StageAccountStatus.Boundary> previousBoundaries = new HashMap<>();
+    for (StageAccount a : ctx.getSecondaryResources(StageAccount.class)) {
+      if (a.getStatus() != null && a.getStatus().boundary() != null && a.getSpec() != null) {
+        previousBoundaries.put(a.getSpec().accountId(), a.getStatus().boundary());
+      }
+    }
+    Instant detection = stackSet.flatMap(x -> Optional.ofNullable(x.lastDriftCheck())).orElse(null);
+    Set<String> flagged = instances.stream().filter(i -> "DRIFTED".equals(i.driftStatus()))
+        .map(InstanceView::accountId)
+        .filter(a -> detection == null || previousBoundaries.get(a) == null
+            || previousBoundaries.get(a).lastChecked() == null
+            || Instant.parse(previousBoundaries.get(a).lastChecked()).isBefore(detection))
+        .collect(Collectors.toSet());
+    BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT),
+        previousBoundaries, driftInterval, flagged, remediate,
+        account -> new SdkBoundaryPolicies(context.aws().member(account)));
+    view = view.withBoundaries(verified.boundaries());
+
+    // 7. CDK bootstrap, in every account whose boundary policy exists.
     BootstrapRunner.Outcome boot = null;
     StageSpec.Bootstrap bootstrapSpec = spec.bootstrapOrDefault();
     if (bootstrapSpec.enabledOrDefault()) {
-      boot = bootstrap(stage, ctx, context, doc, view, instances, conflicts.keySet());
+      boot = bootstrap(stage, ctx, context, doc, view, instances, keep, remediate, driftInterval);
       view = view.withBootstrap(boot.reports());
     }
-    status.counts(view.states().values(), conflicts.size(), view.bootstrapped());
+    reportDrift(stage, verified, boot);
+    status.counts(view.states().values(), conflicts.size(), view.bootstrapped(), view.drifted());
     status.boundaryDeployed();
     status.bootstrapped(bootstrapSpec.enabledOrDefault(), view.bootstrapStates());
+    status.inSync(view.driftReasons(), spec.remediatesDrift());
+    metrics.report(stage, view.states(), view.bootstrapStates());
+    boolean moreWork = verified.moreWork() || (boot != null && boot.moreWork());
 
-    if (spec.suspended() || step instanceof RolloutPlanner.Converged) {
+    boolean detect = step instanceof RolloutPlanner.DetectDrift;
+    if (detect) {
+      startDriftDetection(stage, ctx, status, context, stackSet.get(), driftInterval);
+    }
+    if (detectionRunning && !(spec.suspended() || step instanceof RolloutPlanner.Converged)) {
+      status.progressing("WaitingForDriftDetection", "StackSet drift detection is running; the next "
+          + "rollout step follows when it ends");
+      return settings.pollInterval();
+    }
+    if (spec.suspended() || step instanceof RolloutPlanner.Converged || detect) {
       accounts.sync(stage, view.objects(), ctx.getSecondaryResources(StageAccount.class));
-      if (boot != null && boot.moreWork() && !spec.suspended()) {
-        status.progressing("Bootstrapping", "updating CDK bootstrap stacks: " + status.bootstrapSummary());
+      if (!spec.suspended()) {
+        status.adopted(stage.getMetadata().getGeneration());
+      }
+      if (moreWork && !spec.suspended()) {
+        status.progressing("Verifying", "checking and bootstrapping accounts: " + status.bootstrapSummary());
         return settings.pollInterval();
       }
       status.settled(spec.suspended());
-      return spec.suspended() ? settings.resyncInterval() : converged(context);
+      if (detect || detectionRunning) {
+        return settings.pollInterval();
+      }
+      Duration next = spec.suspended() ? settings.resyncInterval() : converged(context);
+      return next.compareTo(driftInterval) < 0 ? next : driftInterval;
     }
 
-    // 5. Take the next step.
+    // 8. Take the next step.
     if (step instanceof RolloutPlanner.CreateStackSet) {
       String id = stackSets.create(stackSetName, doc.cloudFormationTemplate(),
           "Permissions boundary of stage " + name + " (stage-boundary-operator)",
@@ -271,6 +355,55 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       return Duration.ofMillis(1);
     }
     return startOperation(stage, ctx, status, context, doc, stackSet.get(), step, view);
+  }
+
+  private boolean driftDetectionDue(StageStatusBuilder status, Duration interval) {
+    StageStatus.Drift d = status.drift();
+    return d == null || d.lastStackSetCheck() == null
+        || Instant.parse(d.lastStackSetCheck()).plus(interval).isBefore(settings.clock().instant());
+  }
+
+  private void startDriftDetection(Stage stage, Context<Stage> ctx, StageStatusBuilder status,
+      OrganizationContext context, StackSetView stackSet, Duration interval) {
+    long window = settings.clock().instant().getEpochSecond() / Math.max(1, interval.toSeconds());
+    String base = OperationIds.base(stage.getMetadata().getUid(), "drift", String.valueOf(window));
+    StageStatus.Operation last = status.stackSet() == null ? null : status.stackSet().lastOperation();
+    int attempt = last != null && last.id() != null && last.id().startsWith(base + "-")
+        ? attemptOf(last.id()) + (isOpen(last) ? 0 : 1) : 0;
+    String opId = OperationIds.id(base, attempt);
+    StageStatus.Operation requested = new StageStatus.Operation(opId, "DETECT_DRIFT", "REQUESTED", now(),
+        null, null, null);
+    // No need to record the id first: it is the same for the whole interval, so a restart
+    // finds the running detection through OperationIdAlreadyExists.
+    try {
+      context.stackSets().detectDrift(stackSet.name(), preferences(stage.getSpec()), opId);
+    } catch (AwsFailure f) {
+      if (f.kind() != AwsFailure.Kind.ALREADY_EXISTS) {
+        throw f;
+      }
+    }
+    status.stackSet(new StageStatus.StackSetStatus(stackSet.name(), stackSet.id(),
+        withStatus(requested, "RUNNING", null, null)));
+  }
+
+  private void reportDrift(Stage stage, BoundaryVerifier.Outcome verified, BootstrapRunner.Outcome boot) {
+    Map<String, String> found = new java.util.LinkedHashMap<>(verified.detected());
+    List<String> repaired = new ArrayList<>(verified.repaired());
+    if (boot != null) {
+      found.putAll(boot.drifted());
+      repaired.addAll(boot.repaired());
+    }
+    found.values().forEach(reason -> metrics.driftDetected(stage, reason));
+    if (!repaired.isEmpty()) {
+      String msg = "repaired drift in " + repaired.size() + " place(s): " + abbreviate(repaired, 10);
+      events.normal(stage, "DriftRepaired", msg);
+      LOG.infof("stage %s: %s", stage.getMetadata().getName(), msg);
+    }
+    if (found.size() > repaired.size()) {
+      List<String> open = found.entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+      events.warning(stage, "DriftDetected", "drift in " + open.size() + " place(s): " + abbreviate(open, 10)
+          + (stage.getSpec().remediatesDrift() ? "" : " (driftRemediation is Report: not changed)"));
+    }
   }
 
   private Duration startOperation(Stage stage, Context<Stage> ctx, StageStatusBuilder status,
@@ -380,6 +513,13 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     String ended = op.ended() == null ? now() : op.ended().truncatedTo(ChronoUnit.SECONDS).toString();
     status.stackSet(new StageStatus.StackSetStatus(stackSetName, stackSet.id(),
         withStatus(last, op.status(), ended, message)));
+    metrics.operationFinished(last.action(), op.status(), op.created(), op.ended());
+    if ("DETECT_DRIFT".equals(last.action())) {
+      status.stackSetDriftChecked(ended, stackSet.driftStatus());
+      LOG.debugf("stage %s: StackSet drift detection %s found %s", stage.getMetadata().getName(),
+          op.id(), stackSet.driftStatus());
+      return;
+    }
     LOG.infof("stage %s: StackSet operation %s ended %s%s", stage.getMetadata().getName(), op.id(),
         op.status(), message == null ? "" : ": " + message);
     if ("SUCCEEDED".equals(op.status())) {
@@ -422,6 +562,79 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       return new AccountView(states, out);
     }
 
+    AccountView withMembershipDrift(Stage stage, Map<String, String> joined, Map<String, String> left,
+        OrganizationSnapshot snapshot) {
+      Map<String, State> st = new LinkedHashMap<>(states);
+      Map<String, StageAccountSync.Desired> out = new LinkedHashMap<>(objects);
+      joined.forEach((account, ou) -> {
+        st.put(account, State.MISSING);
+        out.put(account, new StageAccountSync.Desired(spec(stage, account, snapshot), new StageAccountStatus(
+            new StageAccountStatus.Boundary(State.MISSING, null, null, "joined the targeted OUs after the "
+                + "last rollout; driftRemediation is Report: not deployed (set it to Reconcile, or change "
+                + "the Stage to adopt the new account)", null, "JoinedAfterRollout"), null)));
+      });
+      left.forEach((account, ou) -> {
+        st.put(account, State.DRIFTED);
+        out.put(account, new StageAccountSync.Desired(spec(stage, account, snapshot), new StageAccountStatus(
+            new StageAccountStatus.Boundary(State.DRIFTED, null, null, "left the targeted OUs after the "
+                + "last rollout; driftRemediation is Report: its boundary stays deployed", null, "LeftTargets"),
+            null)));
+      });
+      return new AccountView(st, out);
+    }
+
+    Set<String> accountsIn(State state) {
+      return states.entrySet().stream().filter(e -> e.getValue() == state).map(Map.Entry::getKey)
+          .collect(Collectors.toCollection(java.util.TreeSet::new));
+    }
+
+    /** The same view with what the direct checks found for the accounts they looked at. */
+    AccountView withBoundaries(Map<String, StageAccountStatus.Boundary> checked) {
+      Map<String, State> st = new LinkedHashMap<>(states);
+      Map<String, StageAccountSync.Desired> out = new LinkedHashMap<>(objects);
+      checked.forEach((account, b) -> {
+        StageAccountSync.Desired d = out.get(account);
+        if (d == null) {
+          return;
+        }
+        st.put(account, b.state());
+        out.put(account, new StageAccountSync.Desired(d.spec(), new StageAccountStatus(b,
+            d.status().conflictsWith(), d.status().bootstrapState(), d.status().bootstrap())));
+      });
+      return new AccountView(st, out);
+    }
+
+    /** Accounts with any open drift (boundary or bootstrap). */
+    int drifted() {
+      return (int) objects.values().stream().filter(d -> openDrift(d.status())).count();
+    }
+
+    /** Open drift by reason, counting each account once per reason. */
+    Map<String, Integer> driftReasons() {
+      Map<String, Integer> out = new TreeMap<>();
+      for (StageAccountSync.Desired d : objects.values()) {
+        StageAccountStatus.Boundary b = d.status().boundary();
+        Set<String> reasons = new java.util.TreeSet<>();
+        if (b != null && b.driftReason() != null && (b.state() == State.DRIFTED || b.state() == State.MISSING)) {
+          reasons.add(b.driftReason());
+        }
+        if (d.status().bootstrap() != null) {
+          d.status().bootstrap().stream().filter(r -> r.state() == StageAccountStatus.BootstrapState.DRIFTED)
+              .forEach(r -> reasons.add(r.driftReason()));
+        }
+        reasons.forEach(r -> out.merge(r, 1, Integer::sum));
+      }
+      return out;
+    }
+
+    private static boolean openDrift(StageAccountStatus s) {
+      StageAccountStatus.Boundary b = s.boundary();
+      boolean boundary = b != null && b.driftReason() != null && (b.state() == State.DRIFTED || b.state() == State.MISSING);
+      boolean bootstrap = s.bootstrap() != null && s.bootstrap().stream()
+          .anyMatch(r -> r.state() == StageAccountStatus.BootstrapState.DRIFTED);
+      return boundary || bootstrap;
+    }
+
     /** Accounts (not held by a conflict) whose every region is bootstrapped. */
     int bootstrapped() {
       return (int) objects.values().stream().filter(d -> d.status().bootstrapState()
@@ -435,7 +648,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   }
 
   private BootstrapRunner.Outcome bootstrap(Stage stage, Context<Stage> ctx, OrganizationContext context,
-      BoundaryDocument doc, AccountView view, List<InstanceView> instances, Set<String> held) {
+      BoundaryDocument doc, AccountView view, List<InstanceView> instances, Set<String> held,
+      boolean remediate, Duration verifyInterval) {
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
     Map<String, InstanceView> byAccount = new HashMap<>();
@@ -443,7 +657,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     List<String> ready = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     view.states().forEach((account, state) -> {
-      if (state == State.CONFLICT) {
+      if (state == State.CONFLICT || held.contains(account)) {
         return;
       }
       InstanceView i = byAccount.get(account);
@@ -461,8 +675,9 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(),
         b.createIfMissingOrDefault());
     BootstrapRunner.Outcome out = bootstrapRunner.run(stage.getMetadata().getUid(), want,
-        (account, region) -> doc.policyArn(account), ready, waiting, held, spec.targets().regions(),
-        previous, settings.resyncInterval(), spec.suspended(),
+        (account, region) -> doc.policyArn(account), ready, waiting,
+        held.stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(), spec.targets().regions(),
+        previous, verifyInterval, spec.suspended(), remediate,
         (account, region) -> new SdkBootstrapStacks(context.aws().member(account), region));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
@@ -608,6 +823,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   public DeleteControl cleanup(Stage stage, Context<Stage> ctx) {
     String name = stage.getMetadata().getName();
     nudge(claims.remove(name));
+    metrics.forget(name);
     StageSpec spec = stage.getSpec();
     if (spec.deletionPolicyOrDefault() == StageSpec.DeletionPolicy.Retain) {
       accounts.deleteAll(name);

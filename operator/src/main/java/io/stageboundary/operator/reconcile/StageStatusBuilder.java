@@ -22,6 +22,8 @@ final class StageStatusBuilder {
   private StageStatus.AccountCounts accounts;
   private StageStatus.StackSetStatus stackSet;
   private String cdkContext;
+  private Long adoptedGeneration;
+  private StageStatus.Drift drift;
   private boolean keep;
   private boolean bootstrapOk = true;
   private String bootstrapSummary = "";
@@ -36,6 +38,8 @@ final class StageStatusBuilder {
       accounts = current.accounts();
       stackSet = current.stackSet();
       cdkContext = current.cdkContext();
+      adoptedGeneration = current.adoptedGeneration();
+      drift = current.drift();
     }
   }
 
@@ -58,17 +62,57 @@ final class StageStatusBuilder {
     return stackSet;
   }
 
-  StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped) {
+  Long adoptedGeneration() {
+    return adoptedGeneration;
+  }
+
+  StageStatusBuilder adopted(long generation) {
+    adoptedGeneration = generation;
+    return this;
+  }
+
+  StageStatus.Drift drift() {
+    return drift;
+  }
+
+  StageStatusBuilder stackSetDriftChecked(String when, String result) {
+    drift = new StageStatus.Drift(when, result, drift == null ? null : drift.reasons());
+    return this;
+  }
+
+  private boolean inSync = true;
+  private String driftSummary = "";
+
+  /** InSync: no account's boundary or bootstrap differs from what the operator deployed. */
+  StageStatusBuilder inSync(Map<String, Integer> reasons, boolean remediating) {
+    inSync = reasons.isEmpty();
+    String lastCheck = drift == null ? null : drift.lastStackSetCheck();
+    String stackSetStatus = drift == null ? null : drift.stackSetDriftStatus();
+    drift = lastCheck == null && stackSetStatus == null && reasons.isEmpty() ? null
+        : new StageStatus.Drift(lastCheck, stackSetStatus, reasons.isEmpty() ? null : Map.copyOf(reasons));
+    if (inSync) {
+      conditions.set(Conditions.IN_SYNC, true, "InSync", "every account holds what was deployed");
+    } else {
+      StringBuilder m = new StringBuilder();
+      reasons.forEach((r, n) -> m.append(r).append(" in ").append(n).append(" account(s), "));
+      m.setLength(m.length() - 2);
+      m.append(remediating ? "; repairing (driftRemediation is Reconcile)"
+          : "; driftRemediation is Report: nothing is changed (see the StageAccounts)");
+      driftSummary = m.toString();
+      conditions.set(Conditions.IN_SYNC, false, "Drifted", driftSummary);
+    }
+    return this;
+  }
+
+  StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted) {
     int current = 0;
     int pending = 0;
     int failed = 0;
-    int drifted = 0;
     for (State s : states) {
       switch (s) {
         case CURRENT -> current++;
         case OUTDATED, MISSING -> pending++;
         case FAILED -> failed++;
-        case DRIFTED -> drifted++;
         default -> { }
       }
     }
@@ -100,7 +144,7 @@ final class StageStatusBuilder {
   /** Nothing left to do for now; Ready when every account is current and none is held. */
   StageStatusBuilder settled(boolean suspended) {
     StageStatus.AccountCounts c = accounts;
-    boolean allCurrent = c != null && Objects.equals(c.boundaryCurrent(), c.targeted() - c.conflicted())
+    boolean allCurrent = c != null && c.boundaryCurrent() + c.drifted() >= c.targeted() - c.conflicted()
         && c.failed() == 0;
     conditions.set(Conditions.STALLED, false, "NoProblem", "no problem found")
         .set(Conditions.RECONCILING, false, suspended ? "Suspended" : "Converged",
@@ -113,6 +157,8 @@ final class StageStatusBuilder {
           c.conflicted() + " account(s) are claimed by another Stage too; see the Conflict condition");
     } else if (!allCurrent) {
       conditions.set(Conditions.READY, false, "AccountsNotCurrent", summary());
+    } else if (!inSync) {
+      conditions.set(Conditions.READY, false, "Drifted", driftSummary);
     } else if (!bootstrapOk) {
       conditions.set(Conditions.READY, false, "NotBootstrapped", bootstrapSummary);
     } else {
@@ -212,7 +258,7 @@ final class StageStatusBuilder {
       return stage.getStatus();
     }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
-        accounts, stackSet, cdkContext);
+        accounts, stackSet, cdkContext, adoptedGeneration, drift);
   }
 
   static boolean same(StageStatus a, StageStatus b) {
@@ -222,6 +268,7 @@ final class StageStatusBuilder {
     return Objects.equals(a.observedGeneration(), b.observedGeneration())
         && Conditions.same(a.conditions(), b.conditions())
         && Objects.equals(a.revision(), b.revision()) && Objects.equals(a.accounts(), b.accounts())
-        && Objects.equals(a.stackSet(), b.stackSet()) && Objects.equals(a.cdkContext(), b.cdkContext());
+        && Objects.equals(a.stackSet(), b.stackSet()) && Objects.equals(a.cdkContext(), b.cdkContext())
+        && Objects.equals(a.adoptedGeneration(), b.adoptedGeneration()) && Objects.equals(a.drift(), b.drift());
   }
 }

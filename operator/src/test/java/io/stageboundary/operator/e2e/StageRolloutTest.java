@@ -125,6 +125,12 @@ class StageRolloutTest {
   @Test
   @Order(2)
   void aNoOpResyncWritesNothing() {
+    // after a rollout the operator runs StackSet drift detection once; let it finish first
+    await().atMost(Duration.ofSeconds(30)).until(() -> List.of("dev", "beta", "prod").stream().allMatch(s -> {
+      Stage st = h.stage(s);
+      return st.getStatus().drift() != null && st.getStatus().drift().lastStackSetCheck() != null
+          && OperatorHarness.is(st, "Ready", "True");
+    }));
     java.util.Map<String, String> versions = new java.util.HashMap<>();
     for (String s : List.of("dev", "beta", "prod")) {
       versions.put(s, h.stage(s).getMetadata().getResourceVersion());

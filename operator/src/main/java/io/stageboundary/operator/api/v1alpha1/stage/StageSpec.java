@@ -35,6 +35,15 @@ public record StageSpec(
     @JsonPropertyDescription("CDK bootstrap: once an account holds the boundary, the operator updates its CDK bootstrap stack in every target region so the CloudFormation execution role (and optionally every bootstrap role) carries the boundary, as cdk bootstrap --custom-permissions-boundary would.")
     Bootstrap bootstrap,
 
+    @Default("1h")
+    @Pattern("^([0-9]+(ms|s|m|h))+$")
+    @JsonPropertyDescription("How often every account is checked against what was deployed (boundary policy document, bootstrap stack parameters, the execution role's boundary), and StackSet drift detection runs, e.g. 1h or 30m.")
+    String driftCheckInterval,
+
+    @Default("Report")
+    @JsonPropertyDescription("Report (default): drift is reported in status, events and metrics and nothing is changed. Reconcile: drift is repaired: an edited or deleted policy is restored, a cleared bootstrap parameter or removed role boundary is set again, and accounts that join or leave the targeted OUs are added or released.")
+    DriftRemediation driftRemediation,
+
     @Default("Retain")
     @JsonPropertyDescription("What happens in AWS when the Stage is deleted. Retain (default) leaves everything in place; Delete removes the stack instances and then the StackSet.")
     DeletionPolicy deletionPolicy,
@@ -49,6 +58,17 @@ public record StageSpec(
   public static final String RESOURCE = "^(\\*|arn:.+)$";
 
   public enum DeletionPolicy { Retain, Delete }
+
+  public enum DriftRemediation { Report, Reconcile }
+
+  public java.time.Duration driftCheckIntervalOrDefault() {
+    return driftCheckInterval == null ? java.time.Duration.ofHours(1)
+        : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(driftCheckInterval);
+  }
+
+  public boolean remediatesDrift() {
+    return driftRemediation == DriftRemediation.Reconcile;
+  }
 
   public Bootstrap bootstrapOrDefault() {
     return bootstrap == null ? new Bootstrap(null, null, null, null, null, null) : bootstrap;

@@ -23,7 +23,20 @@ public record StageStatus(
     StackSetStatus stackSet,
 
     @JsonPropertyDescription("The cdk.json context an app in this stage sets so every role it creates carries the boundary.")
-    String cdkContext) {
+    String cdkContext,
+
+    @JsonPropertyDescription("The generation whose targets were last fully rolled out. Accounts that join or leave the targeted OUs after it are membership drift (handled per driftRemediation); a spec change adopts the new set.")
+    Long adoptedGeneration,
+
+    @JsonPropertyDescription("The last drift checks.")
+    Drift drift) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Drift(
+      @JsonPropertyDescription("When StackSet drift detection last completed.") String lastStackSetCheck,
+      @JsonPropertyDescription("What StackSet drift detection found: IN_SYNC, DRIFTED or NOT_CHECKED.") String stackSetDriftStatus,
+      @JsonPropertyDescription("Drifted accounts by reason (PolicyModified, PolicyDeleted, ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, JoinedAfterRollout, LeftTargets).") java.util.Map<String, Integer> reasons) {}
+
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record AccountCounts(
@@ -44,7 +57,7 @@ public record StageStatus(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Operation(
       @JsonPropertyDescription("Operation id (deterministic: derived from the stage, revision and step).") String id,
-      @JsonPropertyDescription("CREATE_INSTANCES, UPDATE, DELETE_INSTANCES.") String action,
+      @JsonPropertyDescription("CREATE_INSTANCES, UPDATE, DELETE_INSTANCES, RETRY or DETECT_DRIFT.") String action,
       @JsonPropertyDescription("REQUESTED, RUNNING, SUCCEEDED, FAILED, STOPPED.") String status,
       @JsonPropertyDescription("When the operator requested it.") String startedAt,
       @JsonPropertyDescription("When it finished.") String endedAt,

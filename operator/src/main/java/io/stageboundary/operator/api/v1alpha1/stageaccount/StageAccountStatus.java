@@ -29,7 +29,9 @@ public record StageAccountStatus(
     /** The last update failed or the stack is in a state that needs a human. */
     FAILED,
     /** Another Stage claims the account. */
-    CONFLICT
+    CONFLICT,
+    /** The stack or its roles were changed outside the operator after it had bootstrapped them. */
+    DRIFTED
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -42,7 +44,16 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The stack's ApplyPermissionsBoundaryToAllRoles parameter.") Boolean applyToAllRoles,
       @JsonPropertyDescription("The permissions boundary the CloudFormation execution role carries.") String executionRoleBoundary,
       @JsonPropertyDescription("When the operator last read this stack.") String lastChecked,
-      @JsonPropertyDescription("What is wrong and what to do, when something is.") String message) {}
+      @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
+      @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved.") String driftReason) {
+
+    public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
+        String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
+        String lastChecked, String message) {
+      this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
+          executionRoleBoundary, lastChecked, message, null);
+    }
+  }
 
   public enum State {
     /** The boundary is deployed at the stage's current revision. */
@@ -64,5 +75,12 @@ public record StageAccountStatus(
       @JsonPropertyDescription("CURRENT, OUTDATED, DRIFTED, MISSING, FAILED or CONFLICT.") State state,
       @JsonPropertyDescription("The stage revision deployed, when known.") String revision,
       @JsonPropertyDescription("The StackSet instance status (CURRENT, OUTDATED, INOPERABLE) and detailed status.") String stackInstanceStatus,
-      @JsonPropertyDescription("What is wrong and what to do, when something is.") String message) {}
+      @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
+      @JsonPropertyDescription("When the policy in the account was last compared with the rendered document.") String lastChecked,
+      @JsonPropertyDescription("Why the account counts as drifted: PolicyModified, PolicyDeleted, StackSetDrifted, JoinedAfterRollout, LeftTargets.") String driftReason) {
+
+    public Boundary(State state, String revision, String stackInstanceStatus, String message) {
+      this(state, revision, stackInstanceStatus, message, null, null);
+    }
+  }
 }
