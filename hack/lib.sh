@@ -13,6 +13,7 @@ KUBE_API_TEST_DIR=${KUBE_API_TEST_DIR:-$SBO_CACHE_DIR/kubeapitest}
 KUBE_BIN_DIR="$KUBE_API_TEST_DIR/k8s/${KUBERNETES_VERSION}-linux-amd64"
 MOTO_VENV="$SBO_CACHE_DIR/moto-$MOTO_VERSION"
 CDK_DIR="$SBO_CACHE_DIR/aws-cdk-$AWS_CDK_VERSION"
+KSM_BIN="$SBO_CACHE_DIR/kube-state-metrics-$KUBE_STATE_METRICS_VERSION/kube-state-metrics"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

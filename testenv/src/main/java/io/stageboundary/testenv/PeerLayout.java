@@ -48,6 +48,10 @@ public record PeerLayout(Path repoRoot, Path cacheDir, Map<String, String> versi
     return cacheDir.resolve("aws-cdk-" + version("AWS_CDK_VERSION")).resolve("node_modules/aws-cdk");
   }
 
+  public Path kubeStateMetrics() {
+    return cacheDir.resolve("kube-state-metrics-" + version("KUBE_STATE_METRICS_VERSION")).resolve("kube-state-metrics");
+  }
+
   /** Fails with the command that fixes it when a peer has not been installed yet. */
   public void requireInstalled() {
     for (String bin : new String[] {"kube-apiserver", "etcd", "kubectl"}) {

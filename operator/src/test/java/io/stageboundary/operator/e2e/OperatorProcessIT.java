@@ -3,6 +3,8 @@ package io.stageboundary.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.stageboundary.operator.monitoring.GrafanaDashboard;
+import io.stageboundary.operator.monitoring.PromQueries;
 import io.stageboundary.testenv.AwsClients;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
@@ -16,6 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -88,5 +91,17 @@ class OperatorProcessIT {
         .contains("operation=\"CreateStackInstances\"")
         .contains("stage_boundary_aws_call_seconds_count");
     assertThat(get("/q/health/live").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void everyMetricTheGrafanaDashboardQueriesIsExported() throws Exception {
+    h.applySample("organization.yaml");
+    h.applySample("stage-dev.yaml");
+    h.awaitReady("dev");
+    Set<String> exported = PromQueries.exported(get("/q/metrics").body());
+    for (String query : GrafanaDashboard.queries(GrafanaDashboard.read())) {
+      assertThat(exported).as("metrics the operator exports, for %s", query)
+          .containsAll(PromQueries.metricNames(query));
+    }
   }
 }
