@@ -14,6 +14,8 @@ KUBE_BIN_DIR="$KUBE_API_TEST_DIR/k8s/${KUBERNETES_VERSION}-linux-amd64"
 MOTO_VENV="$SBO_CACHE_DIR/moto-$MOTO_VERSION"
 CDK_DIR="$SBO_CACHE_DIR/aws-cdk-$AWS_CDK_VERSION"
 KSM_BIN="$SBO_CACHE_DIR/kube-state-metrics-$KUBE_STATE_METRICS_VERSION/kube-state-metrics"
+HELM_BIN="$SBO_CACHE_DIR/helm-$HELM_VERSION/helm"
+THIRD_PARTY_CRDS_DIR="$SBO_CACHE_DIR/third-party-crds"
 
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything the tests and the demo need, into the cache outside the repository:
 # kube-apiserver + etcd + kubectl (built from the Go module proxy), the AWS emulator venv, the
-# aws-cdk CLI, kube-state-metrics, the Argo CD health check runner, and Maven itself (through
-# ./mvnw). Idempotent; a second run takes seconds.
+# aws-cdk CLI, kube-state-metrics, helm (and third-party CRDs for dry runs), the Argo CD health
+# check runner, and Maven itself (through ./mvnw). Idempotent; a second run takes seconds.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -18,6 +18,7 @@ start=$(date +%s)
 "$HACK_DIR/install-moto.sh"
 "$HACK_DIR/install-cdk.sh"
 "$HACK_DIR/install-ksm.sh"
+"$HACK_DIR/install-helm.sh"
 "$HACK_DIR/argocd-health.sh"
 "$REPO_ROOT/mvnw" -v >/dev/null
 log "peers ready in $(( $(date +%s) - start ))s; cache: $SBO_CACHE_DIR ($(du -sh "$SBO_CACHE_DIR" 2>/dev/null | cut -f1))"

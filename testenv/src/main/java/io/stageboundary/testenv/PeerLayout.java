@@ -52,6 +52,15 @@ public record PeerLayout(Path repoRoot, Path cacheDir, Map<String, String> versi
     return cacheDir.resolve("kube-state-metrics-" + version("KUBE_STATE_METRICS_VERSION")).resolve("kube-state-metrics");
   }
 
+  public Path helm() {
+    return cacheDir.resolve("helm-" + version("HELM_VERSION")).resolve("helm");
+  }
+
+  /** CRDs of other projects (Argo CD Application, ServiceMonitor) for server-side dry runs. */
+  public Path thirdPartyCrds() {
+    return cacheDir.resolve("third-party-crds");
+  }
+
   /** Fails with the command that fixes it when a peer has not been installed yet. */
   public void requireInstalled() {
     for (String bin : new String[] {"kube-apiserver", "etcd", "kubectl"}) {

@@ -67,6 +67,9 @@ class LeaderElectionTest {
       h.awaitReady("dev");
       assertThat(holder()).isEqualTo("replica-a");
       assertThat(eventReporters("dev")).containsExactly("replica-a");
+      // a follower is ready too: a rolling update (maxUnavailable 0) must not wait for leadership
+      assertThat(a.healthy()).isTrue();
+      assertThat(b.healthy()).as("follower ready").isTrue();
 
       a.close();
       // replica-a stopped without releasing: b takes the Lease once it expires

@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.stageboundary.operator.monitoring.GrafanaDashboard;
 import io.stageboundary.operator.monitoring.PromQueries;
+import io.stageboundary.operator.packaging.DockerfileIT;
 import io.stageboundary.testenv.AwsClients;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
@@ -48,6 +49,8 @@ class OperatorProcessIT {
     ProcessBuilder pb = new ProcessBuilder(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()))
         .redirectErrorStream(true).redirectOutput(log.toFile());
+    // the JVM options the container image sets
+    pb.environment().put("JAVA_TOOL_OPTIONS", DockerfileIT.javaToolOptions());
     pb.environment().put("KUBECONFIG", peers.kube().kubeconfig().toString());
     pb.environment().put("AWS_ACCESS_KEY_ID", AwsClients.ACCESS_KEY_ID);
     pb.environment().put("AWS_SECRET_ACCESS_KEY", AwsClients.SECRET_ACCESS_KEY);
@@ -91,6 +94,7 @@ class OperatorProcessIT {
         .contains("operation=\"CreateStackInstances\"")
         .contains("stage_boundary_aws_call_seconds_count");
     assertThat(get("/q/health/live").statusCode()).isEqualTo(200);
+    assertThat(get("/q/health/started").statusCode()).isEqualTo(200);
   }
 
   @Test

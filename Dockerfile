@@ -1,0 +1,19 @@
+# The operator's JVM image. Build the application first, then the image:
+#
+#   hack/setup.sh && ./mvnw -B -pl operator -am package -DskipTests
+#   docker build -t stage-boundary-operator:0.1.0 .
+#
+# The application files belong to root and are only readable by the runtime user (185), so the
+# container runs non-root with a read-only root filesystem; /tmp is the one writable path (the
+# Helm chart mounts an emptyDir there). ImageTest checks this file against the build output and
+# the chart.
+FROM eclipse-temurin:21-jre
+WORKDIR /deployments
+COPY operator/target/quarkus-app/lib/ /deployments/lib/
+COPY operator/target/quarkus-app/app/ /deployments/app/
+COPY operator/target/quarkus-app/quarkus/ /deployments/quarkus/
+COPY operator/target/quarkus-app/quarkus-run.jar /deployments/quarkus-run.jar
+USER 185:185
+EXPOSE 8080
+ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+ENTRYPOINT ["java", "-jar", "/deployments/quarkus-run.jar"]
