@@ -2,6 +2,7 @@ package io.stageboundary.operator.reconcile;
 
 import io.fabric8.kubernetes.api.model.Secret;
 import io.fabric8.kubernetes.client.KubernetesClient;
+import io.fabric8.kubernetes.client.KubernetesClientException;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec;
@@ -54,8 +55,17 @@ public final class OrganizationContexts implements AutoCloseable {
     AwsOrganizationSpec.Credentials creds = spec.credentialsOrDefault();
     Secret secret = null;
     if (creds.sourceOrDefault() == AwsOrganizationSpec.Credentials.Source.Secret) {
-      secret = client.secrets().inNamespace(creds.secretRef().namespace())
-          .withName(creds.secretRef().name()).get();
+      try {
+        secret = client.secrets().inNamespace(creds.secretRef().namespace())
+            .withName(creds.secretRef().name()).get();
+      } catch (KubernetesClientException e) {
+        if (e.getCode() != 403) {
+          throw e;
+        }
+        throw new CredentialsUnavailable("the operator may not read Secret " + creds.secretRef().namespace()
+            + "/" + creds.secretRef().name() + " named in spec.credentials.secretRef: list it under "
+            + "credentialsSecrets in the Helm values (the chart grants read access to those Secrets only)");
+      }
       if (secret == null) {
         throw new CredentialsUnavailable("Secret " + creds.secretRef().namespace() + "/"
             + creds.secretRef().name() + " named in spec.credentials.secretRef does not exist");
