@@ -58,7 +58,11 @@ public final class OrganizationSeeder {
 
   private OrganizationSeeder() {}
 
-  public static SeededOrganization seed(EmulatorAdmin admin, AwsClients aws) {
+  /**
+   * @param iamDocs the project's documented IAM policies (docs/iam): the seeded roles carry them,
+   *     so the demo organisation is set up the way the docs tell users to set up theirs
+   */
+  public static SeededOrganization seed(EmulatorAdmin admin, AwsClients aws, java.nio.file.Path iamDocs) {
     Map<String, String> ouIds = new LinkedHashMap<>();
     List<Map<String, Object>> ous = new ArrayList<>();
     for (String[] ou : OUS) {
@@ -89,17 +93,29 @@ public final class OrganizationSeeder {
       try (IamClient iam = aws.inAccount(a.id()).iam()) {
         iam.createRole(r -> r.roleName(MEMBER_ROLE).assumeRolePolicyDocument(trustBoth)
             .description("Assumed by stage-boundary-operator to bootstrap and verify this account"));
+        iam.putRolePolicy(r -> r.roleName(MEMBER_ROLE).policyName("stage-boundary-member")
+            .policyDocument(read(iamDocs.resolve("member-role-policy.json"))));
         iam.createRole(r -> r.roleName(STACKSET_EXECUTION_ROLE).assumeRolePolicyDocument(trustBoth));
       }
     }
     try (IamClient iam = aws.inAccount(TOOLING_ACCOUNT).iam()) {
       iam.createRole(r -> r.roleName(OPERATOR_ROLE)
           .assumeRolePolicyDocument(trust("arn:aws:iam::" + TOOLING_ACCOUNT + ":root")));
+      iam.putRolePolicy(r -> r.roleName(OPERATOR_ROLE).policyName("stage-boundary-operator")
+          .policyDocument(read(iamDocs.resolve("operator-policy.json"))));
     }
     admin.clearCalls();
     return new SeededOrganization(MANAGEMENT_ACCOUNT, ROOT_ID, TOOLING_ACCOUNT,
         "arn:aws:iam::" + TOOLING_ACCOUNT + ":role/" + OPERATOR_ROLE, MEMBER_ROLE,
         Map.copyOf(ouIds), List.copyOf(seeded));
+  }
+
+  private static String read(java.nio.file.Path file) {
+    try {
+      return java.nio.file.Files.readString(file);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot read the documented IAM policy " + file, e);
+    }
   }
 
   private static String trust(String... principals) {

@@ -109,7 +109,7 @@ public final class Peers implements AutoCloseable {
   public SeededOrganization resetAws() {
     aws.admin().reset();
     awsClients.forgetSessions();
-    organization = OrganizationSeeder.seed(aws.admin(), awsClients);
+    organization = OrganizationSeeder.seed(aws.admin(), awsClients, layout().repoRoot().resolve("docs/iam"));
     return organization;
   }
 

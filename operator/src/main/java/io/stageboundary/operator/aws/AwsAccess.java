@@ -31,7 +31,7 @@ public final class AwsAccess implements AutoCloseable {
 
   private final AwsSettings settings;
   private final SdkHttpClient http;
-  private final AwsCallMetrics metrics;
+  private final MeterRegistry registry;
   private final AwsCredentialsProvider operatorCredentials;
   private final Map<String, Object> clients = new ConcurrentHashMap<>();
   private final Map<String, MemberAccess> members = new ConcurrentHashMap<>();
@@ -40,9 +40,9 @@ public final class AwsAccess implements AutoCloseable {
   public AwsAccess(AwsSettings settings, SdkHttpClient http, MeterRegistry registry) {
     this.settings = settings;
     this.http = http;
-    this.metrics = new AwsCallMetrics(registry);
+    this.registry = registry;
     this.baseSts = configure(StsClient.builder(), "sts", settings.baseCredentials(),
-        settings.region()).build();
+        settings.region(), settings.roleArn() == null ? "operator" : "base").build();
     this.operatorCredentials = settings.roleArn() == null ? settings.baseCredentials()
         : assumeRole(baseSts, settings.roleArn(), settings.externalId());
   }
@@ -54,17 +54,17 @@ public final class AwsAccess implements AutoCloseable {
   public OrganizationsClient organizations() {
     // Organizations is a global service with its endpoint in us-east-1 (or the partition's home).
     return cached("organizations", () -> configure(OrganizationsClient.builder(), "organizations",
-        operatorCredentials, settings.region()).build());
+        operatorCredentials, settings.region(), "operator").build());
   }
 
   public CloudFormationClient cloudFormation() {
     return cached("cloudformation", () -> configure(CloudFormationClient.builder(),
-        "cloudformation", operatorCredentials, settings.region()).build());
+        "cloudformation", operatorCredentials, settings.region(), "operator").build());
   }
 
   public StsClient sts() {
     return cached("sts", () -> configure(StsClient.builder(), "sts", operatorCredentials,
-        settings.region()).build());
+        settings.region(), "operator").build());
   }
 
   /** Clients acting in a member account through the organisation's member role. */
@@ -97,18 +97,18 @@ public final class AwsAccess implements AutoCloseable {
     }
 
     public IamClient iam() {
-      return member("iam", () -> configure(IamClient.builder(), "iam", credentials, "aws-global")
-          .build());
+      return member("iam", () -> configure(IamClient.builder(), "iam", credentials, "aws-global",
+          "member").build());
     }
 
     public CloudFormationClient cloudFormation(String region) {
       return member("cloudformation:" + region, () -> configure(CloudFormationClient.builder(),
-          "cloudformation", credentials, region).build());
+          "cloudformation", credentials, region, "member").build());
     }
 
     public SsmClient ssm(String region) {
       return member("ssm:" + region, () -> configure(SsmClient.builder(), "ssm", credentials,
-          region).build());
+          region, "member").build());
     }
 
     @SuppressWarnings("unchecked")
@@ -146,13 +146,13 @@ public final class AwsAccess implements AutoCloseable {
   }
 
   private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder,
-      String service, AwsCredentialsProvider credentials, String region) {
+      String service, AwsCredentialsProvider credentials, String region, String identity) {
     builder.credentialsProvider(credentials).region(Region.of(region)).httpClient(http)
         .overrideConfiguration(ClientOverrideConfiguration.builder()
             .retryStrategy(AwsRetryStrategy.adaptiveRetryStrategy().toBuilder()
                 .maxAttempts(settings.maxAttempts()).build())
             .apiCallTimeout(Duration.ofMinutes(2))
-            .addExecutionInterceptor(metrics).build());
+            .addExecutionInterceptor(new AwsCallMetrics(registry, identity)).build());
     settings.endpoint(service).ifPresent(builder::endpointOverride);
     return builder;
   }

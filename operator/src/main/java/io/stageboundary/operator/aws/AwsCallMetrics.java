@@ -2,6 +2,8 @@ package io.stageboundary.operator.aws;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
@@ -21,10 +23,26 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
   private static final ExecutionAttribute<Long> START = new ExecutionAttribute<>("sbo.start");
   private static final LongAdder NANOS_IN_AWS = new LongAdder();
   private static final LongAdder CALLS = new LongAdder();
+  private static final Set<String> OBSERVED = ConcurrentHashMap.newKeySet();
   private final MeterRegistry registry;
+  private final String identity;
 
-  public AwsCallMetrics(MeterRegistry registry) {
+  /**
+   * @param identity which credentials the calls use: {@code base} (the pod's own, to assume the
+   *     operator role), {@code operator} or {@code member}; it decides which documented IAM
+   *     policy must allow them
+   */
+  public AwsCallMetrics(MeterRegistry registry, String identity) {
     this.registry = registry;
+    this.identity = identity;
+  }
+
+  /**
+   * Every (identity, service, operation) this process has called, as {@code identity
+   * Service:Operation}: what the IAM policies in docs/iam must allow (checked by a test).
+   */
+  public static Set<String> observed() {
+    return Set.copyOf(OBSERVED);
   }
 
   /** Nanoseconds spent inside AWS calls by this process so far. */
@@ -72,6 +90,7 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
     }
     String service = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.SERVICE_NAME));
     String operation = String.valueOf(attributes.getAttribute(SdkExecutionAttribute.OPERATION_NAME));
+    OBSERVED.add(identity + " " + service + ":" + operation);
     registry.counter("stage_boundary_aws_calls", "service", service, "operation", operation,
         "outcome", outcome).increment();
     Timer.builder("stage_boundary_aws_call").tag("service", service)

@@ -202,6 +202,21 @@ class CdkBootstrapTest {
   }
 
   @Test
+  @Order(4)
+  void aStackWithoutTheVersionOutputIsReadThroughItsSsmParameter() {
+    String account = org.account("prod-eu-payments");
+    String noOutput = template.replaceAll("(?m)^  BootstrapVersion:\\n(    .*\\n?)+", "");
+    assertThat(noOutput).doesNotContain("  BootstrapVersion:\n").contains("/version");
+    createStack(account, noOutput, Map.of());
+    assertThat(output(account, "BootstrapVersion")).isNull();
+    h.apply(stage("boot-ssm", List.of(account), List.of(REGION), "{}", ""));
+    h.awaitReady("boot-ssm");
+    assertThat(report("boot-ssm", account, REGION).version()).isEqualTo(33);
+    assertThat(boundaryOf(account, execRole(account, REGION)))
+        .isEqualTo("arn:aws:iam::" + account + ":policy/developer-policy-boot-ssm");
+  }
+
+  @Test
   @Order(5)
   void aForeignVariantIsReportedAndLeftAloneAndAMissingStackIsCreatedOnlyWhenAsked() {
     String foreign = org.account("prod-payments");
