@@ -56,7 +56,7 @@ class ArgoCdHealthChecksTest {
 
   @Test
   void theArgoCdConfigMapCarriesTheScripts() throws IOException {
-    JsonNode cm = yaml(ArgoCdHealth.REPO.resolve("deploy/argocd/argocd-cm.yaml"));
+    JsonNode cm = yaml(ArgoCdHealth.REPO.resolve("samples/argocd-cm.yaml"));
     assertThat(cm.path("metadata").path("name").asText()).isEqualTo("argocd-cm");
     List<String> keys = new ArrayList<>();
     cm.path("data").fieldNames().forEachRemaining(keys::add);
