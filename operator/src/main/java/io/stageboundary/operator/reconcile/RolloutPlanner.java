@@ -56,7 +56,9 @@ public final class RolloutPlanner {
       List<InstanceView> instances, SortedMap<String, String> desired, Set<String> held,
       Map<String, String> parentOf) {
     if (stackSet.isEmpty()) {
-      return new CreateStackSet();
+      // nothing to deploy yet (every account held by a conflict, or none targeted): no StackSet,
+      // so a stage that can do nothing writes nothing
+      return desired.isEmpty() ? new Converged() : new CreateStackSet();
     }
     String deployed = BoundaryDocument.revisionOf(stackSet.get().templateBody()).orElse("none");
     if (!deployed.equals(doc.revision())) {

@@ -44,6 +44,13 @@ class RolloutPlannerTest {
   }
 
   @Test
+  void noStackSetIsCreatedWhileThereIsNothingToDeploy() {
+    // every account held by a conflict: nothing may be written, not even an empty StackSet
+    assertThat(RolloutPlanner.next(doc, Optional.empty(), List.of(), desired(), Set.of("1"), Map.of()))
+        .isInstanceOf(RolloutPlanner.Converged.class);
+  }
+
+  @Test
   void createsTheStackSetFirstThenRollsOutANewRevisionBeforeAnythingElse() {
     assertThat(RolloutPlanner.next(doc, Optional.empty(), List.of(), desired("1", "ou-a"), Set.of(), Map.of()))
         .isInstanceOf(RolloutPlanner.CreateStackSet.class);
