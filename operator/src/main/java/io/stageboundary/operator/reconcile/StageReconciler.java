@@ -996,7 +996,11 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     if (org.getStatus() == null || org.getStatus().conditions() == null) {
       return false;
     }
-    return org.getStatus().conditions().stream().anyMatch(c -> "Ready".equals(c.getType())
+    // An organisation whose deletion waits for its Stages (InUse) still works: its Stages carry on.
+    boolean inUse = org.getMetadata().getDeletionTimestamp() != null && org.getStatus().organizationId() != null
+        && org.getStatus().conditions().stream().anyMatch(c -> "Stalled".equals(c.getType())
+            && "True".equals(c.getStatus()) && "InUse".equals(c.getReason()));
+    return inUse || org.getStatus().conditions().stream().anyMatch(c -> "Ready".equals(c.getType())
         && "True".equals(c.getStatus())
         && java.util.Objects.equals(c.getObservedGeneration(), org.getMetadata().getGeneration()));
   }
