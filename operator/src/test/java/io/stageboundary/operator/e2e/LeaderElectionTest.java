@@ -71,9 +71,27 @@ class LeaderElectionTest {
       assertThat(a.healthy()).isTrue();
       assertThat(b.healthy()).as("follower ready").isTrue();
 
+      // the leader goes away while a StackSet operation of prod is in flight
+      peers.emulator().setOperationTiming(4.0, 0);
+      h.applySample("stage-prod.yaml");
+      await().atMost(Duration.ofSeconds(30)).until(() -> {
+        var st = h.stage("prod");
+        return st != null && st.getStatus() != null && st.getStatus().stackSet() != null
+            && st.getStatus().stackSet().lastOperation() != null
+            && "RUNNING".equals(st.getStatus().stackSet().lastOperation().status());
+      });
+      String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
       a.close();
-      // replica-a stopped without releasing: b takes the Lease once it expires
+      // replica-a stopped without releasing: b takes the Lease once it expires, and finishes prod
       await().atMost(Duration.ofSeconds(60)).until(() -> "replica-b".equals(holder()));
+      h.awaitCondition("prod", "Ready", "True", Duration.ofSeconds(60));
+      try (var cfn = h.aws().assumeRole(peers.organization().operatorRoleArn()).cloudFormation()) {
+        assertThat(cfn.listStackSetOperations(r -> r.stackSetName("stage-boundary-prod")
+            .callAs(software.amazon.awssdk.services.cloudformation.model.CallAs.DELEGATED_ADMIN)).summaries().stream()
+            .filter(o -> !"DETECT_DRIFT".equals(o.actionAsString())).map(o -> o.operationId()).toList())
+            .containsExactly(inFlight);
+      }
+      peers.emulator().setOperationTiming(0.3, 0);
       h.applySample("stage-beta.yaml");
       h.awaitCondition("beta", "Ready", "True", Duration.ofSeconds(60));
       assertThat(eventReporters("beta")).containsExactly("replica-b");

@@ -5,20 +5,15 @@ import static org.awaitility.Awaitility.await;
 
 import io.stageboundary.operator.monitoring.GrafanaDashboard;
 import io.stageboundary.operator.monitoring.PromQueries;
-import io.stageboundary.operator.packaging.DockerfileIT;
-import io.stageboundary.testenv.AwsClients;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,8 +26,7 @@ import org.junit.jupiter.api.Test;
  */
 @PeersExtension.WithPeers
 class OperatorProcessIT {
-  private static Process process;
-  private static int port;
+  private static OperatorProcess process;
   private static OperatorHarness h;
   private static Path log;
 
@@ -41,25 +35,8 @@ class OperatorProcessIT {
     peers.emulator().setOperationTiming(0.3, 0);
     h = OperatorHarness.start(peers);
     h.stopOperator();
-    try (ServerSocket s = new ServerSocket(0)) {
-      port = s.getLocalPort();
-    }
-    Path jar = Path.of(System.getProperty("sbo.operator.jar", "target/quarkus-app/quarkus-run.jar"));
     log = Files.createTempFile("operator", ".log");
-    ProcessBuilder pb = new ProcessBuilder(List.of(
-        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()))
-        .redirectErrorStream(true).redirectOutput(log.toFile());
-    // the JVM options the container image sets
-    pb.environment().put("JAVA_TOOL_OPTIONS", DockerfileIT.javaToolOptions());
-    pb.environment().put("KUBECONFIG", peers.kube().kubeconfig().toString());
-    pb.environment().put("AWS_ACCESS_KEY_ID", AwsClients.ACCESS_KEY_ID);
-    pb.environment().put("AWS_SECRET_ACCESS_KEY", AwsClients.SECRET_ACCESS_KEY);
-    pb.environment().put("AWS_REGION", "us-east-1");
-    pb.environment().put("SBO_AWS_ENDPOINT", peers.aws().endpoint().toString());
-    pb.environment().put("SBO_POLL_INTERVAL", "300ms");
-    pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
-    pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-    process = pb.start();
+    process = OperatorProcess.start(peers, log, Map.of());
   }
 
   @AfterAll
@@ -67,14 +44,17 @@ class OperatorProcessIT {
     h.startOperator();
     h.close();
     if (process != null) {
-      process.destroy();
-      process.waitFor();
+      process.close();
+    }
+    String output = Files.readString(log);
+    assertThat(output).as("the operator's output").contains("stage-boundary-operator");
+    for (String secret : List.of(NoLeakTest.KEY_ID, NoLeakTest.SECRET, NoLeakTest.TOKEN)) {
+      assertThat(output).as("the operator's output (%s)", log).doesNotContain(secret);
     }
   }
 
   private static HttpResponse<String> get(String path) throws Exception {
-    return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-        .timeout(Duration.ofSeconds(5)).build(), HttpResponse.BodyHandlers.ofString());
+    return process.get(path);
   }
 
   @Test
