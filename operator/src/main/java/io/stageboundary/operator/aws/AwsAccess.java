@@ -82,10 +82,19 @@ public final class AwsAccess implements AutoCloseable {
     return members.size();
   }
 
+  /**
+   * Clients acting in one member account. They are views of clients shared by every member
+   * account (one per service and region) that put this account's session credentials on each
+   * request: an organisation of thousands of accounts then holds thousands of small credential
+   * caches, not thousands of SDK clients (each a few hundred KiB of configuration, interceptors
+   * and endpoint rules). The shared clients' own credentials refuse to be used.
+   */
   public final class MemberAccess {
     private final String accountId;
     private final AwsCredentialsProvider credentials;
-    private final Map<String, Object> memberClients = new ConcurrentHashMap<>();
+    private volatile IamClient iam;
+    private final Map<String, CloudFormationClient> cloudFormation = new ConcurrentHashMap<>(2);
+    private final Map<String, SsmClient> ssm = new ConcurrentHashMap<>(2);
 
     MemberAccess(String accountId, AwsCredentialsProvider credentials) {
       this.accountId = accountId;
@@ -97,27 +106,28 @@ public final class AwsAccess implements AutoCloseable {
     }
 
     public IamClient iam() {
-      return member("iam", () -> configure(IamClient.builder(), "iam", credentials, "aws-global",
-          "member").build());
+      IamClient c = iam;
+      if (c == null) {
+        c = MemberRequests.view(IamClient.class, cached("member:iam", () -> configure(IamClient.builder(), "iam",
+            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials);
+        iam = c;
+      }
+      return c;
     }
 
     public CloudFormationClient cloudFormation(String region) {
-      return member("cloudformation:" + region, () -> configure(CloudFormationClient.builder(),
-          "cloudformation", credentials, region, "member").build());
+      return cloudFormation.computeIfAbsent(region, r -> MemberRequests.view(CloudFormationClient.class,
+          cached("member:cloudformation:" + r, () -> configure(CloudFormationClient.builder(), "cloudformation",
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
     }
 
     public SsmClient ssm(String region) {
-      return member("ssm:" + region, () -> configure(SsmClient.builder(), "ssm", credentials,
-          region, "member").build());
-    }
-
-    @SuppressWarnings("unchecked")
-    private <T> T member(String key, Supplier<T> create) {
-      return (T) memberClients.computeIfAbsent(key, k -> create.get());
+      return ssm.computeIfAbsent(region, r -> MemberRequests.view(SsmClient.class,
+          cached("member:ssm:" + r, () -> configure(SsmClient.builder(), "ssm",
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
     }
 
     void close() {
-      memberClients.values().forEach(c -> ((SdkAutoCloseable) c).close());
       if (credentials instanceof AutoCloseable c) {
         try {
           c.close();
