@@ -24,6 +24,10 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
   private static final LongAdder NANOS_IN_AWS = new LongAdder();
   private static final LongAdder CALLS = new LongAdder();
   private static final Set<String> OBSERVED = ConcurrentHashMap.newKeySet();
+  private static final Object BUSY_LOCK = new Object();
+  private static int inFlight;
+  private static long busySince;
+  private static long busyNanos;
   private final MeterRegistry registry;
   private final String identity;
 
@@ -35,6 +39,27 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
   public AwsCallMetrics(MeterRegistry registry, String identity) {
     this.registry = registry;
     this.identity = identity;
+    if (registry != null) {
+      // registering again returns the meter already there
+      io.micrometer.core.instrument.Gauge.builder("stage_boundary_aws_calls_in_flight", AwsCallMetrics::inFlight)
+          .description("AWS calls in flight now").register(registry);
+      io.micrometer.core.instrument.FunctionCounter.builder("stage_boundary_aws_busy", AwsCallMetrics.class,
+              c -> busyNanos() / 1e9).baseUnit("seconds")
+          .description("Wall-clock time during which at least one AWS call was in flight").register(registry);
+    }
+  }
+
+  static int inFlight() {
+    synchronized (BUSY_LOCK) {
+      return inFlight;
+    }
+  }
+
+  /** Wall-clock nanoseconds during which at least one AWS call was in flight, up to now. */
+  public static long busyNanos() {
+    synchronized (BUSY_LOCK) {
+      return busyNanos + (inFlight > 0 ? System.nanoTime() - busySince : 0);
+    }
   }
 
   /**
@@ -56,7 +81,13 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
 
   @Override
   public void beforeExecution(Context.BeforeExecution context, ExecutionAttributes attributes) {
-    attributes.putAttribute(START, System.nanoTime());
+    long now = System.nanoTime();
+    attributes.putAttribute(START, now);
+    synchronized (BUSY_LOCK) {
+      if (inFlight++ == 0) {
+        busySince = now;
+      }
+    }
   }
 
   @Override
@@ -82,7 +113,15 @@ public final class AwsCallMetrics implements ExecutionInterceptor {
 
   private void record(ExecutionAttributes attributes, String outcome) {
     Long start = attributes.getAttribute(START);
-    long nanos = start == null ? 0 : System.nanoTime() - start;
+    long end = System.nanoTime();
+    long nanos = start == null ? 0 : end - start;
+    if (start != null) {
+      synchronized (BUSY_LOCK) {
+        if (--inFlight == 0) {
+          busyNanos += end - busySince;
+        }
+      }
+    }
     NANOS_IN_AWS.add(nanos);
     CALLS.increment();
     if (registry == null) {
