@@ -15,5 +15,5 @@ COPY operator/target/quarkus-app/quarkus/ /deployments/quarkus/
 COPY operator/target/quarkus-app/quarkus-run.jar /deployments/quarkus-run.jar
 USER 185:185
 EXPOSE 8080
-ENV JAVA_TOOL_OPTIONS="-XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
+ENV JAVA_TOOL_OPTIONS="-XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:MaxRAMPercentage=70 -XX:+ExitOnOutOfMemoryError -Djava.io.tmpdir=/tmp"
 ENTRYPOINT ["java", "-jar", "/deployments/quarkus-run.jar"]
