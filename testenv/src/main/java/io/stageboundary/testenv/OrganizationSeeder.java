@@ -58,23 +58,44 @@ public final class OrganizationSeeder {
 
   private OrganizationSeeder() {}
 
+  /** An OU to seed; {@code parent} is the name of another OU, or null for the root. */
+  public record Ou(String name, String id, String parent) {}
+
   /**
    * @param iamDocs the project's documented IAM policies (docs/iam): the seeded roles carry them,
    *     so the demo organisation is set up the way the docs tell users to set up theirs
    */
   public static SeededOrganization seed(EmulatorAdmin admin, AwsClients aws, java.nio.file.Path iamDocs) {
+    List<Ou> ous = new ArrayList<>();
+    for (String[] ou : OUS) {
+      ous.add(new Ou(ou[0], ou[1], ou[2]));
+    }
+    List<SeededOrganization.Account> accounts = new ArrayList<>();
+    for (String[] a : ACCOUNTS) {
+      accounts.add(new SeededOrganization.Account(a[0], a[1], a[2]));
+    }
+    return seed(admin, aws, iamDocs, ous, accounts);
+  }
+
+  /**
+   * Seeds any organisation under the same root, management account, delegated administrator and
+   * roles as the standard one (the benchmark seeds hundreds of accounts in nested OUs this way).
+   * {@code accounts} must include the delegated administrator {@link #TOOLING_ACCOUNT}.
+   */
+  public static SeededOrganization seed(EmulatorAdmin admin, AwsClients aws, java.nio.file.Path iamDocs,
+      List<Ou> organizationalUnits, List<SeededOrganization.Account> members) {
     Map<String, String> ouIds = new LinkedHashMap<>();
     List<Map<String, Object>> ous = new ArrayList<>();
-    for (String[] ou : OUS) {
-      ouIds.put(ou[0], ou[1]);
-      ous.add(Map.of("id", ou[1], "name", ou[0], "parentId", ou[2] == null ? ROOT_ID : ouIds.get(ou[2])));
+    for (Ou ou : organizationalUnits) {
+      ouIds.put(ou.name(), ou.id());
+      ous.add(Map.of("id", ou.id(), "name", ou.name(), "parentId",
+          ou.parent() == null ? ROOT_ID : ouIds.get(ou.parent())));
     }
     List<Map<String, Object>> accounts = new ArrayList<>();
-    List<SeededOrganization.Account> seeded = new ArrayList<>();
-    for (String[] a : ACCOUNTS) {
-      accounts.add(Map.of("id", a[0], "name", a[1], "email", a[1] + "@example.com",
-          "parentId", ouIds.get(a[2])));
-      seeded.add(new SeededOrganization.Account(a[0], a[1], a[2]));
+    List<SeededOrganization.Account> seeded = List.copyOf(members);
+    for (SeededOrganization.Account a : seeded) {
+      accounts.add(Map.of("id", a.id(), "name", a.name(), "email", a.name() + "@example.com",
+          "parentId", ouIds.get(a.ouName())));
     }
     admin.seedOrganization(Map.of(
         "managementAccountId", MANAGEMENT_ACCOUNT,
