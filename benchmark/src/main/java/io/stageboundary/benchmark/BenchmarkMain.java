@@ -1,0 +1,341 @@
+package io.stageboundary.benchmark;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.stageboundary.testenv.EmulatorAdmin;
+import io.stageboundary.testenv.OrganizationSeeder;
+import io.stageboundary.testenv.PeerLayout;
+import io.stageboundary.testenv.Peers;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.iam.IamClient;
+
+/**
+ * hack/benchmark.sh: for each size, fresh peers, an organisation of 3 stages × N accounts in nested
+ * OUs, the packaged operator applying dev/beta/prod in 2 regions; measures apply → all Ready, AWS
+ * calls, a no-op resync, CPU and memory. In the largest run, before the operator starts, the real
+ * CDK CLI bootstraps a subset of accounts one (account, region) at a time as the baseline.
+ */
+public final class BenchmarkMain {
+  static final List<String> REGIONS = List.of("us-east-1", "eu-west-1");
+  private static final String STAGE_API = "iam.stageboundary.io/v1alpha1";
+
+  private BenchmarkMain() {}
+
+  record Settings(List<Integer> perStage, int baselineAccounts, int memoryLimitMiB, String javaOptions,
+      String pollInterval, double operationSeconds, Path workDir, Path docs, Path operatorJar) {
+
+    List<String> jvmOptions() {
+      return OperatorUnderTest.jvmOptions(memoryLimitMiB, javaOptions);
+    }
+
+    static Settings parse(String[] args, Path repoRoot) {
+      List<Integer> sizes = List.of(200);
+      int baseline = 5;
+      int memory = 512;
+      String javaOptions = OperatorUnderTest.imageJavaOptions(repoRoot);
+      String poll = "1s";
+      double opSeconds = 1.0;
+      Path docs = repoRoot.resolve("docs/benchmarks.md");
+      for (int i = 0; i < args.length; i++) {
+        String a = args[i];
+        String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : (i + 1 < args.length ? args[i + 1] : null);
+        if (!a.contains("=") && !a.equals("--no-docs") && !a.equals("--help")) {
+          i++;
+        }
+        switch (a.contains("=") ? a.substring(0, a.indexOf('=')) : a) {
+          case "--accounts" -> sizes = java.util.Arrays.stream(value.split(",")).map(String::trim)
+              .map(Integer::parseInt).sorted().toList();
+          case "--baseline-accounts" -> baseline = Integer.parseInt(value);
+          case "--memory-limit" -> memory = Integer.parseInt(value);
+          case "--java-options" -> javaOptions = value;
+          case "--poll-interval" -> poll = value;
+          case "--operation-seconds" -> opSeconds = Double.parseDouble(value);
+          case "--docs" -> docs = Path.of(value).toAbsolutePath();
+          case "--no-docs" -> docs = null;
+          case "--help" -> throw new IllegalArgumentException("");
+          default -> throw new IllegalArgumentException("unknown option " + a);
+        }
+      }
+      if (baseline < 1) {
+        throw new IllegalArgumentException("--baseline-accounts must be at least 1");
+      }
+      return new Settings(sizes, baseline, memory, javaOptions, poll, opSeconds, repoRoot.resolve("target/benchmark"), docs,
+          repoRoot.resolve("operator/target/quarkus-app/quarkus-run.jar"));
+    }
+  }
+
+  static final String USAGE = """
+      usage: hack/benchmark.sh [--accounts N[,N...]] [--baseline-accounts B] [--memory-limit MiB]
+                               [--java-options "..."] [--poll-interval 1s] [--operation-seconds 1.0] [--docs FILE | --no-docs]
+        --accounts           accounts per stage; one run per size, 3 stages x N accounts x 2 regions (default 200)
+        --baseline-accounts  accounts the real cdk CLI bootstraps, in both regions, in the largest run (default 5)
+        --memory-limit       the container memory limit the operator's JVM sizes itself for (default 512, the chart's)
+        --java-options       the JVM options (default: the image's JAVA_TOOL_OPTIONS from the Dockerfile)
+        --poll-interval      how often the operator looks at a running StackSet operation (default 1s)
+        --operation-seconds  how long the emulator keeps a StackSet operation RUNNING (default 1.0)
+        --docs               the Markdown file whose generated section is replaced (default docs/benchmarks.md)
+      """;
+
+  public static void main(String[] args) throws Exception {
+    PeerLayout layout = PeerLayout.discover();
+    Settings settings;
+    try {
+      settings = Settings.parse(args, layout.repoRoot());
+    } catch (IllegalArgumentException e) {
+      System.err.println((e.getMessage().isEmpty() ? "" : "error: " + e.getMessage() + "\n") + USAGE);
+      System.exit(2);
+      return;
+    }
+    Files.createDirectories(settings.workDir());
+    List<Run> runs = new ArrayList<>();
+    Baseline baseline = null;
+    int largest = settings.perStage().get(settings.perStage().size() - 1);
+    for (int n : settings.perStage()) {
+      boolean withBaseline = n == largest;
+      Measured m = measure(layout, settings, n, withBaseline);
+      runs.add(m.run());
+      if (withBaseline) {
+        baseline = m.baseline();
+      }
+    }
+    Report report = new Report(settings, layout, runs, baseline);
+    String section = report.markdown();
+    System.out.println();
+    System.out.println(section);
+    if (settings.docs() != null) {
+      report.writeInto(settings.docs());
+      System.out.println("Written into " + layout.repoRoot().relativize(settings.docs()) + ".");
+    }
+  }
+
+  record Measured(Run run, Baseline baseline) {}
+
+  static Measured measure(PeerLayout layout, Settings settings, int perStage, boolean withBaseline) throws IOException {
+    Path dir = settings.workDir().resolve("n" + perStage);
+    deleteTree(dir);
+    Files.createDirectories(dir);
+    progress("%d accounts per stage: starting kube-apiserver + etcd and the AWS emulator", perStage);
+    try (Peers peers = Peers.start(dir.resolve("peers"), false)) {
+      EmulatorAdmin emulator = peers.emulator();
+      ScaleOrganization org = ScaleOrganization.of(perStage, withBaseline ? settings.baselineAccounts() : 0);
+      long seedStart = System.nanoTime();
+      OrganizationSeeder.seed(emulator, peers.awsClients(), layout.repoRoot().resolve("docs/iam"), org.ous(),
+          org.accounts());
+      double seedSeconds = seconds(seedStart);
+      progress("seeded %d OUs and %d accounts in %.0f s", org.ous().size(), org.accounts().size(), seedSeconds);
+      emulator.setOperationTiming(settings.operationSeconds(), 0);
+      peers.kube().kubectl("apply", "--server-side", "-f", layout.repoRoot().resolve("crds").toString());
+      peers.kube().kubectl("wait", "--for=condition=Established", "--timeout=60s",
+          "crd/stages.iam.stageboundary.io", "crd/awsorganizations.iam.stageboundary.io",
+          "crd/stageaccounts.iam.stageboundary.io");
+
+      Baseline baseline = withBaseline ? baseline(peers, org) : null;
+
+      emulator.clearCalls();
+      Path log = dir.resolve("operator.log");
+      Run run;
+      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.operatorJar(), log,
+          settings.jvmOptions(), settings.pollInterval())) {
+        double aws0 = op.secondsInAws();
+        double busy0 = op.busySeconds();
+        double cpu0 = op.cpuTime().toMillis() / 1000.0;
+        long start = System.nanoTime();
+        peers.kube().kubectl("apply", "--server-side", "-f", writeManifests(dir, layout, org).toString());
+        progress("applied the organisation and 3 stages; waiting for %d accounts in %d regions",
+            org.targetedAccounts(), REGIONS.size());
+        awaitAllReady(peers.kubeClient(), op, log, Math.max(600, perStage * 6L));
+        double wall = seconds(start);
+        double cpu = op.cpuTime().toMillis() / 1000.0 - cpu0;
+        double inAws = op.secondsInAws() - aws0;
+        double busy = op.busySeconds() - busy0;
+        List<EmulatorAdmin.Call> calls = emulator.calls();
+        long peakRss = op.peakRssBytes();
+        long peakHeap = op.peakHeapBytes();
+        long liveHeap = op.liveHeapBytes(dir.resolve("heap-histogram.txt"));
+        progress("all stages Ready after %.1f s; %d AWS calls", wall, calls.size());
+        verifySample(peers, org);
+        run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
+            wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of());
+      }
+      // a no-op resync: a new operator process reconciles everything it finds, all of it already true
+      emulator.clearCalls();
+      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.operatorJar(), log,
+          settings.jvmOptions(), settings.pollInterval())) {
+        long start = System.nanoTime();
+        double lastCall = awaitQuiet(emulator, start, 10, 180);
+        List<EmulatorAdmin.Call> calls = emulator.calls();
+        List<EmulatorAdmin.Call> writes = calls.stream().filter(EmulatorAdmin.Call::write).toList();
+        awaitAllReady(peers.kubeClient(), op, log, 60);
+        progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
+        run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
+            run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),
+            run.busySeconds(), run.operatorCpuSeconds(), Math.max(run.peakRssBytes(), op.peakRssBytes()),
+            Math.max(run.peakHeapBytes(), op.peakHeapBytes()), run.liveHeapBytes(), lastCall, calls.size(), writes.size(),
+            byOperation(writes));
+      }
+      return new Measured(run, baseline);
+    }
+  }
+
+  /** The real CDK CLI, once per (account, region) of the baseline subset, one after another. */
+  static Baseline baseline(Peers peers, ScaleOrganization org) {
+    String policy = "developer-policy-baseline";
+    // the boundary policy is already in the account (as the StackSet would have put it): the
+    // manual step being compared is the bootstrap alone
+    for (String account : org.baselineAccounts()) {
+      try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
+        iam.createPolicy(r -> r.policyName(policy).policyDocument(
+            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowAll\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+      }
+    }
+    peers.emulator().clearCalls();
+    List<Double> seconds = new ArrayList<>();
+    for (String account : org.baselineAccounts()) {
+      for (String region : REGIONS) {
+        var result = peers.cdk().bootstrap(account, region, "--custom-permissions-boundary", policy).orThrow();
+        seconds.add(result.millis() / 1000.0);
+        progress("baseline: cdk bootstrap aws://%s/%s took %.1f s", account, region, result.millis() / 1000.0);
+      }
+    }
+    SortedMap<String, Long> calls = byOperation(peers.emulator().calls());
+    // the same check as for the operator: the execution role carries the boundary
+    String account = org.baselineAccounts().get(0);
+    try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
+      String boundary = iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGIONS.get(0)))
+          .role().permissionsBoundary().permissionsBoundaryArn();
+      if (!boundary.endsWith(":policy/" + policy)) {
+        throw new IllegalStateException("the baseline's execution role has boundary " + boundary);
+      }
+    }
+    return new Baseline(List.copyOf(seconds), calls, peers.layout().version("AWS_CDK_VERSION"));
+  }
+
+  static Path writeManifests(Path dir, PeerLayout layout, ScaleOrganization org) throws IOException {
+    StringBuilder all = new StringBuilder(Files.readString(layout.repoRoot().resolve("samples/organization.yaml")));
+    for (String stage : ScaleOrganization.STAGES) {
+      String yaml = Files.readString(layout.repoRoot().resolve("samples/stage-" + stage + ".yaml"))
+          .replaceAll("(?m)^    organizationalUnits: \\[.*]$", "    organizationalUnits: [" + org.stageOus().get(stage) + "]")
+          .replaceAll("(?m)^    regions: \\[.*]$", "    regions: [" + String.join(", ", REGIONS) + "]")
+          .replaceAll("(?m)^    accounts: \\[.*]\\n", "")
+          .replaceAll("(?m)^    excludeAccounts: \\[.*]\\n", "");
+      if (!yaml.contains("\n  bootstrap:")) {
+        yaml = yaml.stripTrailing() + "\n  bootstrap:\n    createIfMissing: true\n";
+      } else if (!yaml.contains("createIfMissing")) {
+        yaml = yaml.replace("\n  bootstrap:\n", "\n  bootstrap:\n    createIfMissing: true\n");
+      }
+      all.append("\n---\n").append(yaml);
+    }
+    Path file = dir.resolve("manifests.yaml");
+    Files.writeString(file, all.toString());
+    return file;
+  }
+
+  static void awaitAllReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds) {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    long lastReport = System.nanoTime();
+    while (true) {
+      List<String> waiting = new ArrayList<>();
+      if (!isReady(kube.genericKubernetesResources(STAGE_API, "AwsOrganization").withName("main").get())) {
+        waiting.add("awsorganization/main");
+      }
+      for (String stage : ScaleOrganization.STAGES) {
+        if (!isReady(kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get())) {
+          waiting.add("stage/" + stage);
+        }
+      }
+      if (waiting.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not Ready after " + timeoutSeconds + " s: " + waiting + "; see " + log);
+      }
+      if (System.nanoTime() - lastReport > 30_000_000_000L) {
+        lastReport = System.nanoTime();
+        progress("  still waiting for %s (operator RSS %d MiB)", waiting, op.rssBytes() >> 20);
+      }
+      Sleep.millis(500);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static boolean isReady(GenericKubernetesResource r) {
+    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
+        || !(status.get("conditions") instanceof List<?> conditions)) {
+      return false;
+    }
+    Long generation = r.getMetadata().getGeneration();
+    return conditions.stream().map(c -> (Map<String, Object>) c).anyMatch(c -> "Ready".equals(c.get("type"))
+        && "True".equals(c.get("status")) && c.get("observedGeneration") instanceof Number g
+        && generation != null && g.longValue() == generation);
+  }
+
+  /** Waits until the emulator has seen no call for {@code quietSeconds}; returns when the last came. */
+  static double awaitQuiet(EmulatorAdmin emulator, long start, int quietSeconds, int maxSeconds) {
+    int count = -1;
+    long lastChange = System.nanoTime();
+    while (seconds(start) < maxSeconds) {
+      int now = emulator.calls().size();
+      if (now != count) {
+        count = now;
+        lastChange = System.nanoTime();
+      } else if (count > 0 && (System.nanoTime() - lastChange) / 1e9 >= quietSeconds) {
+        break;
+      }
+      Sleep.millis(1000);
+    }
+    return (lastChange - start) / 1e9;
+  }
+
+  /** The execution role carries the stage's boundary, for the first and last account of each stage. */
+  static void verifySample(Peers peers, ScaleOrganization org) {
+    for (String stage : ScaleOrganization.STAGES) {
+      List<String> accounts = org.accountsOf(stage);
+      for (String account : List.of(accounts.get(0), accounts.get(accounts.size() - 1))) {
+        try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
+          for (String region : REGIONS) {
+            var role = iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + region)).role();
+            String arn = role.permissionsBoundary() == null ? null : role.permissionsBoundary().permissionsBoundaryArn();
+            if (arn == null || !arn.endsWith(":policy/developer-policy-" + stage)) {
+              throw new IllegalStateException("account " + account + " " + region + ": execution role boundary " + arn);
+            }
+          }
+        }
+      }
+    }
+  }
+
+  static SortedMap<String, Long> byOperation(List<EmulatorAdmin.Call> calls) {
+    return calls.stream().collect(Collectors.groupingBy(c -> c.service() + ":" + c.action(), TreeMap::new,
+        Collectors.counting()));
+  }
+
+  static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  static void progress(String format, Object... args) {
+    System.out.printf("[benchmark] " + format + "%n", args);
+    System.out.flush();
+  }
+
+  static void deleteTree(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (var files = Files.walk(dir)) {
+      files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}
