@@ -13,7 +13,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -42,16 +44,30 @@ final class OperatorUnderTest implements AutoCloseable {
     sampler.scheduleAtFixedRate(this::sampleHeap, 1, 1, TimeUnit.SECONDS);
   }
 
-  /** JAVA_TOOL_OPTIONS of the image, read from the Dockerfile. */
-  static String imageJavaOptions(Path repoRoot) {
+  /** The environment the image sets ({@code ENV NAME=value} lines of the Dockerfile). */
+  static Map<String, String> imageEnvironment(Path repoRoot) {
     try {
-      return Files.readAllLines(repoRoot.resolve("Dockerfile")).stream()
-          .filter(l -> l.startsWith("ENV JAVA_TOOL_OPTIONS=")).findFirst()
-          .map(l -> l.substring("ENV JAVA_TOOL_OPTIONS=".length()).replace("\"", "").trim())
-          .orElseThrow(() -> new IllegalStateException("the Dockerfile sets no JAVA_TOOL_OPTIONS"));
+      Map<String, String> env = new LinkedHashMap<>();
+      for (String line : Files.readAllLines(repoRoot.resolve("Dockerfile"))) {
+        if (line.startsWith("ENV ") && line.contains("=")) {
+          String assignment = line.substring(4).trim();
+          env.put(assignment.substring(0, assignment.indexOf('=')),
+              assignment.substring(assignment.indexOf('=') + 1).replace("\"", "").trim());
+        }
+      }
+      return env;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** JAVA_TOOL_OPTIONS of the image, read from the Dockerfile. */
+  static String imageJavaOptions(Path repoRoot) {
+    String options = imageEnvironment(repoRoot).get("JAVA_TOOL_OPTIONS");
+    if (options == null) {
+      throw new IllegalStateException("the Dockerfile sets no JAVA_TOOL_OPTIONS");
+    }
+    return options;
   }
 
   /** What the JVM in a container with {@code memoryLimitMiB} sees: its memory limit, then the options. */
@@ -81,6 +97,8 @@ final class OperatorUnderTest implements AutoCloseable {
       cmd.addAll(List.of("-jar", jar.toString()));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
           .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
+      // the image's environment; its JVM options go on the command line (they may be overridden)
+      pb.environment().putAll(imageEnvironment(peers.layout().repoRoot()));
       pb.environment().remove("JAVA_TOOL_OPTIONS");
       pb.environment().put("KUBECONFIG", peers.kube().kubeconfig().toString());
       pb.environment().put("AWS_ACCESS_KEY_ID", AwsClients.ACCESS_KEY_ID);

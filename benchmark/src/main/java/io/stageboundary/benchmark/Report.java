@@ -39,7 +39,10 @@ final class Report {
     md.append("- Operator: the packaged jar as its own process, Java ").append(System.getProperty("java.version"))
         .append(", `").append(String.join(" ", settings.jvmOptions()))
         .append("` (the image's JAVA_TOOL_OPTIONS unless `--java-options` said otherwise, in a ").append(settings.memoryLimitMiB())
-        .append(" MiB container), `SBO_POLL_INTERVAL=").append(settings.pollInterval())
+        .append(" MiB container), the image's environment (").append(OperatorUnderTest.imageEnvironment(layout.repoRoot())
+            .entrySet().stream().filter(e -> !e.getKey().equals("JAVA_TOOL_OPTIONS"))
+            .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").collect(java.util.stream.Collectors.joining(", ")))
+        .append("), `SBO_POLL_INTERVAL=").append(settings.pollInterval())
         .append("`, every other setting at its default (bootstrap concurrency 10, 20 reconcile threads)\n");
     md.append("- Stages: the samples' dev, beta and prod boundaries, each targeting its own OU tree, regions ")
         .append(String.join(" and ", BenchmarkMain.REGIONS)).append(", `bootstrap.createIfMissing: true`")

@@ -39,7 +39,7 @@ final class OperatorProcess implements AutoCloseable {
       ProcessBuilder pb = new ProcessBuilder(List.of(
           Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m", "-jar", jar.toString()))
           .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
-      pb.environment().put("JAVA_TOOL_OPTIONS", DockerfileIT.javaToolOptions());
+      pb.environment().putAll(DockerfileIT.environment());  // the image's JVM options and environment
       pb.environment().put("KUBECONFIG", peers.kube().kubeconfig().toString());
       // recognisable credentials, looked for in the output by the tests
       pb.environment().put("AWS_ACCESS_KEY_ID", NoLeakTest.KEY_ID);

@@ -37,11 +37,22 @@ public class DockerfileIT {
     return found.get(0);
   }
 
+  /** The environment the image sets, one {@code ENV NAME=value} per line. */
+  public static Map<String, String> environment() throws IOException {
+    Map<String, String> env = new java.util.LinkedHashMap<>();
+    for (String[] i : instructions()) {
+      if (i[0].equals("ENV")) {
+        assertThat(i[1]).as("ENV %s", i[1]).matches("[A-Z_]+=.*");
+        env.put(i[1].substring(0, i[1].indexOf('=')), i[1].substring(i[1].indexOf('=') + 1).replace("\"", ""));
+      }
+    }
+    return env;
+  }
+
   /** The JVM options the image sets (the packaged-process test starts the jar with them). */
   public static String javaToolOptions() throws IOException {
-    String env = one("ENV");
-    assertThat(env).startsWith("JAVA_TOOL_OPTIONS=");
-    return env.substring("JAVA_TOOL_OPTIONS=".length()).replace("\"", "");
+    assertThat(environment()).containsKey("JAVA_TOOL_OPTIONS");
+    return environment().get("JAVA_TOOL_OPTIONS");
   }
 
   @Test
@@ -65,10 +76,12 @@ public class DockerfileIT {
     String[] user = one("USER").split(":");
     assertThat(Long.parseLong(user[0])).isNotZero().isEqualTo(pod.getSecurityContext().getRunAsUser());
     assertThat(Integer.parseInt(one("EXPOSE"))).isEqualTo(container.getPorts().get(0).getContainerPort());
-    assertThat(container.getEnv()).anySatisfy(e -> {
-      assertThat(e.getName()).isEqualTo("JAVA_TOOL_OPTIONS");
-      assertThat(e.getValue()).isEqualTo(javaToolOptions());
-    });
+    // every variable the image sets, the chart sets to the same value (it replaces JAVA_TOOL_OPTIONS)
+    assertThat(environment()).containsKeys("JAVA_TOOL_OPTIONS", "MALLOC_ARENA_MAX").allSatisfy((name, value) ->
+        assertThat(container.getEnv()).as(name).anySatisfy(e -> {
+          assertThat(e.getName()).isEqualTo(name);
+          assertThat(e.getValue()).isEqualTo(value);
+        }));
     assertThat(one("FROM")).matches("eclipse-temurin:\\d+-jre");
   }
 }
