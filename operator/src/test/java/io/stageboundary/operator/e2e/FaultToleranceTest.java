@@ -103,13 +103,7 @@ class FaultToleranceTest {
   }
 
   private static void awaitRunning(String stage) {
-    await().atMost(Duration.ofSeconds(60)).until(() -> {
-      Stage s = h.stage(stage);
-      return s != null && s.getStatus() != null && s.getStatus().stackSet() != null
-          && s.getStatus().stackSet().lastOperation() != null
-          && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status())
-          && !"DETECT_DRIFT".equals(s.getStatus().stackSet().lastOperation().action());
-    });
+    await().atMost(Duration.ofSeconds(60)).until(() -> OperatorHarness.operationRunning(h.stage(stage)));
   }
 
   /** Keeps checking a condition while a fault lasts. */

@@ -74,12 +74,7 @@ class LeaderElectionTest {
       // the leader goes away while a StackSet operation of prod is in flight
       peers.emulator().setOperationTiming(4.0, 0);
       h.applySample("stage-prod.yaml");
-      await().atMost(Duration.ofSeconds(30)).until(() -> {
-        var st = h.stage("prod");
-        return st != null && st.getStatus() != null && st.getStatus().stackSet() != null
-            && st.getStatus().stackSet().lastOperation() != null
-            && "RUNNING".equals(st.getStatus().stackSet().lastOperation().status());
-      });
+      await().atMost(Duration.ofSeconds(30)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
       String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
       a.close();
       // replica-a stopped without releasing: b takes the Lease once it expires, and finishes prod

@@ -56,12 +56,7 @@ class OperatorCrashIT {
     OperatorProcess first = OperatorProcess.start(peers, log, Map.of());
     h.applySample("organization.yaml");
     h.applySample("stage-prod.yaml");
-    await().atMost(Duration.ofSeconds(90)).until(() -> {
-      Stage s = h.stage("prod");
-      return s != null && s.getStatus() != null && s.getStatus().stackSet() != null
-          && s.getStatus().stackSet().lastOperation() != null
-          && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status());
-    });
+    await().atMost(Duration.ofSeconds(90)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
     String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
     first.kill();
     assertThat(first.isAlive()).isFalse();

@@ -142,6 +142,14 @@ public final class OperatorHarness implements AutoCloseable {
     return s.getStatus().conditions().stream().filter(c -> type.equals(c.getType())).findFirst();
   }
 
+  /** A StackSet operation that changes something (not drift detection) is RUNNING for the stage. */
+  public static boolean operationRunning(Stage s) {
+    return s != null && s.getStatus() != null && s.getStatus().stackSet() != null
+        && s.getStatus().stackSet().lastOperation() != null
+        && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status())
+        && !"DETECT_DRIFT".equals(s.getStatus().stackSet().lastOperation().action());
+  }
+
   public static boolean is(Stage s, String type, String status) {
     return condition(s, type).map(c -> status.equals(c.getStatus())
         && c.getObservedGeneration() != null

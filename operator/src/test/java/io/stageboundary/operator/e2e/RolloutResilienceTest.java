@@ -105,12 +105,7 @@ class RolloutResilienceTest {
   void aRestartInTheMiddleOfAnOperationFollowsItInsteadOfStartingItAgain() {
     emulator.setOperationTiming(3.0, 0);
     h.applySample("stage-prod.yaml");
-    await().atMost(Duration.ofSeconds(20)).until(() -> {
-      Stage s = h.stage("prod");
-      return s != null && s.getStatus() != null && s.getStatus().stackSet() != null
-          && s.getStatus().stackSet().lastOperation() != null
-          && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status());
-    });
+    await().atMost(Duration.ofSeconds(20)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
     String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
     h.stopOperator();
     h.startOperator();
