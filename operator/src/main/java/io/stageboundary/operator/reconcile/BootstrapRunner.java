@@ -263,6 +263,13 @@ public final class BootstrapRunner {
           && want.applyToAllRoles() == Boolean.TRUE.equals(last.applyToAllRoles());
       boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED && last.driftReason() != null
           && !ROLE_BOUNDARY_REMOVED.equals(last.driftReason());
+      if ((wasCurrent || stillDrifted) && stack.isPresent() && stack.get().status().endsWith("_IN_PROGRESS")) {
+        // Someone else (cdk bootstrap, the console) is changing a stack the operator had
+        // bootstrapped: keep what was known and look again once it settles, so the change is
+        // judged as drift. Reporting "in progress" now would forget that the stack was current, and
+        // the change would later pass for first-time work and be undone even under Report.
+        return new Result(null, false);
+      }
       if (wasCurrent || stillDrifted) {
         if (stack.isEmpty()) {
           drift = STACK_DELETED;
