@@ -144,6 +144,12 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     String name = stage.getMetadata().getName();
     StageSpec spec = stage.getSpec();
     Optional<AwsOrganization> org = ctx.getSecondaryResource(AwsOrganization.class);
+    if (org.isEmpty() || !organizationReady(org.get())) {
+      // Right after a start the cache may not link the organisation to this Stage yet: ask the API
+      // server before reporting it missing or not Ready, so a restart does not flap the Stage.
+      org = Optional.ofNullable(ctx.getClient().resources(AwsOrganization.class)
+          .withName(spec.organizationRef().name()).get());
+    }
     String partition = BoundaryDocument.partitionOf(org.map(o -> o.getSpec().region()).orElse(null));
 
     // 1. Validate and render, with no AWS call at all.
@@ -771,6 +777,12 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
 
   @Override
   public ErrorStatusUpdateControl<Stage> updateErrorStatus(Stage stage, Context<Stage> ctx, Exception e) {
+    if (causedByShutdown(e)) {
+      // the operator is stopping (a rolling update, a lost lease): the status stays as it was for
+      // the next leader, instead of flapping every Stage to InternalError on the way out
+      LOG.debugf("stage %s: reconcile cut short by shutdown", stage.getMetadata().getName());
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
     LOG.warnf(e, "stage %s: reconcile failed", stage.getMetadata().getName());
     StageStatusBuilder status = new StageStatusBuilder(stage, settings.clock());
     status.progressing("InternalError", e.getClass().getSimpleName() + ": "
@@ -779,6 +791,17 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     fresh.getMetadata().setName(stage.getMetadata().getName());
     fresh.setStatus(status.build());
     return ErrorStatusUpdateControl.patchStatus(fresh);
+  }
+
+  /** The SDK's or the HTTP client's executors were shut down under a running reconcile. */
+  static boolean causedByShutdown(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof java.util.concurrent.RejectedExecutionException
+          || String.valueOf(t.getMessage()).contains("Connection pool shut down")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private Duration onAwsFailure(Stage stage, StageStatusBuilder status, AwsFailure f) {

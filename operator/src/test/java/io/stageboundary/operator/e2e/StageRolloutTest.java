@@ -149,6 +149,21 @@ class StageRolloutTest {
       return now.equals(previous.getAndSet(now));
     });
     versions.putAll(previous.get());
+    Map<String, String> before = new HashMap<>();
+    for (String s : List.of("dev", "beta", "prod")) {
+      before.put(s, io.fabric8.kubernetes.client.utils.Serialization.asYaml(h.stage(s)));
+    }
+    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    var watch = h.client().resources(Stage.class).withName("dev").watch(new io.fabric8.kubernetes.client.Watcher<Stage>() {
+      @Override
+      public void eventReceived(Action action, Stage st) {
+        seen.add(st.getMetadata().getResourceVersion() + " " + (st.getStatus() == null ? "-" : st.getStatus().conditions()
+            .stream().map(c -> c.getType() + "=" + c.getStatus() + "/" + c.getReason()).toList()));
+      }
+
+      @Override
+      public void onClose(io.fabric8.kubernetes.client.WatcherException e) {}
+    });
     emulator.clearCalls();
     // a spec-less touch (a label) makes no new generation; force reconciles by restarting the operator
     h.stopOperator();
@@ -158,7 +173,9 @@ class StageRolloutTest {
     assertThat(emulator.totalWrites()).isZero();
     // status is patched only when it changed: a resync that finds nothing new leaves it as it was
     for (String s : List.of("dev", "beta", "prod")) {
-      assertThat(h.stage(s).getMetadata().getResourceVersion()).as(s).isEqualTo(versions.get(s));
+      String after = io.fabric8.kubernetes.client.utils.Serialization.asYaml(h.stage(s));
+      assertThat(h.stage(s).getMetadata().getResourceVersion()).as("%s went through %s; before:%n%s%nafter:%n%s", s, seen, before.get(s), after)
+          .isEqualTo(versions.get(s));
     }
   }
 
