@@ -50,8 +50,12 @@ java -Dsbo.repo.root="$REPO_ROOT" -cp "testenv/target/classes:$(cat testenv/targ
 
 log "installing the CRDs"
 kubectl apply --server-side -f crds/ >/dev/null
-kubectl wait --for condition=Established crd/stages.iam.stageboundary.io \
-  crd/awsorganizations.iam.stageboundary.io crd/stageaccounts.iam.stageboundary.io >/dev/null
+# kubectl wait fails outright while a new CRD has no conditions yet: retry until it can answer
+for _ in $(seq 1 60); do
+  kubectl wait --for condition=Established --timeout=5s crd/stages.iam.stageboundary.io \
+    crd/awsorganizations.iam.stageboundary.io crd/stageaccounts.iam.stageboundary.io >/dev/null 2>&1 && break
+  sleep 0.5
+done
 
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log "starting the operator (health and metrics on http://127.0.0.1:$port/q/)"
