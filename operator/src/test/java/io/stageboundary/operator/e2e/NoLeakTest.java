@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
  */
 @PeersExtension.WithPeers
 class NoLeakTest {
-  static final String KEY_ID = "AKIASBOCANARY7LEAK42";
+  static final String KEY_ID = "SBOCANARYKEYID7LEAK42";
   static final String SECRET = "sboCanarySecret/DoNotLeak+0123456789abcdefgh";
   static final String TOKEN = "sboCanarySessionTokenDoNotLeak0123456789";
   private static OperatorHarness h;
