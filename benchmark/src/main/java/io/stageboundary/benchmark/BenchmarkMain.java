@@ -134,9 +134,8 @@ public final class BenchmarkMain {
       progress("seeded %d OUs and %d accounts in %.0f s", org.ous().size(), org.accounts().size(), seedSeconds);
       emulator.setOperationTiming(settings.operationSeconds(), 0);
       peers.kube().kubectl("apply", "--server-side", "-f", layout.repoRoot().resolve("crds").toString());
-      // kubectl wait fails outright while a new CRD has no conditions yet; poll instead
       for (String crd : List.of("stages", "awsorganizations", "stageaccounts")) {
-        awaitEstablished(peers.kubeClient(), crd + ".iam.stageboundary.io");
+        peers.awaitCrdEstablished(crd + ".iam.stageboundary.io");
       }
 
       Baseline baseline = withBaseline ? baseline(peers, org) : null;
@@ -266,19 +265,6 @@ public final class BenchmarkMain {
       }
       Sleep.millis(500);
     }
-  }
-
-  static void awaitEstablished(KubernetesClient kube, String crd) {
-    long deadline = System.nanoTime() + 60_000_000_000L;
-    while (System.nanoTime() < deadline) {
-      var c = kube.apiextensions().v1().customResourceDefinitions().withName(crd).get();
-      if (c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions()
-          .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()))) {
-        return;
-      }
-      Sleep.millis(200);
-    }
-    throw new IllegalStateException("CRD " + crd + " not Established after 60 s");
   }
 
   @SuppressWarnings("unchecked")

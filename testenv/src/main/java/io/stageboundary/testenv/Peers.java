@@ -80,6 +80,28 @@ public final class Peers implements AutoCloseable {
     return kubeClient;
   }
 
+  /**
+   * Waits until the named CRD is Established. Polls: {@code kubectl wait} fails outright while a
+   * new CRD has no conditions yet.
+   */
+  public void awaitCrdEstablished(String crd) {
+    long deadline = System.nanoTime() + 60_000_000_000L;
+    while (System.nanoTime() < deadline) {
+      var c = kubeClient.apiextensions().v1().customResourceDefinitions().withName(crd).get();
+      if (c != null && c.getStatus() != null && c.getStatus().getConditions() != null && c.getStatus().getConditions()
+          .stream().anyMatch(x -> "Established".equals(x.getType()) && "True".equals(x.getStatus()))) {
+        return;
+      }
+      try {
+        Thread.sleep(200);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new IllegalStateException(e);
+      }
+    }
+    throw new IllegalStateException("CRD " + crd + " not Established after 60 s");
+  }
+
   public AwsEmulator aws() {
     return aws;
   }

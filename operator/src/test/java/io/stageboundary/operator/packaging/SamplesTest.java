@@ -33,14 +33,7 @@ class SamplesTest {
       }
     }
     kube.tryKubectl("create", "namespace", "argocd");
-    // kubectl wait fails outright while a new CRD has no conditions yet; poll instead
-    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(30)).until(() -> {
-      var crd = peers.kubeClient().apiextensions().v1().customResourceDefinitions()
-          .withName("applications.argoproj.io").get();
-      return crd != null && crd.getStatus() != null && crd.getStatus().getConditions() != null
-          && crd.getStatus().getConditions().stream()
-              .anyMatch(c -> "Established".equals(c.getType()) && "True".equals(c.getStatus()));
-    });
+    peers.awaitCrdEstablished("applications.argoproj.io");
   }
 
   @Test
