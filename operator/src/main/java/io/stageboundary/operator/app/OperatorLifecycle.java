@@ -4,13 +4,12 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
-import io.stageboundary.operator.StageBoundaryOperator;
-import io.stageboundary.operator.reconcile.OperatorSettings;
+import io.stageboundary.operator.aws.sdk.SdkConnector;
+import io.stageboundary.operator.kube.Schedule;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import java.time.Clock;
 import org.jboss.logging.Logger;
-import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
 
 /** Starts the operator with the application and stops it on shutdown. */
 @ApplicationScoped
@@ -29,13 +28,12 @@ public class OperatorLifecycle {
   }
 
   void onStart(@Observes StartupEvent event) {
-    OperatorSettings settings = new OperatorSettings(config.pollInterval(), config.resyncInterval(),
-        config.retryDelay(), config.awsEndpoint(), () -> DefaultCredentialsProvider.builder().build(),
-        config.awsMaxAttempts(), config.reconcileThreads(), config.stageAccountWriters(),
-        config.bootstrapConcurrency(),
-        new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
-            config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), null, true),
-        Clock.systemUTC());
+    SdkConnector.Defaults standard = SdkConnector.Defaults.standard();
+    OperatorSettings settings = new OperatorSettings(new Schedule(config.pollInterval(), config.resyncInterval(),
+        config.retryDelay(), Clock.systemUTC()), new SdkConnector.Defaults(standard.credentials(),
+        config.awsEndpoint(), config.awsMaxAttempts()), config.reconcileThreads(), config.stageAccountWriters(),
+        config.bootstrapConcurrency(), new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
+            config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), null, true));
     LOG.infof("starting stage-boundary-operator against %s (leader election %s)",
         client.getMasterUrl(), config.leaderElection().enabled() ? "on" : "off");
     operator = StageBoundaryOperator.start(client, settings, registry);

@@ -1,12 +1,8 @@
 package io.stageboundary.operator.aws;
 
-import software.amazon.awssdk.awscore.exception.AwsServiceException;
-import software.amazon.awssdk.core.exception.SdkClientException;
-import software.amazon.awssdk.core.exception.SdkException;
-
 /**
- * An AWS call that did not succeed, classified by what the operator should do about it. The
- * message is safe to show in status and events: the service's error code and message, never
+ * An AWS call that did not succeed, classified by what the operator should do about it; the SDK
+ * adapter ({@code aws.sdk.SdkFailures}) makes them from SDK exceptions. The message is safe to show in status and events: the service's error code and message, never
  * request signatures or credentials.
  */
 public final class AwsFailure extends RuntimeException {
@@ -49,23 +45,8 @@ public final class AwsFailure extends RuntimeException {
     return errorCode;
   }
 
-  /** Wraps an SDK exception; {@code call} names the call, e.g. "CloudFormation UpdateStackSet". */
-  public static AwsFailure of(String call, SdkException e) {
-    if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
-      String code = s.awsErrorDetails().errorCode();
-      String message = s.awsErrorDetails().errorMessage();
-      Kind kind = classify(code, s.statusCode(), s.isThrottlingException());
-      return new AwsFailure(kind, code, call + " failed: " + code
-          + (message == null || message.isBlank() ? "" : " (" + message + ")"), e);
-    }
-    if (e instanceof SdkClientException) {
-      return new AwsFailure(Kind.UNAVAILABLE, "ClientError", call + " failed: "
-          + firstLine(e.getMessage()), e);
-    }
-    return new AwsFailure(Kind.OTHER, "Unknown", call + " failed: " + firstLine(e.getMessage()), e);
-  }
-
-  static Kind classify(String code, int status, boolean throttling) {
+  /** What to do about an AWS error code (and HTTP status), whichever service answered it. */
+  public static Kind classify(String code, int status, boolean throttling) {
     if (code == null) {
       return status >= 500 ? Kind.UNAVAILABLE : Kind.OTHER;
     }
@@ -96,13 +77,5 @@ public final class AwsFailure extends RuntimeException {
       return Kind.INVALID;
     }
     return Kind.OTHER;
-  }
-
-  private static String firstLine(String s) {
-    if (s == null) {
-      return "no detail";
-    }
-    int nl = s.indexOf('\n');
-    return nl < 0 ? s : s.substring(0, nl);
   }
 }

@@ -13,7 +13,4 @@ public interface BoundaryPolicies {
 
   /** Creates the policy again after it was deleted out of band (same name, so the same ARN). */
   void recreate(String policyName, String description, String document);
-
-  /** Puts the boundary back on a role it was removed from. */
-  void putRoleBoundary(String roleName, String policyArn);
 }

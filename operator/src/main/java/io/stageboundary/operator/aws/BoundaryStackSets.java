@@ -15,6 +15,12 @@ public interface BoundaryStackSets {
 
   Optional<StackSetView> describe(String name);
 
+  /**
+   * Whether StackSets accepts the caller as a delegated administrator (ListStackSets with
+   * CallAs DELEGATED_ADMIN is refused as invalid for an account that is not registered).
+   */
+  boolean acceptsDelegatedAdmin();
+
   /** Creates a service-managed stack set; returns its id. Starts no operation. */
   String create(String name, String templateBody, String description, Map<String, String> tags);
 
@@ -54,16 +60,39 @@ public interface BoundaryStackSets {
   }
 
   record InstanceView(String accountId, String region, String organizationalUnitId, String status,
-      String detailedStatus, String statusReason, String driftStatus, String lastOperationId) {}
+      String detailedStatus, String statusReason, String driftStatus, String lastOperationId) {
+    /** The instance's last deployment succeeded (its policy exists, perhaps at an older revision). */
+    public boolean current() {
+      return "CURRENT".equals(status);
+    }
+
+    /** An operation is deploying to it now. */
+    public boolean inFlight() {
+      return "PENDING".equals(detailedStatus) || "RUNNING".equals(detailedStatus);
+    }
+
+    /** StackSet drift detection found it drifted. */
+    public boolean drifted() {
+      return "DRIFTED".equals(driftStatus);
+    }
+  }
 
   record OperationView(String id, String action, String status, Instant created, Instant ended,
       String statusReason) {
     public boolean running() {
       return "RUNNING".equals(status) || "QUEUED".equals(status) || "STOPPING".equals(status);
     }
+
+    public boolean succeeded() {
+      return "SUCCEEDED".equals(status);
+    }
   }
 
-  record ResultView(String accountId, String region, String status, String statusReason) {}
+  record ResultView(String accountId, String region, String status, String statusReason) {
+    public boolean failed() {
+      return "FAILED".equals(status);
+    }
+  }
 
   record OperationPreferences(int maxConcurrentPercentage, int failureTolerancePercentage,
       boolean regionsInParallel) {}

@@ -35,18 +35,6 @@ public final class BoundaryDocument {
   public static final String TEMPLATE_RESOURCE = "Boundary";
 
   private static final Pattern NAME = Pattern.compile("^[\\w+=,.@-]{1,128}$");
-  private static final Pattern SID = Pattern.compile("^[A-Za-z0-9]{1,100}$");
-  private static final Pattern ACTION = Pattern.compile("^(\\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$");
-  private static final Pattern CONDITION_KEY = Pattern.compile("^[A-Za-z0-9-]+:\\S+$");
-  private static final Pattern SUBSTITUTION = Pattern.compile("\\$\\{(AWS::[A-Za-z]+)}");
-  private static final Set<String> SUBSTITUTED = Set.of("AWS::AccountId", "AWS::Partition");
-  private static final Set<String> CONDITION_OPERATORS = Set.of("StringEquals", "StringNotEquals",
-      "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase", "StringLike", "StringNotLike",
-      "NumericEquals", "NumericNotEquals", "NumericLessThan", "NumericLessThanEquals",
-      "NumericGreaterThan", "NumericGreaterThanEquals", "DateEquals", "DateNotEquals",
-      "DateLessThan", "DateLessThanEquals", "DateGreaterThan", "DateGreaterThanEquals", "Bool",
-      "BinaryEquals", "IpAddress", "NotIpAddress", "ArnEquals", "ArnLike", "ArnNotEquals",
-      "ArnNotLike", "Null");
   /** Any 12-digit id gives the same size: IAM counts characters, and every account id has 12. */
   private static final String SIZE_PROBE_ACCOUNT = "000000000000";
 
@@ -77,7 +65,7 @@ public final class BoundaryDocument {
     List<String> allowed = boundary.allowedActions();
     if (allowed != null) {
       for (int i = 0; i < allowed.size(); i++) {
-        if (allowed.get(i) == null || !ACTION.matcher(allowed.get(i)).matches()) {
+        if (allowed.get(i) == null || !StatementGrammar.isAction(allowed.get(i))) {
           problems.add("spec.boundary.allowedActions[" + i + "] '" + allowed.get(i)
               + "' is not an IAM action: write service:Action, e.g. s3:GetObject or ec2:*");
         }
@@ -90,7 +78,7 @@ public final class BoundaryDocument {
     List<StageSpec.Statement> own = boundary.statements() == null ? List.of() : boundary.statements();
     Set<String> sids = new HashSet<>();
     for (int i = 0; i < own.size(); i++) {
-      ObjectNode rendered = renderStatement("spec.boundary.statements[" + i + "]", own.get(i),
+      ObjectNode rendered = StatementGrammar.render("spec.boundary.statements[" + i + "]", own.get(i),
           sids, problems);
       if (rendered != null) {
         statements.add(rendered);
@@ -108,128 +96,6 @@ public final class BoundaryDocument {
           + guardSize(policyName, partition) + "): merge statements or shorten action and resource lists"));
     }
     return document;
-  }
-
-  private static ObjectNode renderStatement(String path, StageSpec.Statement s, Set<String> sids,
-      List<String> problems) {
-    if (s == null) {
-      problems.add(path + " is empty");
-      return null;
-    }
-    int before = problems.size();
-    ObjectNode out = JsonNodeFactory.instance.objectNode();
-    if (s.sid() != null) {
-      if (!SID.matcher(s.sid()).matches()) {
-        problems.add(path + ".sid '" + s.sid() + "' may contain only letters and digits");
-      } else if (Guards.RESERVED_SIDS.contains(s.sid())) {
-        problems.add(path + ".sid '" + s.sid() + "' is reserved for the operator's guard statements; choose another");
-      } else if (!sids.add(s.sid())) {
-        problems.add(path + ".sid '" + s.sid() + "' is used by an earlier statement; sids must be unique");
-      }
-      out.put("Sid", s.sid());
-    }
-    if (s.effect() == null) {
-      problems.add(path + ".effect is required: Allow or Deny");
-    } else {
-      out.put("Effect", s.effect().name());
-    }
-    list(path, "actions", "notActions", s.actions(), s.notActions(), "Action", "NotAction", out,
-        problems, true);
-    list(path, "resources", "notResources", s.resources(), s.notResources(), "Resource",
-        "NotResource", out, problems, false);
-    if (s.conditions() != null && !s.conditions().isEmpty()) {
-      ObjectNode condition = out.putObject("Condition");
-      for (Map.Entry<String, Map<String, List<String>>> op : s.conditions().entrySet()) {
-        if (!isConditionOperator(op.getKey())) {
-          problems.add(path + ".conditions: '" + op.getKey() + "' is not an IAM condition operator "
-              + "(e.g. StringEquals, ArnLike, Bool, with optional IfExists or ForAnyValue:/ForAllValues:)");
-          continue;
-        }
-        ObjectNode keys = condition.putObject(op.getKey());
-        if (op.getValue() == null || op.getValue().isEmpty()) {
-          problems.add(path + ".conditions." + op.getKey() + " needs at least one condition key");
-          continue;
-        }
-        for (Map.Entry<String, List<String>> key : op.getValue().entrySet()) {
-          if (!CONDITION_KEY.matcher(key.getKey()).matches()) {
-            problems.add(path + ".conditions." + op.getKey() + ": '" + key.getKey()
-                + "' is not a condition key (service:key, e.g. aws:RequestedRegion)");
-          }
-          if (key.getValue() == null || key.getValue().isEmpty()) {
-            problems.add(path + ".conditions." + op.getKey() + "." + key.getKey() + " needs at least one value");
-            continue;
-          }
-          keys.set(key.getKey(), values(path, key.getValue(), problems));
-        }
-      }
-    }
-    return problems.size() == before ? out : null;
-  }
-
-  private static void list(String path, String field, String notField, List<String> values,
-      List<String> notValues, String key, String notKey, ObjectNode out, List<String> problems,
-      boolean actions) {
-    boolean has = values != null && !values.isEmpty();
-    boolean hasNot = notValues != null && !notValues.isEmpty();
-    if (has == hasNot) {
-      problems.add(path + " needs exactly one of " + field + " or " + notField);
-      return;
-    }
-    List<String> chosen = has ? values : notValues;
-    String name = has ? field : notField;
-    for (int i = 0; i < chosen.size(); i++) {
-      String v = chosen.get(i);
-      if (v == null || v.isBlank()) {
-        problems.add(path + "." + name + "[" + i + "] is empty");
-      } else if (actions && !ACTION.matcher(v).matches()) {
-        problems.add(path + "." + name + "[" + i + "] '" + v
-            + "' is not an IAM action: write service:Action, e.g. config:* or iam:CreateUser");
-      } else if (!actions && !v.equals("*") && !v.startsWith("arn:")) {
-        problems.add(path + "." + name + "[" + i + "] '" + v + "' must be * or an ARN");
-      }
-    }
-    out.set(has ? key : notKey, actions ? strings(chosen) : values(path, chosen, problems));
-  }
-
-  private static ArrayNode strings(List<String> values) {
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    values.forEach(a::add);
-    return a;
-  }
-
-  /** Values, with ${AWS::AccountId}/${AWS::Partition} turned into Fn::Sub for CloudFormation. */
-  private static ArrayNode values(String path, List<String> values, List<String> problems) {
-    ArrayNode a = JsonNodeFactory.instance.arrayNode();
-    for (String v : values) {
-      if (v != null && v.contains("${")) {
-        Matcher m = SUBSTITUTION.matcher(v);
-        while (m.find()) {
-          if (!SUBSTITUTED.contains(m.group(1))) {
-            problems.add(path + ": ${" + m.group(1) + "} is not substituted in a boundary; only "
-                + "${AWS::AccountId} and ${AWS::Partition} are (a policy is global, not per region)");
-          }
-        }
-        // In Fn::Sub, ${!x} is a literal ${x}: IAM policy variables like ${aws:username} stay.
-        String escaped = v.replaceAll("\\$\\{(?!AWS::AccountId}|AWS::Partition})", "\\${!");
-        a.add(JsonNodeFactory.instance.objectNode().put("Fn::Sub", escaped));
-      } else {
-        a.add(v);
-      }
-    }
-    return a;
-  }
-
-  private static boolean isConditionOperator(String op) {
-    String o = op;
-    if (o.startsWith("ForAllValues:")) {
-      o = o.substring("ForAllValues:".length());
-    } else if (o.startsWith("ForAnyValue:")) {
-      o = o.substring("ForAnyValue:".length());
-    }
-    if (o.endsWith("IfExists") && !o.equals("NullIfExists")) {
-      o = o.substring(0, o.length() - "IfExists".length());
-    }
-    return CONDITION_OPERATORS.contains(o);
   }
 
   public String stageName() {

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.fabric8.kubernetes.api.model.coordination.v1.Lease;
-import io.stageboundary.operator.StageBoundaryOperator;
-import io.stageboundary.operator.reconcile.OperatorSettings;
+import io.stageboundary.operator.app.StageBoundaryOperator;
+import io.stageboundary.operator.app.OperatorSettings;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import java.time.Duration;

@@ -5,12 +5,13 @@ import static org.awaitility.Awaitility.await;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.api.model.apiextensions.v1.CustomResourceDefinition;
 import io.fabric8.kubernetes.client.KubernetesClient;
-import io.stageboundary.operator.StageBoundaryOperator;
+import io.stageboundary.operator.app.StageBoundaryOperator;
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
-import io.stageboundary.operator.reconcile.OperatorSettings;
+import io.stageboundary.operator.app.OperatorSettings;
+import io.stageboundary.operator.aws.sdk.SdkConnector;
 import io.stageboundary.testenv.AwsClients;
 import io.stageboundary.testenv.Peers;
 import java.io.ByteArrayInputStream;
@@ -54,7 +55,8 @@ public final class OperatorHarness implements AutoCloseable {
     return OperatorSettings.defaults()
         .withPollInterval(Duration.ofMillis(300))
         .withRetryDelay(Duration.ofSeconds(2))
-        .withAws(peers.aws().endpoint(), () -> peers.awsClients().credentials());
+        .withAws(new SdkConnector.Defaults(() -> peers.awsClients().credentials(),
+            java.util.Optional.of(peers.aws().endpoint()), 8));
   }
 
   public void startOperator() {

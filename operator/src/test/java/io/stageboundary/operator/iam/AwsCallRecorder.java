@@ -1,6 +1,6 @@
 package io.stageboundary.operator.iam;
 
-import io.stageboundary.operator.aws.AwsCallMetrics;
+import io.stageboundary.operator.aws.sdk.AwsCallMetrics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;

@@ -1,0 +1,171 @@
+package io.stageboundary.operator.aws.sdk;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
+import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
+import software.amazon.awssdk.awscore.retry.AwsRetryStrategy;
+import software.amazon.awssdk.core.client.config.ClientOverrideConfiguration;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.regions.Region;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.organizations.OrganizationsClient;
+import software.amazon.awssdk.services.ssm.SsmClient;
+import software.amazon.awssdk.services.sts.StsClient;
+import software.amazon.awssdk.services.sts.auth.StsAssumeRoleCredentialsProvider;
+import software.amazon.awssdk.utils.SdkAutoCloseable;
+
+/**
+ * SDK clients for one organisation: the operator's own identity (optionally through a first role)
+ * for Organizations and StackSets, and per-member-account sessions through the member role,
+ * cached and refreshed by the SDK before they expire. Every client shares one HTTP connection
+ * pool, retries adaptively with jitter, and reports each call to {@link AwsCallMetrics}.
+ */
+public final class AwsAccess implements AutoCloseable {
+  private static final String SESSION_NAME = "stage-boundary-operator";
+
+  private final AwsSettings settings;
+  private final SdkHttpClient http;
+  private final MeterRegistry registry;
+  private final AwsCredentialsProvider operatorCredentials;
+  private final Map<String, Object> clients = new ConcurrentHashMap<>();
+  private final Map<String, MemberAccess> members = new ConcurrentHashMap<>();
+  private final StsClient baseSts;
+
+  public AwsAccess(AwsSettings settings, SdkHttpClient http, MeterRegistry registry) {
+    this.settings = settings;
+    this.http = http;
+    this.registry = registry;
+    this.baseSts = configure(StsClient.builder(), "sts", settings.baseCredentials(),
+        settings.region(), settings.roleArn() == null ? "operator" : "base").build();
+    this.operatorCredentials = settings.roleArn() == null ? settings.baseCredentials()
+        : assumeRole(baseSts, settings.roleArn(), settings.externalId());
+  }
+
+  public AwsSettings settings() {
+    return settings;
+  }
+
+  public OrganizationsClient organizations() {
+    // Organizations is a global service with its endpoint in us-east-1 (or the partition's home).
+    return cached("organizations", () -> configure(OrganizationsClient.builder(), "organizations",
+        operatorCredentials, settings.region(), "operator").build());
+  }
+
+  public CloudFormationClient cloudFormation() {
+    return cached("cloudformation", () -> configure(CloudFormationClient.builder(),
+        "cloudformation", operatorCredentials, settings.region(), "operator").build());
+  }
+
+  public StsClient sts() {
+    return cached("sts", () -> configure(StsClient.builder(), "sts", operatorCredentials,
+        settings.region(), "operator").build());
+  }
+
+  /** Clients acting in a member account through the organisation's member role. */
+  public MemberAccess member(String accountId) {
+    return members.computeIfAbsent(accountId, id -> new MemberAccess(id, assumeRole(sts(),
+        "arn:" + partition() + ":iam::" + id + ":role/" + settings.memberRoleName(), null)));
+  }
+
+  public String partition() {
+    return io.stageboundary.operator.policy.BoundaryDocument.partitionOf(settings.region());
+  }
+
+  /**
+   * Clients acting in one member account. They are views of clients shared by every member
+   * account (one per service and region) that put this account's session credentials on each
+   * request: an organisation of thousands of accounts then holds thousands of small credential
+   * caches, not thousands of SDK clients (each a few hundred KiB of configuration, interceptors
+   * and endpoint rules). The shared clients' own credentials refuse to be used.
+   */
+  public final class MemberAccess {
+    private final String accountId;
+    private final AwsCredentialsProvider credentials;
+    private volatile IamClient iam;
+    private final Map<String, CloudFormationClient> cloudFormation = new ConcurrentHashMap<>(2);
+    private final Map<String, SsmClient> ssm = new ConcurrentHashMap<>(2);
+
+    MemberAccess(String accountId, AwsCredentialsProvider credentials) {
+      this.accountId = accountId;
+      this.credentials = credentials;
+    }
+
+    public String accountId() {
+      return accountId;
+    }
+
+    public IamClient iam() {
+      IamClient c = iam;
+      if (c == null) {
+        c = MemberRequests.view(IamClient.class, cached("member:iam", () -> configure(IamClient.builder(), "iam",
+            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials);
+        iam = c;
+      }
+      return c;
+    }
+
+    public CloudFormationClient cloudFormation(String region) {
+      return cloudFormation.computeIfAbsent(region, r -> MemberRequests.view(CloudFormationClient.class,
+          cached("member:cloudformation:" + r, () -> configure(CloudFormationClient.builder(), "cloudformation",
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
+    }
+
+    public SsmClient ssm(String region) {
+      return ssm.computeIfAbsent(region, r -> MemberRequests.view(SsmClient.class,
+          cached("member:ssm:" + r, () -> configure(SsmClient.builder(), "ssm",
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
+    }
+
+    void close() {
+      if (credentials instanceof AutoCloseable c) {
+        try {
+          c.close();
+        } catch (Exception ignored) {
+          // closing a credentials cache
+        }
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <T> T cached(String key, Supplier<T> create) {
+    return (T) clients.computeIfAbsent(key, k -> create.get());
+  }
+
+  private AwsCredentialsProvider assumeRole(StsClient sts, String roleArn, String externalId) {
+    // Cached and refreshed by the SDK shortly before expiry, on the calling thread: with
+    // thousands of member sessions a background refresher per session would cost a thread each.
+    return StsAssumeRoleCredentialsProvider.builder().stsClient(sts).asyncCredentialUpdateEnabled(false)
+        .refreshRequest(r -> {
+          r.roleArn(roleArn).roleSessionName(SESSION_NAME).durationSeconds(3600);
+          if (externalId != null) {
+            r.externalId(externalId);
+          }
+        }).build();
+  }
+
+  private <B extends AwsClientBuilder<B, ?> & AwsSyncClientBuilder<B, ?>> B configure(B builder,
+      String service, AwsCredentialsProvider credentials, String region, String identity) {
+    builder.credentialsProvider(credentials).region(Region.of(region)).httpClient(http)
+        .overrideConfiguration(ClientOverrideConfiguration.builder()
+            .retryStrategy(AwsRetryStrategy.adaptiveRetryStrategy().toBuilder()
+                .maxAttempts(settings.maxAttempts()).build())
+            .apiCallTimeout(Duration.ofMinutes(2))
+            .addExecutionInterceptor(new AwsCallMetrics(registry, identity)).build());
+    settings.endpoint(service).ifPresent(builder::endpointOverride);
+    return builder;
+  }
+
+  @Override
+  public void close() {
+    members.values().forEach(MemberAccess::close);
+    clients.values().forEach(c -> ((SdkAutoCloseable) c).close());
+    baseSts.close();
+  }
+}

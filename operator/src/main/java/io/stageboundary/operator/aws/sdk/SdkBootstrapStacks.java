@@ -1,0 +1,136 @@
+package io.stageboundary.operator.aws.sdk;
+
+import io.stageboundary.operator.aws.BootstrapStacks;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Capability;
+import software.amazon.awssdk.services.cloudformation.model.CloudFormationException;
+import software.amazon.awssdk.services.cloudformation.model.Output;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
+import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
+
+/** {@link BootstrapStacks} through the SDK, as the member role of one account, in one region. */
+public final class SdkBootstrapStacks implements BootstrapStacks {
+  private final AwsAccess.MemberAccess member;
+  private final String region;
+
+  public SdkBootstrapStacks(AwsAccess.MemberAccess member, String region) {
+    this.member = member;
+    this.region = region;
+  }
+
+  private CloudFormationClient cfn() {
+    return member.cloudFormation(region);
+  }
+
+  @Override
+  public Optional<StackView> describe(String stackName) {
+    try {
+      Stack s = cfn().describeStacks(r -> r.stackName(stackName)).stacks().get(0);
+      Map<String, String> params = new LinkedHashMap<>();
+      for (Parameter p : s.parameters()) {
+        params.put(p.parameterKey(), p.parameterValue() == null ? "" : p.parameterValue());
+      }
+      Optional<Integer> version = s.outputs().stream().filter(o -> "BootstrapVersion".equals(o.outputKey()))
+          .map(Output::outputValue).map(SdkBootstrapStacks::parse).flatMap(Optional::stream).findFirst();
+      return Optional.of(new StackView(s.stackName(), s.stackStatusAsString(), s.stackStatusReason(),
+          params, version));
+    } catch (CloudFormationException e) {
+      if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
+          && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
+        return Optional.empty();
+      }
+      throw SdkFailures.of("CloudFormation DescribeStacks in " + member.accountId() + "/" + region, e);
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation DescribeStacks in " + member.accountId() + "/" + region, e);
+    }
+  }
+
+  @Override
+  public boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters) {
+    List<Parameter> params = toParameters(parameters);
+    try {
+      cfn().updateStack(r -> {
+        r.stackName(stackName).parameters(params).capabilities(Capability.CAPABILITY_NAMED_IAM);
+        templateBody.ifPresentOrElse(r::templateBody, () -> r.usePreviousTemplate(true));
+      });
+      return true;
+    } catch (CloudFormationException e) {
+      if (e.awsErrorDetails() != null && String.valueOf(e.awsErrorDetails().errorMessage())
+          .contains("No updates are to be performed")) {
+        return false;
+      }
+      throw SdkFailures.of("CloudFormation UpdateStack in " + member.accountId() + "/" + region, e);
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation UpdateStack in " + member.accountId() + "/" + region, e);
+    }
+  }
+
+  @Override
+  public void create(String stackName, String templateBody, Map<String, String> parameters) {
+    try {
+      cfn().createStack(r -> r.stackName(stackName).templateBody(templateBody)
+          .parameters(toParameters(parameters)).capabilities(Capability.CAPABILITY_NAMED_IAM));
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation CreateStack in " + member.accountId() + "/" + region, e);
+    }
+  }
+
+  @Override
+  public Optional<String> roleBoundary(String roleName) {
+    try {
+      Role role = member.iam().getRole(r -> r.roleName(roleName)).role();
+      return Optional.of(role.permissionsBoundary() == null ? ""
+          : role.permissionsBoundary().permissionsBoundaryArn());
+    } catch (NoSuchEntityException e) {
+      return Optional.empty();
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetRole in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public void putRoleBoundary(String roleName, String policyArn) {
+    try {
+      member.iam().putRolePermissionsBoundary(r -> r.roleName(roleName).permissionsBoundary(policyArn));
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM PutRolePermissionsBoundary in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public Optional<Integer> bootstrapVersion(String qualifier) {
+    try {
+      return parse(member.ssm(region).getParameter(r -> r.name("/cdk-bootstrap/" + qualifier + "/version"))
+          .parameter().value());
+    } catch (ParameterNotFoundException e) {
+      return Optional.empty();
+    } catch (SdkException e) {
+      throw SdkFailures.of("SSM GetParameter in " + member.accountId() + "/" + region, e);
+    }
+  }
+
+  private static List<Parameter> toParameters(Map<String, String> parameters) {
+    List<Parameter> out = new ArrayList<>();
+    parameters.forEach((k, v) -> out.add(v == null
+        ? Parameter.builder().parameterKey(k).usePreviousValue(true).build()
+        : Parameter.builder().parameterKey(k).parameterValue(v).build()));
+    return out;
+  }
+
+  private static Optional<Integer> parse(String s) {
+    try {
+      return Optional.of(Integer.parseInt(s.trim()));
+    } catch (RuntimeException e) {
+      return Optional.empty();
+    }
+  }
+}

@@ -1,0 +1,64 @@
+package io.stageboundary.operator.aws.sdk;
+
+import io.stageboundary.operator.aws.BoundaryPolicies;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.PolicyVersion;
+
+/** {@link BoundaryPolicies} through IAM, as the member role of one account. */
+public final class SdkBoundaryPolicies implements BoundaryPolicies {
+  private final AwsAccess.MemberAccess member;
+
+  public SdkBoundaryPolicies(AwsAccess.MemberAccess member) {
+    this.member = member;
+  }
+
+  private IamClient iam() {
+    return member.iam();
+  }
+
+  @Override
+  public Optional<String> defaultDocument(String policyArn) {
+    try {
+      String version = iam().getPolicy(r -> r.policyArn(policyArn)).policy().defaultVersionId();
+      String doc = iam().getPolicyVersion(r -> r.policyArn(policyArn).versionId(version))
+          .policyVersion().document();
+      // IAM returns the document URL-encoded (RFC 3986)
+      return Optional.of(doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc);
+    } catch (NoSuchEntityException e) {
+      return Optional.empty();
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetPolicy in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public void restoreDocument(String policyArn, String document) {
+    try {
+      List<PolicyVersion> versions = iam().listPolicyVersions(r -> r.policyArn(policyArn)).versions();
+      if (versions.size() >= 5) {
+        versions.stream().filter(v -> !v.isDefaultVersion())
+            .min(Comparator.comparing(PolicyVersion::createDate))
+            .ifPresent(v -> iam().deletePolicyVersion(r -> r.policyArn(policyArn).versionId(v.versionId())));
+      }
+      iam().createPolicyVersion(r -> r.policyArn(policyArn).policyDocument(document).setAsDefault(true));
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM CreatePolicyVersion in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public void recreate(String policyName, String description, String document) {
+    try {
+      iam().createPolicy(r -> r.policyName(policyName).description(description).policyDocument(document));
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM CreatePolicy in " + member.accountId(), e);
+    }
+  }
+}

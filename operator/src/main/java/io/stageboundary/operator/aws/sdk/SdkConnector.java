@@ -1,0 +1,112 @@
+package io.stageboundary.operator.aws.sdk;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.stageboundary.operator.aws.AccessKeys;
+import io.stageboundary.operator.aws.AwsConnector;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.BoundaryPolicies;
+import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.aws.Connection;
+import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.operator.aws.OrganizationDirectory;
+import java.net.URI;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Supplier;
+import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
+import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
+import software.amazon.awssdk.auth.credentials.DefaultCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.StaticCredentialsProvider;
+import software.amazon.awssdk.core.exception.SdkException;
+import software.amazon.awssdk.http.SdkHttpClient;
+import software.amazon.awssdk.http.apache.ApacheHttpClient;
+
+/**
+ * The AWS SDK behind our ports. One HTTP connection pool for every organisation and member
+ * session, so connections are reused across accounts.
+ */
+public final class SdkConnector implements AwsConnector {
+  private static final List<String> SERVICES = List.of("organizations", "cloudformation", "sts", "iam", "ssm");
+
+  /**
+   * What every organisation shares unless its AwsOrganization says otherwise.
+   *
+   * @param credentials the first hop when no Secret is named (the SDK default chain in a cluster)
+   * @param endpoint endpoint for every AWS service an AwsOrganization does not override (the SDK
+   *     also honours AWS_ENDPOINT_URL)
+   * @param maxAttempts attempts per AWS call, retries with adaptive backoff included
+   */
+  public record Defaults(Supplier<AwsCredentialsProvider> credentials, Optional<URI> endpoint, int maxAttempts) {
+    public static Defaults standard() {
+      return new Defaults(() -> DefaultCredentialsProvider.builder().build(), Optional.empty(), 8);
+    }
+  }
+
+  private final Defaults defaults;
+  private final MeterRegistry registry;
+  private final SdkHttpClient http = ApacheHttpClient.builder().maxConnections(64).build();
+
+  public SdkConnector(Defaults defaults, MeterRegistry registry) {
+    this.defaults = defaults;
+    this.registry = registry;
+    AwsCallMetrics.registerGauges(registry);
+  }
+
+  @Override
+  public OrganizationAws connect(Connection c) {
+    Map<String, URI> endpoints = new LinkedHashMap<>(c.endpoints());
+    defaults.endpoint().ifPresent(d -> SERVICES.forEach(svc -> endpoints.putIfAbsent(svc, d)));
+    AwsCredentialsProvider base = c.keys().map(SdkConnector::staticCredentials)
+        .orElseGet(() -> defaults.credentials().get());
+    AwsAccess access = new AwsAccess(new AwsSettings(c.region(), base, c.roleArn(), c.externalId(),
+        c.memberRoleName(), endpoints, defaults.maxAttempts()), http, registry);
+    return new Organization(access, new SdkOrganizationDirectory(access),
+        new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()));
+  }
+
+  private static AwsCredentialsProvider staticCredentials(AccessKeys k) {
+    return StaticCredentialsProvider.create(k.sessionToken() == null
+        ? AwsBasicCredentials.create(k.accessKeyId(), k.secretAccessKey())
+        : AwsSessionCredentials.create(k.accessKeyId(), k.secretAccessKey(), k.sessionToken()));
+  }
+
+  @Override
+  public void close() {
+    http.close();
+  }
+
+  private record Organization(AwsAccess access, OrganizationDirectory directory, BoundaryStackSets stackSets)
+      implements OrganizationAws {
+    @Override
+    public String region() {
+      return access.settings().region();
+    }
+
+    @Override
+    public String callerAccountId() {
+      try {
+        return access.sts().getCallerIdentity().account();
+      } catch (SdkException e) {
+        throw SdkFailures.of("STS GetCallerIdentity", e);
+      }
+    }
+
+    @Override
+    public BoundaryPolicies policies(String accountId) {
+      return new SdkBoundaryPolicies(access.member(accountId));
+    }
+
+    @Override
+    public BootstrapStacks bootstrapStacks(String accountId, String region) {
+      return new SdkBootstrapStacks(access.member(accountId), region);
+    }
+
+    @Override
+    public void close() {
+      access.close();
+    }
+  }
+}

@@ -1,0 +1,15 @@
+package io.stageboundary.operator.kube;
+
+/** Why an event was recorded; the name is the event's reason (kubectl describe shows it). */
+public enum EventReason {
+  // Stage: StackSet writes and their outcome
+  StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, StackSetDeleted,
+  // Stage: per-account work
+  BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected,
+  // Stage deletion
+  Retained, BootstrapCleared, BootstrapClearFailed, DeletingInstances,
+  // AWS refused
+  AwsAccessDenied, AwsRequestFailed, AwsError,
+  // AwsOrganization
+  DeletionBlocked
+}

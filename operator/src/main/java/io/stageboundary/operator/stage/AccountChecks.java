@@ -1,0 +1,130 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
+import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.kube.EventReason;
+import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * What each account really holds: the StackSet's view of it, then the direct checks in the
+ * account (the boundary policy's document, and the CDK bootstrap stack in every region, brought to
+ * carry the boundary). Per-account repairs under driftRemediation Reconcile happen here, bounded
+ * per pass; StackSet operations do not (see {@link StackSetOperations}).
+ */
+final class AccountChecks {
+  private static final Logger LOG = Logger.getLogger(AccountChecks.class);
+  private final BoundaryVerifier verifier;
+  private final BootstrapRunner bootstrap;
+  private final Events events;
+
+  AccountChecks(BoundaryVerifier verifier, BootstrapRunner bootstrap, Events events) {
+    this.verifier = verifier;
+    this.bootstrap = bootstrap;
+    this.events = events;
+  }
+
+  /** Every account's view, the drift found and repaired, and whether work is left for another pass. */
+  record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork) {}
+
+  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen) {
+    Stage stage = in.stage();
+    StageSpec spec = stage.getSpec();
+    boolean remediate = spec.remediatesDrift() && !spec.suspended();
+    OrganizationAws aws = seen.organization().aws();
+    String deployed = seen.stackSet().flatMap(s -> BoundaryDocument.revisionOf(s.templateBody())).orElse(null);
+    AccountView view = AccountView.of(stage, doc.revision(), deployed, seen.instancesByAccount(), seen.deployTo(),
+        seen.conflicts(), seen.snapshot()).withMembershipDrift(stage, seen.joined(), seen.left(), seen.snapshot());
+    Map<String, StageAccountStatus.Boundary> previous = in.lastReported(StageAccountStatus::boundary);
+    BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), previous,
+        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
+    view = view.withBoundaries(verified.boundaries());
+    Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
+    List<String> repaired = new ArrayList<>(verified.repaired());
+    boolean more = verified.moreWork();
+    if (spec.bootstrapOrDefault().enabledOrDefault()) {
+      BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, remediate);
+      view = view.withBootstrap(boot.reports());
+      drifted.putAll(boot.drifted());
+      repaired.addAll(boot.repaired());
+      more |= boot.moreWork();
+    }
+    return new Outcome(view, drifted, repaired, more);
+  }
+
+  /** Instances StackSet drift detection flagged since the account was last checked directly. */
+  private static Set<String> flaggedByDriftDetection(Observation seen, Map<String, StageAccountStatus.Boundary> previous) {
+    Instant detection = seen.stackSet().map(s -> s.lastDriftCheck()).orElse(null);
+    return seen.instances().stream().filter(InstanceView::drifted).map(InstanceView::accountId)
+        .filter(a -> detection == null || previous.get(a) == null || previous.get(a).lastChecked() == null
+            || Instant.parse(previous.get(a).lastChecked()).isBefore(detection))
+        .collect(Collectors.toSet());
+  }
+
+  private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
+      Observation seen, boolean remediate) {
+    Stage stage = in.stage();
+    StageSpec spec = stage.getSpec();
+    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
+    Map<String, InstanceView> instances = seen.instancesByAccount();
+    List<String> ready = new ArrayList<>();
+    List<String> waiting = new ArrayList<>();
+    view.states().forEach((account, state) -> {
+      if (state == State.CONFLICT || seen.held().contains(account)) {
+        return;
+      }
+      InstanceView i = instances.get(account);
+      // the policy exists once its instance has succeeded at least at an older revision
+      boolean policyExists = state == State.CURRENT || (i != null && i.current());
+      (policyExists ? ready : waiting).add(account);
+    });
+    BootstrapPlanner.Want want = new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(),
+        b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault());
+    OrganizationAws aws = seen.organization().aws();
+    BootstrapRunner.Outcome out = bootstrap.run(stage.getMetadata().getUid(), want,
+        (account, region) -> doc.policyArn(account), ready, waiting,
+        seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(), in.regions(),
+        in.lastReported(StageAccountStatus::bootstrap), spec.driftCheckIntervalOrDefault(), spec.suspended(),
+        remediate, aws::bootstrapStacks);
+    if (!out.written().isEmpty()) {
+      String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
+          + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
+      events.normal(stage, EventReason.BootstrapUpdated, msg);
+      LOG.infof("stage %s: %s", in.name(), msg);
+    }
+    if (!out.failures().isEmpty()) {
+      events.warning(stage, EventReason.BootstrapFailed, out.failures().size()
+          + " bootstrap stack(s) need attention: " + Text.abbreviate(out.failures(), 3));
+    }
+    return out;
+  }
+
+  /** Per-account drift as events and metrics: what was repaired, and what is left as it is. */
+  void reportDrift(Stage stage, Outcome outcome, StageMetrics metrics) {
+    outcome.drifted().values().forEach(reason -> metrics.driftDetected(stage, reason));
+    if (!outcome.repaired().isEmpty()) {
+      String msg = "repaired drift in " + outcome.repaired().size() + " place(s): "
+          + Text.abbreviate(outcome.repaired(), 10);
+      events.normal(stage, EventReason.DriftRepaired, msg);
+      LOG.infof("stage %s: %s", stage.getMetadata().getName(), msg);
+    }
+    if (outcome.drifted().size() > outcome.repaired().size()) {
+      List<String> open = outcome.drifted().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();
+      events.warning(stage, EventReason.DriftDetected, "drift in " + open.size() + " place(s): "
+          + Text.abbreviate(open, 10) + (stage.getSpec().remediatesDrift() ? "" : " (driftRemediation is Report: not changed)"));
+    }
+  }
+}

@@ -1,0 +1,263 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.BootstrapStacks.StackView;
+import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.cdk.BootstrapTemplate;
+import io.stageboundary.operator.kube.Schedule;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One bootstrap stack, one pass: read it, judge drift against the last report, let
+ * {@link BootstrapPlanner} decide, write (or only report), and check that the roles really carry
+ * the boundary. Failed writes back off per pair.
+ */
+final class BootstrapPair {
+  private static final String NOT_CHANGED_REPORT = "; driftRemediation is Report: not changed";
+  private static final String NOT_CHANGED_SUSPENDED = "; spec.suspend is true: not changed";
+
+  private final Schedule schedule;
+  private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+
+  private record Backoff(int attempts, Instant next) {}
+
+  /** What a pass found; no report means keep the last one and look again soon. */
+  record Result(RegionBootstrap report, boolean wrote) {}
+
+  /** Drift found in a stack the operator had bootstrapped: the reason and what changed. */
+  private record Drift(DriftReason reason, String what) {}
+
+  BootstrapPair(Schedule schedule) {
+    this.schedule = schedule;
+  }
+
+  Schedule schedule() {
+    return schedule;
+  }
+
+  /** The stack was current with the boundary and settings the stage wants now. */
+  static boolean carries(Want want, RegionBootstrap last) {
+    return want.policyName().equals(last.boundaryParameter())
+        && want.applyToAllRoles() == Boolean.TRUE.equals(last.applyToAllRoles());
+  }
+
+  Result bootstrap(String stageUid, Want want, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
+      boolean remediate, RegionBootstrap last, BootstrapStacks stacks) {
+    String key = stageUid + "|" + pair.account() + "|" + pair.region();
+    String region = pair.region();
+    try {
+      Optional<StackView> stack = stacks.describe(want.stackName());
+      Optional<Integer> version = stack.flatMap(StackView::versionOutput);
+      if (stack.isPresent() && version.isEmpty()) {
+        version = stacks.bootstrapVersion(want.qualifier());
+      }
+      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && carries(want, last);
+      boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED
+          && DriftReason.of(last.driftReason()).filter(r -> r != DriftReason.ExecutionRoleBoundaryRemoved).isPresent();
+      if ((wasCurrent || stillDrifted) && stack.isPresent() && stack.get().status().endsWith("_IN_PROGRESS")) {
+        // Someone else (cdk bootstrap, the console) is changing a stack the operator had
+        // bootstrapped: keep what was known and look again once it settles, so the change is
+        // judged as drift. Reporting "in progress" now would forget that the stack was current, and
+        // the change would later pass for first-time work and be undone even under Report.
+        return new Result(null, false);
+      }
+      Drift drift = wasCurrent || stillDrifted ? drift(want, last, wasCurrent, stack, version) : null;
+      if (drift != null && !remediate) {
+        return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, drift.what()
+            + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), drift.reason()), false);
+      }
+      DriftReason reason = drift == null ? null : drift.reason();
+      BootstrapPlanner.Decision decision = decide(want, reason, stack, version);
+      if (decision instanceof BootstrapPlanner.Report r) {
+        return new Result(report(region, r.state(), stack, version, null, r.message(), null), false);
+      }
+      if (decision instanceof BootstrapPlanner.Verify) {
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, suspended), false);
+      }
+      if (suspended) {
+        return new Result(report(region, BootstrapState.PENDING, stack, version, null,
+            "spec.suspend is true: the bootstrap stack would be updated", reason), false);
+      }
+      return write(want, policyArn, pair, stacks, stack, version, key, decision, drift, remediate);
+    } catch (AwsFailure f) {
+      if (f.kind().transientFailure()) {
+        return new Result(null, false);
+      }
+      return failed(key, region, f, hint(want, pair, f, false));
+    }
+  }
+
+  /** Updates or creates the stack, unless the pair's last failure is still backing off. */
+  private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
+      Drift drift, boolean remediate) {
+    String region = pair.region();
+    DriftReason reason = drift == null ? null : drift.reason();
+    Backoff b = backoff.get(key);
+    boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
+    if (b != null && b.next().isAfter(schedule.now())) {
+      return new Result(report(region, BootstrapState.FAILED, stack, version, null,
+          (rolledBack ? "the last update rolled back" + stack.map(s -> s.statusReason() == null ? ""
+              : " (" + s.statusReason() + ")").orElse("") : "the last attempt failed")
+              + "; next attempt at " + b.next().truncatedTo(ChronoUnit.SECONDS), reason), false);
+    }
+    if (rolledBack) {
+      record(key);
+    }
+    String why;
+    if (decision instanceof BootstrapPlanner.Update u) {
+      if (!stacks.update(want.stackName(), u.template(), u.parameters())) {
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false), false);
+      }
+      why = u.why();
+    } else {
+      BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
+      try {
+        stacks.create(want.stackName(), c.template(), c.parameters());
+      } catch (AwsFailure f) {
+        if (f.kind().transientFailure()) {
+          throw f;
+        }
+        return failed(key, region, f, hint(want, pair, f, true));
+      }
+      why = drift != null ? "creating the bootstrap stack again" : "creating the bootstrap stack (createIfMissing)";
+    }
+    return new Result(report(region, BootstrapState.UPDATING, stack, version, null,
+        drift == null ? why : "repairing drift (" + drift.what() + "): " + why, reason), true);
+  }
+
+  /**
+   * A stack the operator had bootstrapped that changed since, while the stage did not: drift, not
+   * first-time work. A change of the stage itself (another applyToAllRoles, a higher
+   * minimumVersion) is not drift.
+   */
+  private static Drift drift(Want want, RegionBootstrap last, boolean wasCurrent, Optional<StackView> stack,
+      Optional<Integer> version) {
+    if (stack.isEmpty()) {
+      return new Drift(DriftReason.StackDeleted, "the bootstrap stack " + want.stackName() + " was deleted");
+    }
+    Map<String, String> p = stack.get().parameters();
+    if (!want.policyName().equals(p.get(BootstrapPlanner.BOUNDARY_PARAMETER))
+        || want.applyToAllRoles() != Boolean.parseBoolean(p.getOrDefault(BootstrapPlanner.ALL_ROLES_PARAMETER, "false"))) {
+      return new Drift(DriftReason.ParameterChanged, "InputPermissionsBoundary is '"
+          + p.get(BootstrapPlanner.BOUNDARY_PARAMETER) + "' (for example after cdk bootstrap --no-previous-parameters)");
+    }
+    if (version.isEmpty() || last.version() == null) {
+      return null;
+    }
+    if (wasCurrent && version.get() < last.version()) {
+      return new Drift(DriftReason.Downgraded, "the bootstrap stack went from version " + last.version()
+          + " to " + version.get());
+    }
+    if (!wasCurrent && DriftReason.of(last.driftReason()).orElse(null) == DriftReason.Downgraded
+        && version.get() <= last.version()) {
+      return new Drift(DriftReason.Downgraded, "the bootstrap stack was downgraded to version " + version.get());
+    }
+    return null;
+  }
+
+  private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Optional<StackView> stack,
+      Optional<Integer> version) {
+    BootstrapTemplate pinned = BootstrapTemplate.pinned();
+    Want effective = drift == DriftReason.StackDeleted ? new Want(want.policyName(), want.applyToAllRoles(),
+        want.qualifier(), want.stackName(), want.minimumVersion(), true) : want;
+    BootstrapPlanner.Decision decision = BootstrapPlanner.decide(effective, stack, version, pinned);
+    if (drift == DriftReason.Downgraded && decision instanceof BootstrapPlanner.Verify
+        && version.orElse(0) < pinned.version()) {
+      return new BootstrapPlanner.Update(Optional.of(pinned.body()),
+          BootstrapPlanner.updateParameters(want, stack.get().parameters(), pinned.parameters()),
+          "upgrading the downgraded stack again");
+    }
+    return decision;
+  }
+
+  private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended) {
+    String account = pair.account();
+    String region = pair.region();
+    List<String> roles = want.applyToAllRoles()
+        ? BootstrapStacks.bootstrapRoles(want.qualifier(), account, region)
+        : List.of(BootstrapStacks.executionRole(want.qualifier(), account, region));
+    String execBoundary = null;
+    List<String> lacking = new ArrayList<>();
+    for (String role : roles) {
+      Optional<String> boundary = stacks.roleBoundary(role);
+      if (boundary.isEmpty()) {
+        return report(region, BootstrapState.FAILED, stack, version, null, "role " + role
+            + " does not exist although the bootstrap stack is complete", null);
+      }
+      boolean execution = role.equals(BootstrapStacks.executionRole(want.qualifier(), account, region));
+      if (execution) {
+        execBoundary = boundary.get();
+      }
+      if (!boundary.get().equals(policyArn)) {
+        lacking.add(role + " carries " + (boundary.get().isEmpty() ? "no boundary" : boundary.get()));
+        if (remediate) {
+          stacks.putRoleBoundary(role, policyArn);
+          if (execution) {
+            execBoundary = policyArn;
+          }
+        }
+      }
+    }
+    if (lacking.isEmpty()) {
+      backoff.remove(key);
+      return report(region, BootstrapState.CURRENT, stack, version, execBoundary, null, null);
+    }
+    String what = String.join(", ", lacking) + " although the stack sets " + policyArn
+        + " (changed outside CloudFormation)";
+    if (!remediate) {
+      return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, what
+          + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), DriftReason.ExecutionRoleBoundaryRemoved);
+    }
+    backoff.remove(key);
+    return report(region, BootstrapState.CURRENT, stack, version, execBoundary,
+        "repaired at " + schedule.stamp() + ": " + what, DriftReason.ExecutionRoleBoundaryRemoved);
+  }
+
+  private static String hint(Want want, BootstrapRunner.Pair pair, AwsFailure f, boolean creating) {
+    if (f.kind() == AwsFailure.Kind.ACCESS_DENIED) {
+      return ": check the member role (spec.memberRoleName of the AwsOrganization) and its permissions";
+    }
+    // creating: AWS says the retained staging bucket of an earlier bootstrap stack still exists
+    return creating && String.valueOf(f.getMessage()).contains("exist")
+        ? ": a deleted bootstrap stack leaves its staging bucket behind (DeletionPolicy Retain); delete "
+            + "cdk-" + want.qualifier() + "-assets-" + pair.account() + "-" + pair.region()
+            + " or bootstrap the account by hand"
+        : "";
+  }
+
+  private Result failed(String key, String region, AwsFailure f, String hint) {
+    record(key);
+    return new Result(report(region, BootstrapState.FAILED, null, f.getMessage() + hint), false);
+  }
+
+  private void record(String key) {
+    Backoff b = backoff.get(key);
+    int attempts = b == null ? 0 : b.attempts() + 1;
+    backoff.put(key, new Backoff(attempts, schedule.now().plus(schedule.backoff(attempts))));
+  }
+
+  RegionBootstrap report(String region, BootstrapState state, String stackStatus, String message) {
+    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, schedule.stamp(), message, null);
+  }
+
+  private RegionBootstrap report(String region, BootstrapState state, Optional<StackView> stack,
+      Optional<Integer> version, String execBoundary, String message, DriftReason driftReason) {
+    return new RegionBootstrap(region, state, stack.map(StackView::status).orElse(null),
+        version.orElse(null),
+        stack.map(s -> s.parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)).orElse(null),
+        stack.map(s -> s.parameters().get(BootstrapPlanner.ALL_ROLES_PARAMETER)).map(Boolean::parseBoolean).orElse(null),
+        execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name());
+  }
+}

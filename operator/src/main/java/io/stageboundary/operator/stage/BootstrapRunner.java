@@ -1,0 +1,235 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.BootstrapStacks.StackView;
+import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.kube.Schedule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BiFunction;
+
+/**
+ * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
+ * bounded batch per reconcile on a bounded pool: a pass never takes long, and the next pass picks
+ * up what is left. A pair that is current is read again only after the verify interval; a failed
+ * one is retried with exponential backoff per pair ({@link BootstrapPair} decides each pair).
+ */
+public final class BootstrapRunner {
+  private static final Comparator<BootstrapState> WORST = Comparator.comparingInt(s -> switch (s) {
+    case FAILED -> 0;
+    case FOREIGN, DRIFTED -> 1;
+    case CONFLICT -> 2;
+    case UPDATING -> 3;
+    case PENDING -> 4;
+    case NOT_BOOTSTRAPPED -> 5;
+    case CURRENT -> 6;
+  });
+
+  private final ExecutorService pool;
+  private final int batch;
+  private final BootstrapPair pairs;
+
+  /** One account and region: one bootstrap stack. */
+  public record Pair(String account, String region) {
+    String label() {
+      return account + "/" + region;
+    }
+  }
+
+  public BootstrapRunner(ExecutorService pool, int concurrency, Schedule schedule) {
+    this.pool = pool;
+    this.batch = Math.max(1, concurrency) * 4;
+    this.pairs = new BootstrapPair(schedule);
+  }
+
+  /** The outcome of one pass: reports per account, and whether work is left for another pass. */
+  public record Outcome(Map<String, List<RegionBootstrap>> reports, boolean moreWork,
+      List<String> written, List<String> failures, Map<String, DriftReason> drifted, List<String> repaired) {}
+
+  /**
+   * @param ready accounts whose boundary is current: their stacks may be bootstrapped
+   * @param waiting accounts whose boundary is not current yet
+   * @param held accounts another Stage claims
+   * @param previous the last reports (from the StageAccount objects)
+   * @param stacks how to reach the bootstrap stack of an (account, region)
+   */
+  public Outcome run(String stageUid, Want want, BiFunction<String, String, String> policyArn,
+      Collection<String> ready, Collection<String> waiting, Collection<String> held,
+      List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
+      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks) {
+    Instant now = pairs.schedule().now();
+    Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
+    List<Pair> due = new ArrayList<>();
+    for (String account : ready) {
+      for (String region : regions) {
+        RegionBootstrap last = find(previous.get(account), region);
+        if (isDue(last, want, now, verifyInterval)) {
+          due.add(new Pair(account, region));
+        }
+        put(reports, account, region, last != null ? last
+            : pairs.report(region, BootstrapState.PENDING, null, "not read yet"));
+      }
+    }
+    for (String account : waiting) {
+      for (String region : regions) {
+        put(reports, account, region, waitingForPolicy(find(previous.get(account), region), region));
+      }
+    }
+    for (String account : held) {
+      for (String region : regions) {
+        put(reports, account, region, pairs.report(region, BootstrapState.CONFLICT, null,
+            "another Stage claims this account: its bootstrap stack is left alone"));
+      }
+    }
+    List<Pair> now_ = due.subList(0, Math.min(batch, due.size()));
+    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, now_, pair -> pairs.bootstrap(stageUid, want,
+        policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
+        find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region())));
+    return collect(reports, results, due.size() > now_.size());
+  }
+
+  /** Folds one pass's results into the reports, with what was written, failed, drifted or repaired. */
+  private static Outcome collect(Map<String, Map<String, RegionBootstrap>> reports,
+      Map<Pair, BootstrapPair.Result> results, boolean more) {
+    List<String> written = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    Map<String, DriftReason> drifted = new LinkedHashMap<>();
+    List<String> repaired = new ArrayList<>();
+    for (Map.Entry<Pair, BootstrapPair.Result> e : results.entrySet()) {
+      Pair pair = e.getKey();
+      RegionBootstrap report = e.getValue().report();
+      if (report == null) {
+        more = true;  // transient failure, or someone else's update still running: look again soon
+      } else {
+        put(reports, pair.account(), pair.region(), report);
+        DriftReason.of(report.driftReason()).ifPresent(reason -> {
+          drifted.put(pair.label(), reason);
+          if (report.state() != BootstrapState.DRIFTED) {
+            repaired.add(pair.label() + " (" + reason + ")");
+          }
+        });
+        if (report.state() == BootstrapState.FAILED) {
+          failures.add(pair.label() + ": " + report.message());
+        }
+        more |= report.state() == BootstrapState.UPDATING;
+      }
+      if (e.getValue().wrote()) {
+        written.add(pair.label());
+      }
+    }
+    Map<String, List<RegionBootstrap>> out = new LinkedHashMap<>();
+    reports.forEach((account, byRegion) -> out.put(account, List.copyOf(byRegion.values())));
+    return new Outcome(out, more, written, failures, drifted, repaired);
+  }
+
+  private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {
+    if (last != null && last.state() == BootstrapState.CURRENT) {
+      return last;  // bootstrapped before; a boundary rollout does not undo that
+    }
+    return new RegionBootstrap(region, BootstrapState.PENDING,
+        last == null ? null : last.stackStatus(), last == null ? null : last.version(),
+        last == null ? null : last.boundaryParameter(), last == null ? null : last.applyToAllRoles(),
+        last == null ? null : last.executionRoleBoundary(), last == null ? null : last.lastChecked(),
+        "waiting for the boundary policy to be deployed to this account first");
+  }
+
+  /** Where clearing the boundary out of bootstrap stacks stands. */
+  public record ClearOutcome(boolean done, List<String> written, List<String> failures) {}
+
+  private enum Cleared { DONE, WAIT, WRITTEN, FAILED }
+
+  private record ClearResult(Cleared what, String detail) {}
+
+  /**
+   * Clears {@code policyName} out of every bootstrap stack that carries it (InputPermissionsBoundary
+   * empty, ApplyPermissionsBoundaryToAllRoles false, all else unchanged): the first step of
+   * deleting a boundary, since IAM refuses to delete a policy still in use as a boundary. Stacks
+   * carrying another boundary, or none, are not touched.
+   */
+  public ClearOutcome clear(String stackName, String policyName, Collection<String> accounts,
+      List<String> regions, BiFunction<String, String, BootstrapStacks> stacks) {
+    List<Pair> all = new ArrayList<>();
+    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
+    Map<Pair, ClearResult> results = Batches.run(pool, all, pair -> clear(stackName, policyName, pair,
+        stacks.apply(pair.account(), pair.region())));
+    List<String> written = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    for (ClearResult r : results.values()) {
+      switch (r.what()) {
+        case WRITTEN -> written.add(r.detail());
+        case FAILED -> failures.add(r.detail());
+        default -> { }
+      }
+    }
+    boolean done = results.values().stream().allMatch(r -> r.what() == Cleared.DONE);
+    return new ClearOutcome(done, written, failures);
+  }
+
+  private static ClearResult clear(String stackName, String policyName, Pair pair, BootstrapStacks s) {
+    try {
+      Optional<StackView> stack = s.describe(stackName);
+      if (stack.isEmpty()) {
+        return new ClearResult(Cleared.DONE, null);
+      }
+      if (stack.get().status().endsWith("_IN_PROGRESS")) {
+        return new ClearResult(Cleared.WAIT, null);
+      }
+      if (!policyName.equals(stack.get().parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER))) {
+        return new ClearResult(Cleared.DONE, null);
+      }
+      s.update(stackName, Optional.empty(), BootstrapPlanner.clearingParameters(stack.get().parameters()));
+      return new ClearResult(Cleared.WRITTEN, pair.label());
+    } catch (AwsFailure f) {
+      return new ClearResult(f.kind().transientFailure() ? Cleared.WAIT : Cleared.FAILED,
+          pair.label() + ": " + f.getMessage());
+    }
+  }
+
+  /** The least finished state of an account's regions. */
+  public static BootstrapState overall(List<RegionBootstrap> regions) {
+    return regions.stream().map(RegionBootstrap::state).min(WORST).orElse(BootstrapState.PENDING);
+  }
+
+  private static boolean isDue(RegionBootstrap last, Want want, Instant now, Duration verifyInterval) {
+    if (last == null || last.lastChecked() == null) {
+      return true;
+    }
+    switch (last.state()) {
+      case UPDATING, PENDING, CONFLICT, FAILED, DRIFTED -> {
+        return true;  // for FAILED and DRIFTED the pair's own backoff decides whether it writes again
+      }
+      default -> {
+        if (!Instant.parse(last.lastChecked()).plus(verifyInterval).isAfter(now)) {
+          return true;
+        }
+        if (last.state() == BootstrapState.CURRENT) {
+          return !BootstrapPair.carries(want, last);
+        }
+        // NOT_BOOTSTRAPPED is acted on at once when createIfMissing is switched on; FOREIGN only
+        // needs a look after the interval
+        return last.state() == BootstrapState.NOT_BOOTSTRAPPED && want.createIfMissing();
+      }
+    }
+  }
+
+  private static RegionBootstrap find(List<RegionBootstrap> reports, String region) {
+    return reports == null ? null : reports.stream().filter(r -> region.equals(r.region())).findFirst().orElse(null);
+  }
+
+  private static void put(Map<String, Map<String, RegionBootstrap>> reports, String account, String region,
+      RegionBootstrap r) {
+    reports.computeIfAbsent(account, a -> new LinkedHashMap<>()).put(region, r);
+  }
+}

@@ -1,0 +1,136 @@
+package io.stageboundary.operator.stage;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Boundary;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BoundaryPolicies;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.CanonicalPolicy;
+import io.stageboundary.operator.kube.Schedule;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.function.Function;
+
+/**
+ * Compares the boundary policy each account holds with the stage's rendered document, directly in
+ * the account (GetPolicy, GetPolicyVersion: two calls per account per drift check interval), and
+ * under driftRemediation Reconcile restores it: an edited policy gets the rendered document as a
+ * new default version, a deleted one is created again under the same name (so every role that
+ * names it as boundary is covered again). CloudFormation does not undo such out-of-band changes
+ * itself: re-applying an unchanged template changes nothing.
+ */
+public final class BoundaryVerifier {
+  private final ExecutorService pool;
+  private final int batch;
+  private final Schedule schedule;
+
+  public BoundaryVerifier(ExecutorService pool, int concurrency, Schedule schedule) {
+    this.pool = pool;
+    this.batch = Math.max(1, concurrency) * 4;
+    this.schedule = schedule;
+  }
+
+  /** Per account the boundary as found (or repaired), the drift found, and whether work is left. */
+  public record Outcome(Map<String, Boundary> boundaries, Map<String, DriftReason> detected,
+      List<String> repaired, boolean moreWork) {}
+
+  /**
+   * @param accounts accounts whose instance is current at the stage's revision
+   * @param previous what the StageAccount objects last reported
+   * @param forced accounts to check now whatever the interval (StackSet drift detection flagged them)
+   */
+  public Outcome verify(BoundaryDocument doc, Collection<String> accounts, Map<String, Boundary> previous,
+      Duration interval, Set<String> forced, boolean remediate, Function<String, BoundaryPolicies> policies) {
+    Instant now = schedule.now();
+    Map<String, Boundary> out = new LinkedHashMap<>();
+    List<String> due = new ArrayList<>();
+    for (String account : accounts) {
+      Boundary last = previous.get(account);
+      boolean fresh = last != null && last.lastChecked() != null && doc.revision().equals(last.revision())
+          && Instant.parse(last.lastChecked()).plus(interval).isAfter(now);
+      boolean settled = last != null && (last.state() == State.CURRENT
+          || (last.state() == State.DRIFTED && !remediate));
+      if (fresh && settled && !forced.contains(account)) {
+        out.put(account, last);
+      } else {
+        due.add(account);
+      }
+    }
+    List<String> nowDue = due.subList(0, Math.min(batch, due.size()));
+    Map<String, Boundary> checked = Batches.run(pool, nowDue, account -> check(doc, account,
+        forced.contains(account), remediate, policies.apply(account)));
+    Map<String, DriftReason> detected = new LinkedHashMap<>();
+    List<String> repaired = new ArrayList<>();
+    boolean more = due.size() > nowDue.size();
+    for (Map.Entry<String, Boundary> e : checked.entrySet()) {
+      Boundary b = e.getValue();
+      if (b == null) {
+        more = true;  // transient AWS failure: keep what was known, look again soon
+        Boundary last = previous.get(e.getKey());
+        if (last != null) {
+          out.put(e.getKey(), last);
+        }
+        continue;
+      }
+      out.put(e.getKey(), b);
+      DriftReason.of(b.driftReason()).ifPresent(reason -> {
+        detected.put(e.getKey(), reason);
+        if (b.state() == State.CURRENT) {
+          repaired.add(e.getKey() + " (" + reason + ")");
+        }
+      });
+    }
+    return new Outcome(out, detected, repaired, more);
+  }
+
+  private Boundary check(BoundaryDocument doc, String account, boolean stackSetSaysDrifted,
+      boolean remediate, BoundaryPolicies policies) {
+    String arn = doc.policyArn(account);
+    JsonNode wanted = doc.documentFor(account);
+    String checked = schedule.stamp();
+    try {
+      var live = policies.defaultDocument(arn);
+      DriftReason reason;
+      String what;
+      if (live.isEmpty()) {
+        reason = DriftReason.PolicyDeleted;
+        what = "the policy was deleted outside the operator";
+      } else if (!CanonicalPolicy.sameDocument(CanonicalPolicy.parse(live.get()), wanted)) {
+        reason = DriftReason.PolicyModified;
+        what = "the policy's default version differs from revision " + doc.revision()
+            + " (it was edited outside the operator)";
+      } else if (stackSetSaysDrifted) {
+        return new Boundary(State.DRIFTED, doc.revision(), null, "StackSet drift detection reports the "
+            + "stack instance DRIFTED although the policy document matches", checked, DriftReason.StackSetDrifted.name());
+      } else {
+        return new Boundary(State.CURRENT, doc.revision(), "CURRENT", null, checked, null);
+      }
+      if (!remediate) {
+        return new Boundary(State.DRIFTED, doc.revision(), null, what
+            + "; driftRemediation is Report: not changed", checked, reason.name());
+      }
+      if (reason == DriftReason.PolicyDeleted) {
+        policies.recreate(doc.policyName(), "Permissions boundary of stage " + doc.stageName()
+            + " (stage-boundary-operator)", wanted.toString());
+      } else {
+        policies.restoreDocument(arn, wanted.toString());
+      }
+      return new Boundary(State.CURRENT, doc.revision(), "CURRENT", "repaired at " + checked + ": " + what,
+          checked, reason.name());
+    } catch (AwsFailure f) {
+      if (f.kind().transientFailure()) {
+        return null;
+      }
+      return new Boundary(State.FAILED, doc.revision(), null, "cannot verify the policy: " + f.getMessage(),
+          checked, null);
+    }
+  }
+}

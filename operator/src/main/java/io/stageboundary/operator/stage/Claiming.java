@@ -1,0 +1,62 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+/**
+ * A Stage's side of {@link StageClaims}: publishes what it claims and wakes the Stages whose
+ * conflicts that changes.
+ */
+final class Claiming {
+  private final StageClaims claims;
+  private final Consumer<Set<String>> wake;
+
+  Claiming(StageClaims claims, Consumer<Set<String>> wake) {
+    this.claims = claims;
+    this.wake = wake;
+  }
+
+  void publish(Stage stage, Set<String> accountIds) {
+    StageSpec spec = stage.getSpec();
+    wake.accept(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
+        spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.copyOf(accountIds),
+        spec.boundary() == null ? "" : String.valueOf(spec.boundary().policyName()),
+        spec.bootstrapOrDefault().qualifierOrDefault())));
+  }
+
+  /** A Stage that cannot be acted on claims nothing, so it holds no other Stage back. */
+  void publishNothing(Stage stage) {
+    publish(stage, Set.of());
+  }
+
+  void remove(String stage) {
+    wake.accept(claims.remove(stage));
+  }
+
+  boolean complete(Map<String, Long> peers) {
+    return claims.complete(peers.entrySet());
+  }
+
+  Map<String, Set<String>> conflictsOf(String stage) {
+    return claims.conflictsOf(stage);
+  }
+
+  static String conflictMessage(Map<String, Set<String>> conflicts) {
+    if (conflicts.isEmpty()) {
+      return "no other Stage claims these accounts";
+    }
+    Map<String, List<String>> byStage = new TreeMap<>();
+    conflicts.forEach((account, stages) -> stages.forEach(s ->
+        byStage.computeIfAbsent(s, x -> new ArrayList<>()).add(account)));
+    List<String> parts = new ArrayList<>();
+    byStage.forEach((s, accounts) -> parts.add("Stage " + s + " also targets " + Text.abbreviate(accounts, 5)));
+    return String.join("; ", parts) + ". Nothing is written to these accounts until each is "
+        + "targeted by one Stage only (use excludeAccounts, or use a different policy name and bootstrap qualifier).";
+  }
+}

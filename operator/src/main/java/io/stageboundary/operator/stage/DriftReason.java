@@ -1,0 +1,41 @@
+package io.stageboundary.operator.stage;
+
+import java.util.Optional;
+
+/**
+ * How an account differs from what the operator deployed; the name is what StageAccount status,
+ * the Stage's drift counts and the {@code stage_boundary_drift_detections_total} metric show.
+ */
+public enum DriftReason {
+  /** The policy's default version is not the rendered document. */
+  PolicyModified,
+  /** The boundary policy is gone. */
+  PolicyDeleted,
+  /** StackSet drift detection found the instance drifted (reported only; the direct checks decide). */
+  StackSetDrifted,
+  /** The CDK execution role (or, with applyToAllRoles, a bootstrap role) lost the boundary. */
+  ExecutionRoleBoundaryRemoved,
+  /** The bootstrap stack's InputPermissionsBoundary changed. */
+  ParameterChanged,
+  /** The bootstrap stack is gone. */
+  StackDeleted,
+  /** The bootstrap stack's version went down. */
+  Downgraded,
+  /** A new account appeared in a targeted OU after the last rollout. */
+  JoinedAfterRollout,
+  /** An account left the targeted OUs after the last rollout. */
+  LeftTargets;
+
+  /** The reason a status holds, if it is one of ours. */
+  public static Optional<DriftReason> of(String name) {
+    if (name == null) {
+      return Optional.empty();
+    }
+    for (DriftReason r : values()) {
+      if (r.name().equals(name)) {
+        return Optional.of(r);
+      }
+    }
+    return Optional.empty();
+  }
+}

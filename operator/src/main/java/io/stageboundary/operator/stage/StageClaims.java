@@ -1,0 +1,114 @@
+package io.stageboundary.operator.stage;
+
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * Which accounts each Stage claims, to find accounts two Stages both claim. Two Stages of the
+ * same organisation conflict on an account when both target it and they would fight over it:
+ * the same boundary policy name, or the same CDK bootstrap qualifier (one bootstrap stack per
+ * account and region can carry only one boundary). Conflicted accounts are left alone by both
+ * Stages until the manifests are fixed, so neither wins by reconciling last.
+ *
+ * <p>Held in memory and rebuilt as every Stage reconciles after a start; {@link #complete} tells a
+ * Stage whether every other Stage of its organisation has published its claim yet, and until then
+ * it writes nothing.
+ */
+public final class StageClaims {
+
+  public record Claim(String stage, String organization, long generation, Set<String> accounts,
+      String policyName, String qualifier) {
+    boolean fightsWith(Claim other) {
+      return organization.equals(other.organization)
+          && (policyName.equals(other.policyName) || qualifier.equals(other.qualifier));
+    }
+  }
+
+  private final Map<String, Claim> claims = new HashMap<>();
+
+  /**
+   * Records a Stage's claim; returns the other Stages whose conflicts may have changed (to be
+   * reconciled again).
+   */
+  public synchronized Set<String> publish(Claim claim) {
+    Claim before = claims.put(claim.stage(), claim);
+    Set<String> affected = new HashSet<>();
+    for (Claim other : claims.values()) {
+      if (other.stage().equals(claim.stage()) || !other.organization().equals(claim.organization())) {
+        continue;
+      }
+      boolean nowOverlaps = claim.fightsWith(other) && overlaps(claim.accounts(), other.accounts());
+      boolean overlapped = before != null && before.fightsWith(other)
+          && overlaps(before.accounts(), other.accounts());
+      if (nowOverlaps || overlapped) {
+        affected.add(other.stage());
+      }
+    }
+    return affected;
+  }
+
+  /** Forgets a deleted Stage; returns the Stages it was in conflict with. */
+  public synchronized Set<String> remove(String stage) {
+    Claim gone = claims.remove(stage);
+    if (gone == null) {
+      return Set.of();
+    }
+    Set<String> affected = new HashSet<>();
+    for (Claim other : claims.values()) {
+      if (gone.fightsWith(other) && overlaps(gone.accounts(), other.accounts())) {
+        affected.add(other.stage());
+      }
+    }
+    return affected;
+  }
+
+  /** Account to the other Stages that also claim it. */
+  public synchronized Map<String, Set<String>> conflictsOf(String stage) {
+    Claim mine = claims.get(stage);
+    Map<String, Set<String>> out = new TreeMap<>();
+    if (mine == null) {
+      return out;
+    }
+    for (Claim other : claims.values()) {
+      if (other.stage().equals(stage) || !mine.fightsWith(other)) {
+        continue;
+      }
+      for (String account : mine.accounts()) {
+        if (other.accounts().contains(account)) {
+          out.computeIfAbsent(account, a -> new TreeSet<>()).add(other.stage());
+        }
+      }
+    }
+    return out;
+  }
+
+  /**
+   * True when every Stage in {@code peers} (name and generation of each Stage of the same
+   * organisation) has published a claim for its current generation.
+   */
+  public synchronized boolean complete(Collection<Map.Entry<String, Long>> peers) {
+    for (Map.Entry<String, Long> peer : peers) {
+      Claim c = claims.get(peer.getKey());
+      if (c == null || c.generation() != peer.getValue()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static boolean overlaps(Set<String> a, Set<String> b) {
+    Set<String> small = a.size() < b.size() ? a : b;
+    Set<String> large = small == a ? b : a;
+    for (String x : small) {
+      if (large.contains(x)) {
+        return true;
+      }
+    }
+    return false;
+  }
+}

@@ -1,0 +1,213 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BoundaryStackSets.OperationPreferences;
+import io.stageboundary.operator.cdk.BootstrapTemplate;
+import io.stageboundary.operator.kube.EventReason;
+import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.kube.StageAccountWriter;
+import io.stageboundary.operator.organization.CredentialsUnavailable;
+import io.stageboundary.operator.organization.OrganizationContext;
+import io.stageboundary.operator.organization.Organizations;
+import io.stageboundary.operator.organization.Readiness;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.InvalidBoundaryException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import org.jboss.logging.Logger;
+
+/**
+ * What the operator does with a Stage, as a list of steps ({@link #reconcile}); each step is a
+ * class of its own. Knows nothing of the Java Operator SDK: {@link StageReconciler} gathers the
+ * inputs and writes the status, so these decisions are unit-tested over fakes of our ports.
+ */
+public final class StageController {
+  private static final Logger LOG = Logger.getLogger(StageController.class);
+  static final String STACKSET_PREFIX = "stage-boundary-";
+
+  /** What the controller works with; the application wires the real ones, tests fakes. */
+  public record Parts(Organizations organizations, StageClaims claims, StageAccountWriter accounts, Events events,
+      Schedule schedule, BootstrapRunner bootstrap, BoundaryVerifier verifier, StageMetrics metrics) {}
+
+  private final Parts parts;
+  private final Claiming claiming;
+  private final StageObserver observer;
+  private final AccountChecks accounts;
+  private final StageActions actions;
+  private final StageDeletion deletion;
+  private final Map<String, Integer> transientFailures = new ConcurrentHashMap<>();
+
+  StageController(Parts parts, Claiming claiming) {
+    this.parts = parts;
+    this.claiming = claiming;
+    StackSetOperations operations = new StackSetOperations(parts.events(), parts.metrics(), parts.schedule());
+    this.observer = new StageObserver(claiming, operations, parts.schedule());
+    this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events());
+    this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
+    this.deletion = new StageDeletion(parts.organizations(), operations, parts.bootstrap(), parts.events(),
+        parts.schedule());
+  }
+
+  public static String stackSetName(String stage) {
+    return STACKSET_PREFIX + stage;
+  }
+
+  /** One pass over a Stage; returns when to look again. The status builder collects what it found. */
+  Duration reconcile(StageInputs in, StageStatusBuilder status) {
+    Gate<BoundaryDocument> doc = render(in, status);                      // 1. validate and render, no AWS
+    if (doc.stopped()) {
+      return doc.stop();
+    }
+    Gate<OrganizationContext> org = connect(in, status);                  // 2. the organisation is Ready and reachable
+    if (org.stopped()) {
+      return org.stop();
+    }
+    Gate<Observation> seen = observer.observe(in, org.value(), status);   // 3. targets, claims, StackSet, membership
+    if (seen.stopped()) {
+      return seen.stop();
+    }
+    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 4. the next StackSet step (pure)
+    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value()); // 5. what each account holds
+    report(in.stage(), seen.value(), work, status);                       // 6. counts, conditions, metrics, events
+    return actions.act(in, step, doc.value(), seen.value(), work, status); // 7. the one next write, or settle
+  }
+
+  private Gate<BoundaryDocument> render(StageInputs in, StageStatusBuilder status) {
+    StageSpec spec = in.stage().getSpec();
+    String partition = BoundaryDocument.partitionOf(in.organization().map(o -> o.getSpec().region()).orElse(null));
+    BoundaryDocument doc;
+    try {
+      doc = BoundaryDocument.render(in.name(), spec.boundary(), partition);
+    } catch (InvalidBoundaryException e) {
+      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
+    }
+    status.revision(doc.revision()).cdkContext(doc.cdkContext());
+    BootstrapTemplate pinned = BootstrapTemplate.pinned();
+    if (spec.bootstrapOrDefault().enabledOrDefault() && spec.bootstrapOrDefault().minimumVersionOrDefault() > pinned.version()) {
+      return stalled(in, status, "InvalidBootstrap", "spec.bootstrap.minimumVersion "
+          + spec.bootstrapOrDefault().minimumVersionOrDefault() + " is newer than the bootstrap template this "
+          + "operator carries (version " + pinned.version() + ", aws-cdk " + pinned.awsCdkVersion()
+          + "): lower it, or upgrade the operator");
+    }
+    return Gate.go(doc);
+  }
+
+  private Gate<OrganizationContext> connect(StageInputs in, StageStatusBuilder status) {
+    if (in.organization().isEmpty()) {
+      return stalled(in, status, "OrganizationNotFound", "AwsOrganization '"
+          + in.stage().getSpec().organizationRef().name() + "' does not exist: create it or fix spec.organizationRef.name");
+    }
+    AwsOrganization org = in.organization().get();
+    if (!Readiness.ready(org)) {
+      status.progressing("WaitingForOrganization", "AwsOrganization '" + org.getMetadata().getName()
+          + "' is not Ready yet" + Readiness.readyMessage(org).map(m -> ": " + m).orElse(""));
+      return Gate.stop(Duration.ofSeconds(15));
+    }
+    try {
+      return Gate.go(parts.organizations().get(org));
+    } catch (CredentialsUnavailable e) {
+      status.stalled("CredentialsUnavailable", e.getMessage());
+      return Gate.stop(parts.schedule().resyncInterval());
+    }
+  }
+
+  /** The manifest cannot be acted on: it claims no accounts, writes nothing, and says what to change. */
+  private <T> Gate<T> stalled(StageInputs in, StageStatusBuilder status, String reason, String message) {
+    claiming.publishNothing(in.stage());
+    status.stalled(reason, message);
+    return Gate.stop(parts.schedule().resyncInterval());
+  }
+
+  private RolloutPlanner.Step plan(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status) {
+    RolloutPlanner.Step step = RolloutPlanner.next(doc, seen.stackSet(), seen.instances(), seen.deployTo(),
+        seen.held(), seen.parents());
+    if (step instanceof RolloutPlanner.Converged && seen.stackSet().isPresent() && !seen.detectionRunning()
+        && driftDetectionDue(status, in.stage().getSpec().driftCheckIntervalOrDefault())) {
+      return new RolloutPlanner.DetectDrift();
+    }
+    return step;
+  }
+
+  private boolean driftDetectionDue(StageStatusBuilder status, Duration interval) {
+    var d = status.drift();
+    return d == null || d.lastStackSetCheck() == null
+        || Instant.parse(d.lastStackSetCheck()).plus(interval).isBefore(parts.schedule().now());
+  }
+
+  private void report(Stage stage, Observation seen, AccountChecks.Outcome work, StageStatusBuilder status) {
+    StageSpec spec = stage.getSpec();
+    AccountView view = work.view();
+    accounts.reportDrift(stage, work, parts.metrics());
+    status.counts(view.states().values(), seen.conflicts().size(), view.bootstrapped(), view.drifted());
+    status.boundaryDeployed();
+    status.bootstrapped(spec.bootstrapOrDefault().enabledOrDefault(), view.bootstrapStates());
+    status.inSync(view.driftReasons(), spec.remediatesDrift());
+    parts.metrics().report(stage, view.states(), view.bootstrapStates());
+  }
+
+  /** Deleting a Stage: empty when the finalizer may go, else when to look again. */
+  Optional<Duration> cleanup(StageInputs in, StageStatusBuilder status) {
+    claiming.remove(in.name());
+    parts.metrics().forget(in.name());
+    if (in.stage().getSpec().deletionPolicyOrDefault() == StageSpec.DeletionPolicy.Retain) {
+      parts.accounts().deleteAll(in.name());
+      parts.events().normal(in.stage(), EventReason.Retained, "deletionPolicy is Retain: the StackSet "
+          + stackSetName(in.name()) + " and every boundary policy stay in AWS");
+      return Optional.empty();
+    }
+    Optional<Duration> wait = deletion.step(in, status);
+    if (wait.isEmpty()) {
+      parts.accounts().deleteAll(in.name());
+    }
+    return wait;
+  }
+
+  /** A pass ended without an exception: the next failure counts from one again. */
+  void succeeded(String stage) {
+    transientFailures.remove(stage);
+  }
+
+  /** Busy and throttled is a reschedule; refused needs a human (Stalled, with the reason). */
+  Duration onAwsFailure(Stage stage, StageStatusBuilder status, AwsFailure f) {
+    String name = stage.getMetadata().getName();
+    int n = transientFailures.merge(name, 1, Integer::sum);
+    LOG.infof("stage %s: %s (%s, %d in a row)", name, f.getMessage(), f.kind(), n);
+    switch (f.kind()) {
+      case BUSY -> {
+        status.progressing("StackSetBusy", "another operation is running on the StackSet; waiting ("
+            + f.getMessage() + ")");
+        return Duration.ofSeconds(10);
+      }
+      case THROTTLED, UNAVAILABLE -> {
+        Duration wait = parts.schedule().backoff(n - 1);
+        status.progressing(f.kind() == AwsFailure.Kind.THROTTLED ? "AwsThrottled" : "AwsUnavailable",
+            f.getMessage() + "; trying again in " + wait.toSeconds() + "s");
+        return wait;
+      }
+      case ACCESS_DENIED -> {
+        parts.events().warning(stage, EventReason.AwsAccessDenied, f.getMessage());
+        status.stalled("AwsAccessDenied", f.getMessage()
+            + ": check the operator's IAM permissions and the AwsOrganization credentials");
+        return Duration.ofMinutes(5);
+      }
+      default -> {
+        parts.events().warning(stage, EventReason.AwsRequestFailed, f.getMessage());
+        status.stalled("AwsRequestFailed", f.getMessage());
+        return Duration.ofMinutes(5);
+      }
+    }
+  }
+
+  static OperationPreferences preferences(StageSpec spec) {
+    StageSpec.Rollout r = spec.rolloutOrDefault();
+    return new OperationPreferences(r.maxConcurrentPercentageOrDefault(), r.failureTolerancePercentageOrDefault(),
+        r.regionConcurrencyOrDefault() == StageSpec.Rollout.RegionConcurrency.Parallel);
+  }
+}

@@ -1,0 +1,122 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
+import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
+import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.organization.OrganizationContext;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Observes a Stage's world, writing nothing to AWS: resolves its targets through the
+ * organisation, settles claims with the other Stages, follows the StackSet operation in flight,
+ * and works out membership since the last rollout.
+ */
+final class StageObserver {
+  /** A Stage naming an OU or account the cached snapshot lacks reads the organisation again, at most this often. */
+  static final Duration UNKNOWN_ID_REFRESH = Duration.ofSeconds(30);
+
+  private final Claiming claiming;
+  private final StackSetOperations operations;
+  private final Schedule schedule;
+
+  StageObserver(Claiming claiming, StackSetOperations operations, Schedule schedule) {
+    this.claiming = claiming;
+    this.operations = operations;
+    this.schedule = schedule;
+  }
+
+  Gate<Observation> observe(StageInputs in, OrganizationContext org, StageStatusBuilder status) {
+    Stage stage = in.stage();
+    StageSpec spec = stage.getSpec();
+    // 1. Targets, through a cached snapshot of the organisation's OUs and accounts.
+    OrganizationSnapshot snapshot = org.snapshot();
+    TargetResolver.Resolved resolved = TargetResolver.resolve(spec.targets(), snapshot);
+    if (!resolved.valid()) {
+      snapshot = org.refreshIfOlderThan(UNKNOWN_ID_REFRESH);
+      resolved = TargetResolver.resolve(spec.targets(), snapshot);
+    }
+    if (!resolved.valid()) {
+      claiming.publishNothing(stage);
+      status.stalled("InvalidTargets", String.join("; ", resolved.problems()));
+      return Gate.stop(org.refreshInterval());
+    }
+    // 2. Who owns which account, settled before anything is written.
+    claiming.publish(stage, resolved.accounts().keySet());
+    if (!claiming.complete(in.peers())) {
+      // Only right after a start (or a new Stage): a moment, not worth a status change that
+      // would make every Stage flicker to Reconciling on each restart.
+      if (stage.getStatus() != null && Objects.equals(stage.getStatus().observedGeneration(),
+          stage.getMetadata().getGeneration())) {
+        status.keepCurrent();
+      } else {
+        status.progressing("WaitingForOtherStages",
+            "waiting until every Stage of the organisation has resolved its accounts");
+      }
+      return Gate.stop(Duration.ofSeconds(1));
+    }
+    Map<String, Set<String>> conflicts = claiming.conflictsOf(stage.getMetadata().getName());
+    status.conflict(!conflicts.isEmpty(), Claiming.conflictMessage(conflicts));
+    // 3. The StackSet and the operation in flight.
+    BoundaryStackSets stackSets = org.stackSets();
+    Optional<StackSetView> stackSet = stackSets.describe(StageController.stackSetName(in.name()));
+    boolean detectionRunning = false;
+    if (stackSet.isPresent()
+        && operations.follow(stage, status, stackSets, stackSet.get()) == StackSetOperations.Followed.RUNNING) {
+      StageStatus.Operation running = status.lastOperation();
+      if (OperationAction.of(running.action()) != OperationAction.DETECT_DRIFT) {
+        status.progressing("OperationRunning", "StackSet operation " + running.id() + " ("
+            + running.action() + ", " + running.accounts() + " account(s)) is running");
+        return Gate.stop(schedule.pollInterval());
+      }
+      detectionRunning = true;  // drift detection runs in the background: the stage stays as it is meanwhile
+    }
+    List<InstanceView> instances = stackSet.isEmpty() ? List.of() : stackSets.instances(stackSet.get().name())
+        .stream().filter(i -> org.region().equals(i.region())).toList();
+    return Gate.go(membership(stage, snapshot, resolved.accounts(), conflicts, stackSet, instances,
+        detectionRunning, org, status));
+  }
+
+  /**
+   * A spec change adopts the resolved accounts; accounts that join or leave the targeted OUs
+   * afterwards are drift, followed only under driftRemediation Reconcile.
+   */
+  private static Observation membership(Stage stage, OrganizationSnapshot snapshot,
+      SortedMap<String, String> targeted, Map<String, Set<String>> conflicts, Optional<StackSetView> stackSet,
+      List<InstanceView> instances, boolean detectionRunning, OrganizationContext org, StageStatusBuilder status) {
+    StageSpec spec = stage.getSpec();
+    SortedMap<String, String> deployTo = new TreeMap<>(targeted);
+    conflicts.keySet().forEach(deployTo::remove);
+    boolean adopting = !Objects.equals(status.adoptedGeneration(), stage.getMetadata().getGeneration());
+    Set<String> held = new HashSet<>(conflicts.keySet());
+    Set<String> joined = new TreeSet<>();
+    Set<String> left = new TreeSet<>();
+    if (!adopting && !spec.remediatesDrift()) {
+      Set<String> withInstance = instances.stream().map(InstanceView::accountId).collect(Collectors.toSet());
+      deployTo.keySet().stream().filter(a -> !withInstance.contains(a)).forEach(joined::add);
+      joined.forEach(deployTo::remove);
+      for (InstanceView i : instances) {
+        if (!targeted.containsKey(i.accountId()) && !conflicts.containsKey(i.accountId())) {
+          left.add(i.accountId());
+          held.add(i.accountId());
+        }
+      }
+    }
+    return new Observation(org, snapshot, targeted, conflicts, deployTo, held, joined, left, stackSet, instances,
+        detectionRunning);
+  }
+}

@@ -1,0 +1,155 @@
+package io.stageboundary.operator.stage;
+
+import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
+import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
+import io.javaoperatorsdk.operator.api.reconciler.Context;
+import io.javaoperatorsdk.operator.api.reconciler.DeleteControl;
+import io.javaoperatorsdk.operator.api.reconciler.ErrorStatusUpdateControl;
+import io.javaoperatorsdk.operator.api.reconciler.EventSourceContext;
+import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
+import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
+import io.javaoperatorsdk.operator.processing.event.ResourceID;
+import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
+import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
+import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.kube.Fresh;
+import io.stageboundary.operator.kube.StatusPatch;
+import io.stageboundary.operator.organization.Readiness;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
+import org.jboss.logging.Logger;
+
+/**
+ * The Stage controller as the Java Operator SDK sees it: gathers a pass's inputs from the
+ * informer caches, hands them to {@link StageController}, writes the status it built (only when
+ * it changed), and reschedules. Never waits on AWS: a running operation is a reschedule.
+ */
+public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> {
+  private static final Logger LOG = Logger.getLogger(StageReconciler.class);
+  static final String ORG_INDEX = "organization";
+
+  private final SimpleInboundEventSource<Stage> wake = new SimpleInboundEventSource<>("claims");
+  private final StageController controller;
+  private final StageController.Parts parts;
+
+  public StageReconciler(StageController.Parts parts) {
+    this.parts = parts;
+    this.controller = new StageController(parts, new Claiming(parts.claims(),
+        stages -> stages.forEach(s -> wake.propagateEvent(new ResourceID(s)))));
+  }
+
+  @Override
+  public List<EventSource<?, Stage>> prepareEventSources(EventSourceContext<Stage> context) {
+    context.getPrimaryCache().addIndexer(ORG_INDEX, s -> organizationOf(s).map(List::of).orElse(List.of()));
+    var orgs = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(AwsOrganization.class, Stage.class)
+        .withSecondaryToPrimaryMapper(org -> context.getPrimaryCache()
+            .byIndex(ORG_INDEX, org.getMetadata().getName()).stream()
+            .map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((Stage s) -> organizationOf(s).map(n -> Set.of(new ResourceID(n))).orElse(Set.of()))
+        .build(), context);
+    var stageAccounts = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(StageAccount.class, Stage.class)
+        .withLabelSelector(ApiGroup.MANAGED_BY_LABEL + "=" + ApiGroup.MANAGED_BY)
+        .withSecondaryToPrimaryMapper(a -> a.getMetadata().getLabels() == null ? Set.of()
+            : Set.of(new ResourceID(a.getMetadata().getLabels().get(ApiGroup.STAGE_LABEL))))
+        // Our own writes must not wake the Stage again; a StageAccount deleted by hand should.
+        .withOnAddFilter(a -> false)
+        .withOnUpdateFilter((a, b) -> false)
+        .build(), context);
+    return List.of(orgs, stageAccounts, wake);
+  }
+
+  private static Optional<String> organizationOf(Stage s) {
+    return s.getSpec() == null || s.getSpec().organizationRef() == null ? Optional.empty()
+        : Optional.of(s.getSpec().organizationRef().name());
+  }
+
+  @Override
+  public UpdateControl<Stage> reconcile(Stage stage, Context<Stage> ctx) {
+    StageStatusBuilder status = new StageStatusBuilder(stage, parts.schedule().clock());
+    var timing = parts.metrics().startReconcile();
+    String outcome = "success";
+    Duration next;
+    try {
+      next = controller.reconcile(inputs(stage, ctx), status);
+      controller.succeeded(stage.getMetadata().getName());
+      LOG.debugf("stage %s: %s; next look in %s", stage.getMetadata().getName(), status.build().conditions(), next);
+    } catch (AwsFailure f) {
+      next = controller.onAwsFailure(stage, status, f);
+      outcome = "aws_" + f.kind().name().toLowerCase(Locale.ROOT);
+    }
+    StatusPatch.patchIfChanged(stage, status.build(), ctx, Stage::new);
+    parts.metrics().conditions(stage, status.build().conditions());
+    parts.metrics().reconciled(timing, "stage", outcome);
+    return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
+  }
+
+  @Override
+  public DeleteControl cleanup(Stage stage, Context<Stage> ctx) {
+    StageStatusBuilder status = new StageStatusBuilder(stage, parts.schedule().clock());
+    Optional<Duration> wait;
+    try {
+      wait = controller.cleanup(inputs(stage, ctx), status);
+    } catch (AwsFailure f) {
+      wait = Optional.of(controller.onAwsFailure(stage, status, f));
+    }
+    if (wait.isEmpty()) {
+      return DeleteControl.defaultDelete();
+    }
+    StatusPatch.patchIfChanged(stage, status.build(), ctx, Stage::new);
+    return DeleteControl.noFinalizerRemoval().rescheduleAfter(wait.get().toMillis());
+  }
+
+  private StageInputs inputs(Stage stage, Context<Stage> ctx) {
+    Optional<AwsOrganization> org = ctx.getSecondaryResource(AwsOrganization.class);
+    if (org.isEmpty() || !Readiness.ready(org.get())) {
+      // Right after a start the cache may not link the organisation to this Stage yet: ask the API
+      // server before reporting it missing or not Ready, so a restart does not flap the Stage.
+      org = Fresh.get(ctx, AwsOrganization.class, stage.getSpec().organizationRef().name());
+    }
+    Map<String, Long> peers = new TreeMap<>();
+    ctx.getPrimaryCache().byIndex(ORG_INDEX, stage.getSpec().organizationRef().name()).stream()
+        .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
+        .forEach(s -> peers.put(s.getMetadata().getName(), s.getMetadata().getGeneration()));
+    return new StageInputs(stage, org, ctx.getSecondaryResources(StageAccount.class), peers,
+        written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new));
+  }
+
+  @Override
+  public ErrorStatusUpdateControl<Stage> updateErrorStatus(Stage stage, Context<Stage> ctx, Exception e) {
+    if (causedByShutdown(e)) {
+      // the operator is stopping (a rolling update, a lost lease): the status stays as it was for
+      // the next leader, instead of flapping every Stage to InternalError on the way out
+      LOG.debugf("stage %s: reconcile cut short by shutdown", stage.getMetadata().getName());
+      return ErrorStatusUpdateControl.noStatusUpdate();
+    }
+    LOG.warnf(e, "stage %s: reconcile failed", stage.getMetadata().getName());
+    StageStatusBuilder status = new StageStatusBuilder(stage, parts.schedule().clock());
+    status.progressing("InternalError", e.getClass().getSimpleName() + ": "
+        + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (retrying)");
+    return ErrorStatusUpdateControl.patchStatus(StatusPatch.fresh(stage, status.build(), Stage::new));
+  }
+
+  /** The SDK's or the HTTP client's executors were shut down under a running reconcile. */
+  static boolean causedByShutdown(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof RejectedExecutionException || String.valueOf(t.getMessage()).contains("Connection pool shut down")) {
+        return true;
+      }
+    }
+    return false;
+  }
+}
