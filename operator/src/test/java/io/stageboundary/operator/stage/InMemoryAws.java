@@ -1,0 +1,304 @@
+package io.stageboundary.operator.stage;
+
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.BoundaryPolicies;
+import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.operator.aws.OrganizationDirectory;
+import io.stageboundary.operator.aws.OrganizationSnapshot;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Function;
+
+/**
+ * Our AWS ports in memory, for unit tests of the Stage controller's decisions (Flink's
+ * TestingFlinkService, for this operator). Not AWS: StackSet operations run until {@link #finish()},
+ * their effect shows at once; the end-to-end tests check the real semantics on the emulator. Every
+ * write is recorded in {@link #writes}.
+ */
+final class InMemoryAws implements OrganizationAws {
+  static final String REGION = "us-east-1";
+  final List<String> writes = java.util.Collections.synchronizedList(new ArrayList<>());
+  final Map<String, OrganizationSnapshot.Ou> ous = new LinkedHashMap<>();
+  final Map<String, OrganizationSnapshot.Account> accounts = new LinkedHashMap<>();
+  final Map<String, FakeStackSet> stackSets = new ConcurrentHashMap<>();
+  /** account → policy ARN → default document */
+  final Map<String, Map<String, String>> policies = new ConcurrentHashMap<>();
+  /** "account/region" → bootstrap stack */
+  final Map<String, FakeStack> stacks = new ConcurrentHashMap<>();
+  /** What a stack instance's policy holds once deployed: the rendered document of the account. */
+  Function<String, String> deployedDocument = account -> "{}";
+  /** Answers every StackSet write with this failure while set. */
+  AwsFailure.Kind refuseStackSetWrites;
+  private final Clock clock;
+
+  InMemoryAws(Clock clock) {
+    this.clock = clock;
+    ous.put("r-root", new OrganizationSnapshot.Ou("r-root", "Root", null));
+  }
+
+  InMemoryAws ou(String id, String parent) {
+    ous.put(id, new OrganizationSnapshot.Ou(id, id, parent));
+    return this;
+  }
+
+  InMemoryAws account(String id, String parent) {
+    accounts.put(id, new OrganizationSnapshot.Account(id, "acct-" + id, parent, true));
+    return this;
+  }
+
+  /** A bootstrap stack as `cdk bootstrap` leaves it, with its execution role. */
+  InMemoryAws bootstrapped(String account, String region, String boundary) {
+    FakeStack s = new FakeStack();
+    s.parameters.put("InputPermissionsBoundary", boundary);
+    s.parameters.put("ApplyPermissionsBoundaryToAllRoles", "false");
+    s.parameters.put("BootstrapVariant", "AWS CDK: Default Resources");
+    s.parameters.put("Qualifier", "hnb659fds");
+    s.roleBoundary = boundary.isEmpty() ? "" : "arn:aws:iam::" + account + ":policy/" + boundary;
+    stacks.put(account + "/" + region, s);
+    return this;
+  }
+
+  /** Ends every running operation as SUCCEEDED. */
+  void finish() {
+    stackSets.values().forEach(s -> s.operations.replaceAll((id, op) -> op.running()
+        ? new BoundaryStackSets.OperationView(op.id(), op.action(), "SUCCEEDED", op.created(), clock.instant(), null)
+        : op));
+  }
+
+  List<String> writesOf(String prefix) {
+    return writes.stream().filter(w -> w.startsWith(prefix)).toList();
+  }
+
+  @Override
+  public String region() {
+    return REGION;
+  }
+
+  @Override
+  public String callerAccountId() {
+    return "111111111111";
+  }
+
+  @Override
+  public OrganizationDirectory directory() {
+    return () -> new OrganizationSnapshot("o-test", "123456789012", "r-root", Map.copyOf(ous), Map.copyOf(accounts),
+        clock.instant());
+  }
+
+  @Override
+  public BoundaryStackSets stackSets() {
+    return stackSetsPort;
+  }
+
+  @Override
+  public BoundaryPolicies policies(String accountId) {
+    Map<String, String> held = policies.computeIfAbsent(accountId, a -> new ConcurrentHashMap<>());
+    return new BoundaryPolicies() {
+      @Override
+      public Optional<String> defaultDocument(String policyArn) {
+        return Optional.ofNullable(held.get(policyArn));
+      }
+
+      @Override
+      public void restoreDocument(String policyArn, String document) {
+        writes.add("CreatePolicyVersion " + accountId);
+        held.put(policyArn, document);
+      }
+
+      @Override
+      public void recreate(String policyName, String description, String document) {
+        writes.add("CreatePolicy " + accountId);
+        held.put("arn:aws:iam::" + accountId + ":policy/" + policyName, document);
+      }
+    };
+  }
+
+  @Override
+  public BootstrapStacks bootstrapStacks(String accountId, String region) {
+    String key = accountId + "/" + region;
+    return new BootstrapStacks() {
+      @Override
+      public Optional<StackView> describe(String stackName) {
+        FakeStack s = stacks.get(key);
+        return s == null ? Optional.empty() : Optional.of(new StackView(stackName, s.status, null,
+            Map.copyOf(s.parameters), Optional.of(s.version)));
+      }
+
+      @Override
+      public boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters) {
+        FakeStack s = stacks.get(key);
+        Map<String, String> next = new LinkedHashMap<>(s.parameters);
+        parameters.forEach((k, v) -> {
+          if (v != null) {
+            next.put(k, v);
+          }
+        });
+        if (next.equals(s.parameters) && templateBody.isEmpty()) {
+          return false;
+        }
+        writes.add("UpdateStack " + key + " " + next.get("InputPermissionsBoundary"));
+        s.parameters.putAll(next);
+        String boundary = next.get("InputPermissionsBoundary");
+        s.roleBoundary = boundary == null || boundary.isEmpty() ? "" : "arn:aws:iam::" + accountId + ":policy/" + boundary;
+        s.status = "UPDATE_COMPLETE";
+        return true;
+      }
+
+      @Override
+      public void create(String stackName, String templateBody, Map<String, String> parameters) {
+        writes.add("CreateStack " + key);
+      }
+
+      @Override
+      public Optional<String> roleBoundary(String roleName) {
+        FakeStack s = stacks.get(key);
+        return s == null ? Optional.empty() : Optional.of(s.roleBoundary);
+      }
+
+      @Override
+      public void putRoleBoundary(String roleName, String policyArn) {
+        writes.add("PutRolePermissionsBoundary " + key);
+        stacks.get(key).roleBoundary = policyArn;
+      }
+
+      @Override
+      public Optional<Integer> bootstrapVersion(String qualifier) {
+        return Optional.ofNullable(stacks.get(key)).map(s -> s.version);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+  }
+
+  static final class FakeStack {
+    String status = "UPDATE_COMPLETE";
+    int version = 30;
+    String roleBoundary = "";
+    final Map<String, String> parameters = new LinkedHashMap<>();
+  }
+
+  static final class FakeStackSet {
+    final String id;
+    String template;
+    final Map<String, BoundaryStackSets.InstanceView> instances = new ConcurrentHashMap<>();
+    final Map<String, BoundaryStackSets.OperationView> operations = new LinkedHashMap<>();
+
+    FakeStackSet(String id, String template) {
+      this.id = id;
+      this.template = template;
+    }
+  }
+
+  private final BoundaryStackSets stackSetsPort = new BoundaryStackSets() {
+    @Override
+    public Optional<StackSetView> describe(String name) {
+      FakeStackSet s = stackSets.get(name);
+      return s == null ? Optional.empty() : Optional.of(new StackSetView(name, s.id, s.template, "ACTIVE"));
+    }
+
+    @Override
+    public boolean acceptsDelegatedAdmin() {
+      return true;
+    }
+
+    @Override
+    public String create(String name, String templateBody, String description, Map<String, String> tags) {
+      writes.add("CreateStackSet " + name);
+      stackSets.put(name, new FakeStackSet(name + ":id", templateBody));
+      return name + ":id";
+    }
+
+    @Override
+    public void updateTemplate(String name, String templateBody, OperationPreferences prefs, String operationId) {
+      start(name, "UPDATE", operationId, s -> s.template = templateBody);
+    }
+
+    @Override
+    public void updateInstances(String name, Collection<Target> targets, String region, OperationPreferences prefs,
+        String operationId) {
+      start(name, "UPDATE", operationId, s -> { });
+    }
+
+    @Override
+    public void createInstances(String name, Collection<Target> targets, String region, OperationPreferences prefs,
+        String operationId) {
+      start(name, "CREATE", operationId, s -> targets.forEach(t -> {
+        s.instances.put(t.accountId(), new InstanceView(t.accountId(), region, t.organizationalUnitId(), "CURRENT",
+            "SUCCEEDED", null, "NOT_CHECKED", operationId));
+        policies.computeIfAbsent(t.accountId(), a -> new ConcurrentHashMap<>()).put(policyArnIn(s, t.accountId()),
+            deployedDocument.apply(t.accountId()));
+      }));
+    }
+
+    @Override
+    public void deleteInstances(String name, Collection<Target> targets, String region, boolean retainStacks,
+        OperationPreferences prefs, String operationId) {
+      start(name, "DELETE", operationId, s -> targets.forEach(t -> s.instances.remove(t.accountId())));
+    }
+
+    @Override
+    public List<InstanceView> instances(String name) {
+      return List.copyOf(stackSets.get(name).instances.values());
+    }
+
+    @Override
+    public void detectDrift(String name, OperationPreferences prefs, String operationId) {
+      start(name, "DETECT_DRIFT", operationId, s -> { });
+    }
+
+    @Override
+    public Optional<OperationView> operation(String name, String operationId) {
+      return Optional.ofNullable(stackSets.get(name).operations.get(operationId));
+    }
+
+    @Override
+    public List<ResultView> results(String name, String operationId) {
+      return List.of();
+    }
+
+    @Override
+    public void delete(String name) {
+      writes.add("DeleteStackSet " + name);
+      stackSets.remove(name);
+    }
+  };
+
+  /** AWS's rules for starting an operation: one at a time, and an id starts work once. */
+  private void start(String name, String action, String operationId, java.util.function.Consumer<FakeStackSet> effect) {
+    FakeStackSet s = stackSets.get(name);
+    if (refuseStackSetWrites != null) {
+      throw new AwsFailure(refuseStackSetWrites, "Refused", "CloudFormation " + action + " failed: refused", null);
+    }
+    if (s.operations.containsKey(operationId)) {
+      throw new AwsFailure(AwsFailure.Kind.ALREADY_EXISTS, "OperationIdAlreadyExistsException", "exists", null);
+    }
+    if (s.operations.values().stream().anyMatch(BoundaryStackSets.OperationView::running)) {
+      throw new AwsFailure(AwsFailure.Kind.BUSY, "OperationInProgressException", "another operation is running", null);
+    }
+    writes.add(action + " " + operationId);
+    s.operations.put(operationId, new BoundaryStackSets.OperationView(operationId, action, "RUNNING", clock.instant(),
+        null, null));
+    effect.accept(s);
+  }
+
+  private static String policyArnIn(FakeStackSet s, String account) {
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("\"ManagedPolicyName\"\\s*:\\s*\"([^\"]+)\"")
+        .matcher(s.template);
+    return "arn:aws:iam::" + account + ":policy/" + (m.find() ? m.group(1) : "unknown");
+  }
+
+  Instant now() {
+    return clock.instant();
+  }
+}

@@ -1,0 +1,444 @@
+package io.stageboundary.operator.stage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.fabric8.kubernetes.client.utils.Serialization;
+import io.stageboundary.operator.api.v1alpha1.Condition;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.kube.EventReason;
+import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.kube.StageAccountWriter;
+import io.stageboundary.operator.organization.OrganizationContext;
+import io.stageboundary.operator.organization.Organizations;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.fabric8.kubernetes.api.model.HasMetadata;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The Stage controller's decisions over {@link InMemoryAws} and small fakes of the Kubernetes side:
+ * what it writes, in which order, and what it reports, in milliseconds. The same behaviours run
+ * end to end against kube-apiserver and the AWS emulator in the e2e tests.
+ */
+class StageControllerTest {
+  private static final String OU = "ou-test-dev00001";
+  private static final String A1 = "200000000001";
+  private static final String A2 = "200000000002";
+
+  private final MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+  private final Schedule schedule = new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), clock);
+  private final InMemoryAws aws = new InMemoryAws(clock).ou(OU, "r-root").account(A1, OU).account(A2, OU);
+  private final ExecutorService pool = Executors.newFixedThreadPool(2);
+  private final RecordedEvents events = new RecordedEvents();
+  private final RecordedAccounts accounts = new RecordedAccounts();
+  private final List<StageStatus> writtenAhead = new ArrayList<>();
+  private final StageClaims claims = new StageClaims();
+  private final StageController controller = controller();
+  private final AwsOrganization org = organization();
+
+  private StageController controller() {
+    OrganizationContext context = new OrganizationContext("test", aws, Duration.ofMinutes(5), clock);
+    Organizations organizations = new Organizations() {
+      @Override
+      public OrganizationContext get(AwsOrganization o) {
+        return context;
+      }
+
+      @Override
+      public void forget(String name) {
+      }
+    };
+    return new StageController(new StageController.Parts(organizations, claims, accounts, events, schedule,
+        new BootstrapRunner(pool, 2, schedule), new BoundaryVerifier(pool, 2, schedule),
+        new StageMetrics(new SimpleMeterRegistry())), new Claiming(claims, stages -> { }));
+  }
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  // --- decisions ---------------------------------------------------------------------------
+
+  @Test
+  void createsTheStackSetThenDeploysToEveryTargetedAccountRecordingTheIdFirst() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    assertThat(aws.writes).containsExactly("CreateStackSet stage-boundary-dev");
+    assertThat(events.reasons()).contains(EventReason.StackSetCreated);
+
+    pass(dev);
+    StageStatus.Operation op = dev.getStatus().stackSet().lastOperation();
+    assertThat(op.action()).isEqualTo("CREATE_INSTANCES");
+    assertThat(op.accounts()).isEqualTo(2);
+    assertThat(aws.writesOf("CREATE")).containsExactly("CREATE " + op.id());
+    assertThat(writtenAhead).as("the id reached the cluster before the request reached AWS")
+        .anySatisfy(s -> assertThat(s.stackSet().lastOperation().id()).isEqualTo(op.id()));
+    assertThat(writtenAhead.get(writtenAhead.size() - 1).stackSet().lastOperation().status()).isEqualTo("REQUESTED");
+    assertThat(condition(dev, "Reconciling").getReason()).isEqualTo("OperationRunning");
+  }
+
+  @Test
+  void waitsWhileAnOperationRunsAndWritesNothing() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    pass(dev);
+    int before = aws.writes.size();
+    Duration next = pass(dev);
+    assertThat(aws.writes).hasSize(before);
+    assertThat(next).isEqualTo(schedule.pollInterval());
+    assertThat(condition(dev, "Reconciling").getReason()).isEqualTo("OperationRunning");
+  }
+
+  @Test
+  void convergesReadyAndANoOpPassWritesNothing() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    assertThat(condition(dev, "Ready").getStatus()).isEqualTo("True");
+    assertThat(dev.getStatus().accounts().boundaryCurrent()).isEqualTo(2);
+    int before = aws.writes.size();
+    pass(dev);
+    assertThat(aws.writes).as("no-op resync").hasSize(before);
+  }
+
+  @Test
+  void aBoundaryChangeRollsOutOneTemplateUpdate() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    String before = dev.getStatus().revision();
+    respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, TARGET_OU);
+    pass(dev);
+    assertThat(dev.getStatus().revision()).isNotEqualTo(before);
+    assertThat(dev.getStatus().stackSet().lastOperation().action()).isEqualTo("UPDATE");
+    assertThat(aws.writesOf("UPDATE")).hasSize(1);
+  }
+
+  @Test
+  void aNewAccountInTheOuIsReportedUnderReportAndDeployedUnderReconcile() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    aws.account("200000000003", OU);
+    clock.advance(Duration.ofMinutes(6));  // the organisation snapshot is read again
+    pass(dev);
+    assertThat(accounts.desired.get("200000000003").status().boundary().driftReason()).isEqualTo("JoinedAfterRollout");
+    assertThat(aws.writesOf("CREATE")).hasSize(1);
+
+    respec(dev, "developer-policy-dev", "driftRemediation: Reconcile", "", TARGET_OU);
+    pass(dev);
+    assertThat(aws.writesOf("CREATE")).as("the new account is deployed").hasSize(2);
+  }
+
+  @Test
+  void anExcludedAccountIsReleasedWithItsPolicyRetained() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    respec(dev, "developer-policy-dev", "", "", "{organizationalUnits: [" + OU + "], excludeAccounts: [" + A2
+        + "], regions: [us-east-1]}");
+    pass(dev);
+    StageStatus.Operation op = dev.getStatus().stackSet().lastOperation();
+    assertThat(op.action()).isEqualTo("DELETE_INSTANCES");
+    assertThat(op.accounts()).isEqualTo(1);
+    assertThat(aws.policies.get(A2)).as("Retain keeps the policy").isNotEmpty();
+  }
+
+  @Test
+  void aBusyStackSetIsARescheduleNotAnError() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    aws.refuseStackSetWrites = AwsFailure.Kind.BUSY;
+    Duration next = pass(dev);
+    assertThat(next).isEqualTo(Duration.ofSeconds(10));
+    assertThat(condition(dev, "Reconciling").getReason()).isEqualTo("StackSetBusy");
+    assertThat(condition(dev, "Stalled").getStatus()).isEqualTo("False");
+  }
+
+  @Test
+  void aRestartBeforeTheRequestReachedAwsSendsTheSameIdAgain() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    aws.refuseStackSetWrites = AwsFailure.Kind.UNAVAILABLE;
+    pass(dev);  // the id is in status as REQUESTED, AWS never got it
+    String recorded = writtenAhead.get(writtenAhead.size() - 1).stackSet().lastOperation().id();
+    dev.setStatus(writtenAhead.get(writtenAhead.size() - 1));
+    aws.refuseStackSetWrites = null;
+    pass(dev);
+    assertThat(aws.writesOf("CREATE")).containsExactly("CREATE " + recorded);
+  }
+
+  @Test
+  void twoStagesClaimingOneAccountLeaveItAlone() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    Stage other = stage("other", "developer-policy-dev", "");
+    respec(other, "developer-policy-dev", "", "", "{accounts: [" + A1 + "], regions: [us-east-1]}");
+    other.getMetadata().setGeneration(1L);
+    Map<String, Long> peers = Map.of("dev", 1L, "other", 1L);
+    pass(other, peers);
+    pass(dev, peers);
+    pass(other, peers);
+    assertThat(condition(dev, "Conflict").getStatus()).isEqualTo("True");
+    assertThat(condition(other, "Conflict").getStatus()).isEqualTo("True");
+    pass(dev, peers);
+    assertThat(aws.stackSets.get("stage-boundary-dev").operations).hasSize(1);
+    assertThat(dev.getStatus().stackSet().lastOperation().accounts()).as("only the unclaimed account").isEqualTo(1);
+    assertThat(aws.stackSets).as("a stage with every account held creates nothing").doesNotContainKey("stage-boundary-other");
+  }
+
+  @Test
+  void anEditedPolicyIsReportedUnderReportAndRestoredUnderReconcile() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    aws.policies.get(A1).replaceAll((arn, doc) -> "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+    clock.advance(Duration.ofHours(2));  // past driftCheckInterval
+    pass(dev);
+    assertThat(accounts.desired.get(A1).status().boundary().driftReason()).isEqualTo("PolicyModified");
+    assertThat(accounts.desired.get(A1).status().boundary().state()).isEqualTo(State.DRIFTED);
+    assertThat(aws.writesOf("CreatePolicyVersion")).isEmpty();
+    assertThat(condition(dev, "InSync").getStatus()).isEqualTo("False");
+
+    respec(dev, "developer-policy-dev", "driftRemediation: Reconcile", "", TARGET_OU);
+    pass(dev);
+    assertThat(aws.writesOf("CreatePolicyVersion")).containsExactly("CreatePolicyVersion " + A1);
+    assertThat(events.reasons()).contains(EventReason.DriftRepaired);
+  }
+
+  @Test
+  void aSuspendedStageWritesNothingAndSaysSo() {
+    Stage dev = stage("dev", "developer-policy-dev", "suspend: true");
+    pass(dev);
+    pass(dev);
+    assertThat(aws.writes).isEmpty();
+    assertThat(condition(dev, "Ready").getReason()).isEqualTo("Suspended");
+  }
+
+  @Test
+  void anInvalidBoundaryIsStalledWithZeroWrites() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    respec(dev, "developer-policy-dev", "", "    - {sid: Bad, effect: Deny, actions: [\"not an action\"], resources: [\"*\"]}\n",
+        TARGET_OU);
+    pass(dev);
+    assertThat(condition(dev, "Stalled").getStatus()).isEqualTo("True");
+    assertThat(condition(dev, "Stalled").getReason()).isEqualTo("InvalidBoundary");
+    assertThat(aws.writes).isEmpty();
+  }
+
+  @Test
+  void bootstrapStacksGetTheBoundaryOnceThePolicyExists() {
+    aws.bootstrapped(A1, InMemoryAws.REGION, "");
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    assertThat(aws.writesOf("UpdateStack")).as("no policy yet: the stack is left alone").isEmpty();
+    converged(dev);
+    assertThat(aws.writesOf("UpdateStack")).containsExactly("UpdateStack " + A1 + "/us-east-1 developer-policy-dev");
+    assertThat(accounts.desired.get(A1).status().bootstrap().get(0).executionRoleBoundary())
+        .isEqualTo("arn:aws:iam::" + A1 + ":policy/developer-policy-dev");
+  }
+
+  @Test
+  void deleteClearsTheBootstrapStacksThenTheInstancesThenTheStackSet() {
+    aws.bootstrapped(A1, InMemoryAws.REGION, "");
+    Stage dev = converged(stage("dev", "developer-policy-dev", "deletionPolicy: Delete"));
+    aws.writes.clear();
+    assertThat(cleanup(dev)).isPresent();
+    assertThat(aws.writes).containsExactly("UpdateStack " + A1 + "/us-east-1 ");
+    assertThat(cleanup(dev)).isPresent();
+    assertThat(aws.writes.get(1)).startsWith("DELETE sbo-teardown-");
+    aws.finish();
+    assertThat(cleanup(dev)).as("everything gone: the finalizer may go").isEmpty();
+    assertThat(aws.writes.get(aws.writes.size() - 1)).isEqualTo("DeleteStackSet stage-boundary-dev");
+  }
+
+  @Test
+  void retainLeavesAwsUntouched() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    aws.writes.clear();
+    assertThat(cleanup(dev)).isEmpty();
+    assertThat(aws.writes).isEmpty();
+    assertThat(events.reasons()).contains(EventReason.Retained);
+  }
+
+  // --- harness -----------------------------------------------------------------------------
+
+  private Stage converged(Stage stage) {
+    for (int i = 0; i < 10 && !"True".equals(conditionStatus(stage, "Ready")); i++) {
+      pass(stage);
+      aws.finish();
+    }
+    assertThat(conditionStatus(stage, "Ready")).as("Ready: %s", stage.getStatus().conditions()).isEqualTo("True");
+    return stage;
+  }
+
+  private Duration pass(Stage stage) {
+    return pass(stage, Map.of(stage.getMetadata().getName(), stage.getMetadata().getGeneration()));
+  }
+
+  private Duration pass(Stage stage, Map<String, Long> peers) {
+    StageStatusBuilder status = new StageStatusBuilder(stage, clock);
+    Duration next;
+    try {
+      next = controller.reconcile(inputs(stage, peers), status);
+    } catch (AwsFailure f) {
+      next = controller.onAwsFailure(stage, status, f);
+    }
+    stage.setStatus(status.build());
+    return next;
+  }
+
+  private Optional<Duration> cleanup(Stage stage) {
+    StageStatusBuilder status = new StageStatusBuilder(stage, clock);
+    Optional<Duration> wait = controller.cleanup(inputs(stage, Map.of()), status);
+    stage.setStatus(status.build());
+    return wait;
+  }
+
+  private StageInputs inputs(Stage stage, Map<String, Long> peers) {
+    return new StageInputs(stage, Optional.of(org), accounts.cached(stage), new TreeMap<>(peers), writtenAhead::add);
+  }
+
+  private static String conditionStatus(Stage stage, String type) {
+    return stage.getStatus() == null ? null : condition(stage, type).getStatus();
+  }
+
+  private static Condition condition(Stage stage, String type) {
+    return stage.getStatus().conditions().stream().filter(c -> c.getType().equals(type)).findFirst().orElseThrow();
+  }
+
+  private static final String TARGET_OU = "{organizationalUnits: [" + OU + "], regions: [us-east-1]}";
+  private static final String DENY_CLOUDTRAIL =
+      "    - {sid: DenyStoppingTrails, effect: Deny, actions: [\"cloudtrail:StopLogging\"], resources: [\"*\"]}\n";
+
+  private Stage stage(String name, String policy, String extraSpec) {
+    Stage s = Serialization.unmarshal("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: %s, uid: uid-%s, generation: 0}
+        """.formatted(name, name), Stage.class);
+    respec(s, policy, extraSpec, "", TARGET_OU);
+    return s;
+  }
+
+  /** A new spec, as `kubectl apply` of a changed manifest: the generation goes up. */
+  private void respec(Stage s, String policy, String extraSpec, String extraStatements, String targets) {
+    s.setSpec(Serialization.unmarshal("""
+        organizationRef: {name: main}
+        boundary:
+          policyName: %s
+          statements:
+            - {sid: DenyModifyingConfig, effect: Deny, actions: ["config:*"], resources: ["*"]}
+        %stargets: %s
+        %s
+        """.formatted(policy, extraStatements, targets, extraSpec), StageSpec.class));
+    s.getMetadata().setGeneration(s.getMetadata().getGeneration() + 1);
+    try {
+      BoundaryDocument doc = BoundaryDocument.render(s.getMetadata().getName(), s.getSpec().boundary(), "aws");
+      aws.deployedDocument = account -> doc.documentFor(account).toString();
+    } catch (io.stageboundary.operator.policy.InvalidBoundaryException e) {
+      // the test is about an invalid boundary
+    }
+  }
+
+  private static AwsOrganization organization() {
+    AwsOrganization o = Serialization.unmarshal("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: AwsOrganization
+        metadata: {name: main, generation: 1}
+        spec: {region: us-east-1, callAs: DELEGATED_ADMIN}
+        """, AwsOrganization.class);
+    o.setStatus(new AwsOrganizationStatus(1L, List.of(new Condition("Ready", "True", 1L, null, "Ready", "ok")),
+        "o-test", "123456789012", "111111111111", 2, 1));
+    return o;
+  }
+
+  private static final class RecordedEvents implements Events {
+    final List<EventReason> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    @Override
+    public void normal(HasMetadata about, EventReason reason, String message) {
+      seen.add(reason);
+    }
+
+    @Override
+    public void warning(HasMetadata about, EventReason reason, String message) {
+      seen.add(reason);
+    }
+
+    List<EventReason> reasons() {
+      return List.copyOf(seen);
+    }
+  }
+
+  /** The StageAccounts as the API server would hold them after the writer's last sync. */
+  private static final class RecordedAccounts implements StageAccountWriter {
+    final Map<String, Desired> desired = new TreeMap<>();
+    private String stage;
+
+    @Override
+    public int sync(Stage stage, Map<String, Desired> want, Collection<StageAccount> cached) {
+      this.stage = stage.getMetadata().getName();
+      desired.clear();
+      desired.putAll(want);
+      return want.size();
+    }
+
+    @Override
+    public void deleteAll(String stageName) {
+      desired.clear();
+    }
+
+    Collection<StageAccount> cached(Stage s) {
+      if (!s.getMetadata().getName().equals(stage)) {
+        return List.of();
+      }
+      return desired.values().stream().map(d -> {
+        StageAccount a = new StageAccount();
+        a.getMetadata().setName(StageAccount.nameFor(stage, d.spec().accountId()));
+        a.setSpec(d.spec());
+        a.setStatus(d.status());
+        return a;
+      }).toList();
+    }
+  }
+
+  private static final class MutableClock extends Clock {
+    private Instant now;
+
+    MutableClock(Instant now) {
+      this.now = now;
+    }
+
+    void advance(Duration d) {
+      now = now.plus(d);
+    }
+
+    @Override
+    public ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(ZoneId zone) {
+      return this;
+    }
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+  }
+}
