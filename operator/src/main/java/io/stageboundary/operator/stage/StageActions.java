@@ -131,6 +131,7 @@ final class StageActions {
     if (due != null && due.isAfter(schedule.now())) {
       status.progressing("RetryBackoff", "the last operation failed (" + last.message()
           + "); trying again after " + due);
+      accounts.sync(stage, view.objects(), in.accounts());  // each failed account says why meanwhile
       return schedule.until(due);
     }
     String opId = attempt.id();

@@ -45,6 +45,7 @@ class RolloutResilienceTest {
   @AfterEach
   void noFaults() {
     emulator.clearFaults();
+    emulator.clearInstanceFailures();
     emulator.setOperationTiming(0.3, 0);
   }
 
@@ -113,5 +114,38 @@ class RolloutResilienceTest {
     List<StackSetOperationSummary> ops = operations("stage-boundary-prod");
     assertThat(ops).extracting(StackSetOperationSummary::operationId).containsExactly(inFlight);
     assertThat(ops.get(0).statusAsString()).isEqualTo("SUCCEEDED");
+  }
+
+  @Test
+  @Order(4)
+  void anAccountWhoseDeploymentFailsIsReportedAndRetriedWithBackoffUntilItSucceeds() {
+    String sandbox = org.account("sandbox-experiments");
+    emulator.failInstancesIn(sandbox, "Resource handler returned message: simulated failure");
+    h.apply("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: retrying}
+        spec:
+          organizationRef: {name: main}
+          boundary: {policyName: developer-policy-retrying}
+          targets: {accounts: ["%s"], regions: [us-east-1]}
+          rollout: {failureTolerancePercentage: 0}
+        """.formatted(sandbox));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      Stage s = h.stage("retrying");
+      assertThat(s.getStatus().stackSet().lastOperation().status()).isEqualTo("FAILED");
+      assertThat(s.getStatus().stackSet().lastOperation().message()).contains(sandbox).contains("simulated failure");
+      assertThat(h.stageAccounts("retrying")).singleElement().satisfies(a -> assertThat(a.getStatus().boundary().state())
+          .hasToString("FAILED"));
+      assertThat(OperatorHarness.is(s, "Ready", "True")).isFalse();
+    });
+    emulator.clearInstanceFailures();
+    h.awaitCondition("retrying", "Ready", "True", Duration.ofSeconds(60));
+    // newest first: the attempt after the failure was cleared succeeded; every one before it failed
+    List<String> outcomes = operations("stage-boundary-retrying").stream().map(StackSetOperationSummary::statusAsString)
+        .toList();
+    assertThat(outcomes).hasSizeGreaterThanOrEqualTo(2).first().isEqualTo("SUCCEEDED");
+    assertThat(outcomes.subList(1, outcomes.size())).containsOnly("FAILED");
+    h.client().resources(Stage.class).withName("retrying").delete();
   }
 }
