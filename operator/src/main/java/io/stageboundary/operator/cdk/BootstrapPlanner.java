@@ -17,6 +17,9 @@ public final class BootstrapPlanner {
   public static final String BOUNDARY_PARAMETER = "InputPermissionsBoundary";
   public static final String ALL_ROLES_PARAMETER = "ApplyPermissionsBoundaryToAllRoles";
   public static final String VARIANT_PARAMETER = "BootstrapVariant";
+  public static final String QUALIFIER_PARAMETER = "Qualifier";
+  /** The template's default Qualifier, which a stack bootstrapped without --qualifier has. */
+  public static final String DEFAULT_QUALIFIER = "hnb659fds";
 
   private BootstrapPlanner() {}
 
@@ -64,6 +67,15 @@ public final class BootstrapPlanner {
           + BootstrapTemplate.DEFAULT_VARIANT + "': the operator never overwrites another variant; "
           + "set its boundary yourself or re-bootstrap with the default template");
     }
+    String qualifier = s.parameters().getOrDefault(QUALIFIER_PARAMETER, DEFAULT_QUALIFIER);
+    if (!qualifier.equals(want.qualifier())) {
+      // its roles are cdk-<its qualifier>-*: setting this stage's boundary on it would bound
+      // another bootstrap's roles, and the stage's own roles would never get it
+      return new Report(BootstrapState.FOREIGN, "the bootstrap stack " + want.stackName() + " has Qualifier '"
+          + qualifier + "', not this stage's '" + want.qualifier() + "': it belongs to another bootstrap and is "
+          + "left alone; set spec.bootstrap.qualifier to '" + qualifier + "', or spec.bootstrap.stackName to the "
+          + "stack bootstrapped with qualifier '" + want.qualifier() + "'");
+    }
     boolean hasBoundaryParameters = s.parameters().containsKey(BOUNDARY_PARAMETER)
         && (!want.applyToAllRoles() || s.parameters().containsKey(ALL_ROLES_PARAMETER));
     int current = version.orElse(0);
@@ -96,8 +108,8 @@ public final class BootstrapPlanner {
     p.put("CloudFormationExecutionPolicies", "");
     p.put("FileAssetsBucketKmsKeyId", "AWS_MANAGED_KEY");
     p.put("PublicAccessBlockConfiguration", "true");
-    if (!want.qualifier().equals("hnb659fds")) {
-      p.put("Qualifier", want.qualifier());
+    if (!want.qualifier().equals(DEFAULT_QUALIFIER)) {
+      p.put(QUALIFIER_PARAMETER, want.qualifier());
     }
     p.put(BOUNDARY_PARAMETER, want.policyName());
     if (want.applyToAllRoles()) {

@@ -26,8 +26,7 @@ final class Claiming {
     StageSpec spec = stage.getSpec();
     wake.accept(claims.publish(new StageClaims.Claim(stage.getMetadata().getName(),
         spec.organizationRef().name(), stage.getMetadata().getGeneration(), Set.copyOf(accountIds),
-        spec.boundary() == null ? "" : String.valueOf(spec.boundary().policyName()),
-        spec.bootstrapOrDefault().qualifierOrDefault())));
+        StageClaims.writesOf(spec))));
   }
 
   /** A Stage that cannot be acted on claims nothing, so it holds no other Stage back. */
@@ -47,16 +46,20 @@ final class Claiming {
     return claims.conflictsOf(stage);
   }
 
-  static String conflictMessage(Map<String, Set<String>> conflicts) {
+  /** Names the other Stages, the accounts and what both would write there. */
+  String conflictMessage(String stage, Map<String, Set<String>> conflicts) {
     if (conflicts.isEmpty()) {
       return "no other Stage claims these accounts";
     }
+    Map<String, Set<String>> contested = claims.contested(stage);
     Map<String, List<String>> byStage = new TreeMap<>();
     conflicts.forEach((account, stages) -> stages.forEach(s ->
         byStage.computeIfAbsent(s, x -> new ArrayList<>()).add(account)));
     List<String> parts = new ArrayList<>();
-    byStage.forEach((s, accounts) -> parts.add("Stage " + s + " also targets " + Text.abbreviate(accounts, 5)));
-    return String.join("; ", parts) + ". Nothing is written to these accounts until each is "
-        + "targeted by one Stage only (use excludeAccounts, or use a different policy name and bootstrap qualifier).";
+    byStage.forEach((s, accounts) -> parts.add("Stage " + s + " also targets " + Text.abbreviate(accounts, 5)
+        + " and would write the same " + String.join(", ", contested.getOrDefault(s, Set.of()))));
+    return String.join("; ", parts) + ". Nothing is written to these accounts until each is targeted by one "
+        + "Stage only (use excludeAccounts, or give each Stage its own policy name, bootstrap qualifier and "
+        + "bootstrap stack name).";
   }
 }

@@ -2,7 +2,9 @@ package io.stageboundary.operator.stage;
 
 import java.util.Collection;
 import java.util.HashMap;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
@@ -10,10 +12,10 @@ import java.util.TreeSet;
 
 /**
  * Which accounts each Stage claims, to find accounts two Stages both claim. Two Stages of the
- * same organisation conflict on an account when both target it and they would fight over it:
- * the same boundary policy name, or the same CDK bootstrap qualifier (one bootstrap stack per
- * account and region can carry only one boundary). Conflicted accounts are left alone by both
- * Stages until the manifests are fixed, so neither wins by reconciling last.
+ * same organisation conflict on an account when both target it and would write the same physical
+ * thing in it ({@link #writesOf}: the boundary policy, a bootstrap stack, a qualifier's roles and
+ * version parameter). Conflicted accounts are left alone by both Stages until the manifests are
+ * fixed, so neither wins by reconciling last, and no two Stages rewrite one stack in turn.
  *
  * <p>Held in memory and rebuilt as every Stage reconciles after a start; {@link #complete} tells a
  * Stage whether every other Stage of its organisation has published its claim yet, and until then
@@ -21,12 +23,42 @@ import java.util.TreeSet;
  */
 public final class StageClaims {
 
+  /**
+   * @param writes what the Stage writes in each account it claims ({@link #writesOf})
+   */
   public record Claim(String stage, String organization, long generation, Set<String> accounts,
-      String policyName, String qualifier) {
+      Set<String> writes) {
     boolean fightsWith(Claim other) {
-      return organization.equals(other.organization)
-          && (policyName.equals(other.policyName) || qualifier.equals(other.qualifier));
+      return organization.equals(other.organization) && !shared(other).isEmpty();
     }
+
+    /** What both would write in an account they both claim. */
+    Set<String> shared(Claim other) {
+      Set<String> both = new TreeSet<>(writes);
+      both.retainAll(other.writes);
+      return both;
+    }
+  }
+
+  /**
+   * What a Stage writes in every account it targets, named so that two Stages that would write
+   * the same thing have the same name: the boundary policy (IAM is global), and with bootstrap on,
+   * per region, the bootstrap stack and the qualifier's resources ({@code cdk-<qualifier>-*}
+   * roles, {@code /cdk-bootstrap/<qualifier>/version}). The one place the conflict key comes from.
+   */
+  public static Set<String> writesOf(StageSpec spec) {
+    Set<String> writes = new TreeSet<>();
+    writes.add("boundary policy " + (spec.boundary() == null ? "" : spec.boundary().policyName()));
+    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
+    List<String> regions = spec.targets() == null || spec.targets().regions() == null ? List.of()
+        : spec.targets().regions();
+    if (b.enabledOrDefault()) {
+      for (String region : regions) {
+        writes.add("bootstrap stack " + b.stackNameOrDefault() + " in " + region);
+        writes.add("CDK qualifier " + b.qualifierOrDefault() + " resources in " + region);
+      }
+    }
+    return writes;
   }
 
   private final Map<String, Claim> claims = new HashMap<>();
@@ -82,6 +114,21 @@ public final class StageClaims {
         if (other.accounts().contains(account)) {
           out.computeIfAbsent(account, a -> new TreeSet<>()).add(other.stage());
         }
+      }
+    }
+    return out;
+  }
+
+  /** For each other Stage this one conflicts with: what both would write. */
+  public synchronized Map<String, Set<String>> contested(String stage) {
+    Claim mine = claims.get(stage);
+    Map<String, Set<String>> out = new TreeMap<>();
+    if (mine == null) {
+      return out;
+    }
+    for (Claim other : claims.values()) {
+      if (!other.stage().equals(stage) && mine.fightsWith(other) && overlaps(mine.accounts(), other.accounts())) {
+        out.put(other.stage(), mine.shared(other));
       }
     }
     return out;

@@ -76,6 +76,20 @@ class BootstrapPlannerTest {
   }
 
   @Test
+  void aStackOfAnotherQualifierIsNotThisStagesToChange() {
+    Want custom = new Want("developer-policy-prod", false, "custom1", "CDKToolkit", 30, false);
+    var other = (BootstrapPlanner.Report) BootstrapPlanner.decide(custom, Optional.of(stack("UPDATE_COMPLETE",
+        Map.of())), Optional.of(33), PINNED);
+    assertThat(other.state()).isEqualTo(BootstrapState.FOREIGN);
+    assertThat(other.message()).contains("Qualifier 'hnb659fds'").contains("'custom1'").contains("left alone");
+    Map<String, String> noQualifier = new LinkedHashMap<>(stack("UPDATE_COMPLETE", Map.of()).parameters());
+    noQualifier.remove("Qualifier");
+    assertThat(BootstrapPlanner.decide(WANT, Optional.of(new StackView("CDKToolkit", "UPDATE_COMPLETE", null,
+        noQualifier, Optional.empty())), Optional.of(33), PINNED))
+        .as("a stack without the parameter has the template's default qualifier").isInstanceOf(BootstrapPlanner.Update.class);
+  }
+
+  @Test
   void aMissingStackIsCreatedOnlyWhenAskedWithTheCliDefaults() {
     assertThat(((BootstrapPlanner.Report) BootstrapPlanner.decide(WANT, Optional.empty(), Optional.empty(), PINNED)).state())
         .isEqualTo(BootstrapState.NOT_BOOTSTRAPPED);

@@ -10,7 +10,8 @@ import org.junit.jupiter.api.Test;
 
 class StageClaimsTest {
   private static StageClaims.Claim claim(String stage, long gen, String policy, String qualifier, String... accounts) {
-    return new StageClaims.Claim(stage, "main", gen, Set.of(accounts), policy, qualifier);
+    return new StageClaims.Claim(stage, "main", gen, Set.of(accounts),
+        Set.of("boundary policy " + policy, "CDK qualifier " + qualifier));
   }
 
   @Test
