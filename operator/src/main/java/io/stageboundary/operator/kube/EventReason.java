@@ -5,7 +5,7 @@ public enum EventReason {
   // Stage: StackSet writes and their outcome
   StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, StackSetDeleted,
   // Stage: per-account work
-  BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected,
+  BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected, ContestedByAnotherWriter,
   // Stage deletion
   Retained, BootstrapCleared, BootstrapClearFailed, DeletingInstances,
   // AWS refused

@@ -14,7 +14,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
@@ -120,6 +119,13 @@ final class AccountChecks {
           + Text.abbreviate(outcome.repaired(), 10);
       events.normal(stage, EventReason.DriftRepaired, msg);
       LOG.infof("stage %s: %s", stage.getMetadata().getName(), msg);
+    }
+    List<String> contested = outcome.drifted().entrySet().stream()
+        .filter(e -> e.getValue() == DriftReason.ContestedByAnotherWriter).map(Map.Entry::getKey).toList();
+    if (!contested.isEmpty()) {
+      events.warning(stage, EventReason.ContestedByAnotherWriter, "stopped writing " + contested.size()
+          + " resource(s) that someone else keeps changing back: " + Text.abbreviate(contested, 10)
+          + " (see their StageAccounts)");
     }
     if (outcome.drifted().size() > outcome.repaired().size()) {
       List<String> open = outcome.drifted().entrySet().stream().map(e -> e.getKey() + ": " + e.getValue()).toList();

@@ -28,6 +28,7 @@ final class BootstrapPair {
 
   private final Schedule schedule;
   private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+  private final ContestGuard contest;
 
   private record Backoff(int attempts, Instant next) {}
 
@@ -39,6 +40,7 @@ final class BootstrapPair {
 
   BootstrapPair(Schedule schedule) {
     this.schedule = schedule;
+    this.contest = new ContestGuard(schedule);
   }
 
   Schedule schedule() {
@@ -103,6 +105,12 @@ final class BootstrapPair {
       Drift drift, boolean remediate) {
     String region = pair.region();
     DriftReason reason = drift == null ? null : drift.reason();
+    String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
+    Optional<Instant> spent = contest.spentUntil(resource);
+    if (spent.isPresent()) {
+      return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, ContestGuard.message(
+          "the bootstrap stack " + want.stackName(), spent.get()), DriftReason.ContestedByAnotherWriter), false);
+    }
     Backoff b = backoff.get(key);
     boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
     if (b != null && b.next().isAfter(schedule.now())) {
@@ -119,11 +127,13 @@ final class BootstrapPair {
       if (!stacks.update(want.stackName(), u.template(), u.parameters())) {
         return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false), false);
       }
+      contest.wrote(resource);
       why = u.why();
     } else {
       BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
       try {
         stacks.create(want.stackName(), c.template(), c.parameters());
+        contest.wrote(resource);
       } catch (AwsFailure f) {
         if (f.kind().transientFailure()) {
           throw f;
@@ -202,8 +212,15 @@ final class BootstrapPair {
       }
       if (!boundary.get().equals(policyArn)) {
         lacking.add(role + " carries " + (boundary.get().isEmpty() ? "no boundary" : boundary.get()));
+        String resource = key + "|role|" + role + "|" + policyArn;
+        Optional<Instant> spent = contest.spentUntil(resource);
+        if (remediate && spent.isPresent()) {
+          return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, ContestGuard.message(
+              "the permissions boundary of role " + role, spent.get()), DriftReason.ContestedByAnotherWriter);
+        }
         if (remediate) {
           stacks.putRoleBoundary(role, policyArn);
+          contest.wrote(resource);
           if (execution) {
             execBoundary = policyArn;
           }

@@ -31,11 +31,13 @@ public final class BoundaryVerifier {
   private final ExecutorService pool;
   private final int batch;
   private final Schedule schedule;
+  private final ContestGuard contest;
 
   public BoundaryVerifier(ExecutorService pool, int concurrency, Schedule schedule) {
     this.pool = pool;
     this.batch = Math.max(1, concurrency) * 4;
     this.schedule = schedule;
+    this.contest = new ContestGuard(schedule);
   }
 
   /** Per account the boundary as found (or repaired), the drift found, and whether work is left. */
@@ -117,6 +119,13 @@ public final class BoundaryVerifier {
         return new Boundary(State.DRIFTED, doc.revision(), null, what
             + "; driftRemediation is Report: not changed", checked, reason.name());
       }
+      String resource = doc.stageName() + "|" + doc.revision() + "|" + account;
+      java.util.Optional<Instant> spent = contest.spentUntil(resource);
+      if (spent.isPresent()) {
+        return new Boundary(State.DRIFTED, doc.revision(), null, ContestGuard.message("the policy " + arn,
+            spent.get()), checked, DriftReason.ContestedByAnotherWriter.name());
+      }
+      contest.wrote(resource);
       if (reason == DriftReason.PolicyDeleted) {
         policies.recreate(doc.policyName(), "Permissions boundary of stage " + doc.stageName()
             + " (stage-boundary-operator)", wanted.toString());

@@ -24,7 +24,9 @@ public enum DriftReason {
   /** A new account appeared in a targeted OU after the last rollout. */
   JoinedAfterRollout,
   /** An account left the targeted OUs after the last rollout. */
-  LeftTargets;
+  LeftTargets,
+  /** Repaired again and again and changed back each time: the operator stopped writing it ({@link ContestGuard}). */
+  ContestedByAnotherWriter;
 
   /** The reason a status holds, if it is one of ours. */
   public static Optional<DriftReason> of(String name) {

@@ -35,7 +35,7 @@ public record StageStatus(
   public record Drift(
       @JsonPropertyDescription("When StackSet drift detection last completed.") String lastStackSetCheck,
       @JsonPropertyDescription("What StackSet drift detection found: IN_SYNC, DRIFTED or NOT_CHECKED.") String stackSetDriftStatus,
-      @JsonPropertyDescription("Drifted accounts by reason (PolicyModified, PolicyDeleted, ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, JoinedAfterRollout, LeftTargets).") java.util.Map<String, Integer> reasons) {}
+      @JsonPropertyDescription("Drifted accounts by reason (PolicyModified, PolicyDeleted, ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, JoinedAfterRollout, LeftTargets, ContestedByAnotherWriter).") java.util.Map<String, Integer> reasons) {}
 
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -45,7 +45,7 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The permissions boundary the CloudFormation execution role carries.") String executionRoleBoundary,
       @JsonPropertyDescription("When the operator last read this stack.") String lastChecked,
       @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
-      @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved.") String driftReason) {
+      @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, ContestedByAnotherWriter (repaired again and again and changed back each time: the operator stopped writing it).") String driftReason) {
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
         String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
@@ -77,7 +77,7 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The StackSet instance status (CURRENT, OUTDATED, INOPERABLE) and detailed status.") String stackInstanceStatus,
       @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
       @JsonPropertyDescription("When the policy in the account was last compared with the rendered document.") String lastChecked,
-      @JsonPropertyDescription("Why the account counts as drifted: PolicyModified, PolicyDeleted, StackSetDrifted, JoinedAfterRollout, LeftTargets.") String driftReason) {
+      @JsonPropertyDescription("Why the account counts as drifted: PolicyModified, PolicyDeleted, StackSetDrifted, JoinedAfterRollout, LeftTargets, ContestedByAnotherWriter.") String driftReason) {
 
     public Boundary(State state, String revision, String stackInstanceStatus, String message) {
       this(state, revision, stackInstanceStatus, message, null, null);
