@@ -3,6 +3,7 @@ package io.stageboundary.operator.stage;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.aws.BoundaryStackSets;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
@@ -27,8 +28,14 @@ import java.util.stream.Collectors;
  * and works out membership since the last rollout.
  */
 final class StageObserver {
-  /** A Stage naming an OU or account the cached snapshot lacks reads the organisation again, at most this often. */
-  static final Duration UNKNOWN_ID_REFRESH = Duration.ofSeconds(30);
+  /**
+   * A Stage naming an OU or account the cached snapshot lacks (created a moment ago) reads the
+   * organisation again, at most this often per organisation; while the id stays unknown the Stage
+   * looks again after this, doubling up to the organisation's refresh interval, so a wrong id costs
+   * a few reads, not a loop.
+   */
+  static final Duration UNKNOWN_ID_REFRESH = Duration.ofSeconds(10);
+  private final Map<String, Integer> unknownIdPasses = new java.util.concurrent.ConcurrentHashMap<>();
 
   private final Claiming claiming;
   private final StackSetOperations operations;
@@ -50,11 +57,15 @@ final class StageObserver {
       snapshot = org.refreshIfOlderThan(UNKNOWN_ID_REFRESH);
       resolved = TargetResolver.resolve(spec.targets(), snapshot);
     }
+    String key = in.name() + "/" + stage.getMetadata().getGeneration();
     if (!resolved.valid()) {
       claiming.publishNothing(stage);
       status.stalled("InvalidTargets", String.join("; ", resolved.problems()));
-      return Gate.stop(org.refreshInterval());
+      int n = unknownIdPasses.merge(key, 1, Integer::sum);
+      Duration again = UNKNOWN_ID_REFRESH.multipliedBy(1L << Math.min(n - 1, 10));
+      return Gate.stop(again.compareTo(org.refreshInterval()) < 0 ? again : org.refreshInterval());
     }
+    unknownIdPasses.keySet().removeIf(k -> k.startsWith(in.name() + "/"));
     // 2. Who owns which account, settled before anything is written.
     claiming.publish(stage, resolved.accounts().keySet());
     if (!claiming.complete(in.peers())) {
@@ -70,7 +81,7 @@ final class StageObserver {
       return Gate.stop(Duration.ofSeconds(1));
     }
     Map<String, Set<String>> conflicts = claiming.conflictsOf(stage.getMetadata().getName());
-    status.conflict(!conflicts.isEmpty(), Claiming.conflictMessage(conflicts));
+    status.conflict(!conflicts.isEmpty(), claiming.conflictMessage(stage.getMetadata().getName(), conflicts));
     // 3. The StackSet and the operation in flight.
     BoundaryStackSets stackSets = org.stackSets();
     Optional<StackSetView> stackSet = stackSets.describe(StageController.stackSetName(in.name()));
@@ -87,16 +98,22 @@ final class StageObserver {
     }
     List<InstanceView> instances = stackSet.isEmpty() ? List.of() : stackSets.instances(stackSet.get().name())
         .stream().filter(i -> org.region().equals(i.region())).toList();
-    return Gate.go(membership(stage, snapshot, resolved.accounts(), conflicts, stackSet, instances,
+    Set<String> heldByConflict = in.lastReported(StageAccountStatus::boundary).entrySet().stream()
+        .filter(e -> e.getValue().state() == StageAccountStatus.State.CONFLICT).map(Map.Entry::getKey)
+        .collect(Collectors.toSet());
+    return Gate.go(membership(stage, snapshot, resolved.accounts(), conflicts, heldByConflict, stackSet, instances,
         detectionRunning, org, status));
   }
 
   /**
    * A spec change adopts the resolved accounts; accounts that join or leave the targeted OUs
-   * afterwards are drift, followed only under driftRemediation Reconcile.
+   * afterwards are drift, followed only under driftRemediation Reconcile. An account the spec
+   * targeted all along but a conflict held back ({@code heldByConflict}: last reported CONFLICT)
+   * did not join: it is deployed as soon as the conflict ends.
    */
   private static Observation membership(Stage stage, OrganizationSnapshot snapshot,
-      SortedMap<String, String> targeted, Map<String, Set<String>> conflicts, Optional<StackSetView> stackSet,
+      SortedMap<String, String> targeted, Map<String, Set<String>> conflicts, Set<String> heldByConflict,
+      Optional<StackSetView> stackSet,
       List<InstanceView> instances, boolean detectionRunning, OrganizationContext org, StageStatusBuilder status) {
     StageSpec spec = stage.getSpec();
     SortedMap<String, String> deployTo = new TreeMap<>(targeted);
@@ -107,7 +124,8 @@ final class StageObserver {
     Set<String> left = new TreeSet<>();
     if (!adopting && !spec.remediatesDrift()) {
       Set<String> withInstance = instances.stream().map(InstanceView::accountId).collect(Collectors.toSet());
-      deployTo.keySet().stream().filter(a -> !withInstance.contains(a)).forEach(joined::add);
+      deployTo.keySet().stream().filter(a -> !withInstance.contains(a) && !heldByConflict.contains(a))
+          .forEach(joined::add);
       joined.forEach(deployTo::remove);
       for (InstanceView i : instances) {
         if (!targeted.containsKey(i.accountId()) && !conflicts.containsKey(i.accountId())) {

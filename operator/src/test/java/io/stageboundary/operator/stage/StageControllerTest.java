@@ -202,6 +202,28 @@ class StageControllerTest {
   }
 
   @Test
+  void anAccountAConflictHeldBackIsDeployedWhenTheConflictEndsNotReportedAsJoined() {
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    Stage other = stage("other", "developer-policy-dev", "");
+    respec(other, "developer-policy-dev", "", "", "{accounts: [" + A1 + "], regions: [us-east-1]}");
+    other.getMetadata().setGeneration(1L);
+    Map<String, Long> peers = Map.of("dev", 1L, "other", 1L);
+    pass(other, peers);
+    for (int i = 0; i < 6; i++) {
+      pass(dev, peers);
+      aws.finish();
+    }
+    assertThat(accounts.desired.get(A1).status().boundary().state()).isEqualTo(State.CONFLICT);
+    assertThat(aws.stackSets.get("stage-boundary-dev").instances).containsOnlyKeys(A2);
+
+    assertThat(cleanup(other)).isEmpty();  // the other Stage is deleted (Retain)
+    pass(dev);
+    assertThat(accounts.desired.get(A1).status().boundary().driftReason()).as("not JoinedAfterRollout").isNull();
+    converged(dev);
+    assertThat(aws.stackSets.get("stage-boundary-dev").instances).containsOnlyKeys(A1, A2);
+  }
+
+  @Test
   void anEditedPolicyIsReportedUnderReportAndRestoredUnderReconcile() {
     Stage dev = converged(stage("dev", "developer-policy-dev", ""));
     aws.policies.get(A1).replaceAll((arn, doc) -> "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
@@ -383,29 +405,27 @@ class StageControllerTest {
     }
   }
 
-  /** The StageAccounts as the API server would hold them after the writer's last sync. */
+  /** The StageAccounts as the API server would hold them after the writer's last sync, per stage. */
   private static final class RecordedAccounts implements StageAccountWriter {
-    final Map<String, Desired> desired = new TreeMap<>();
-    private String stage;
+    private final Map<String, Map<String, Desired>> byStage = new TreeMap<>();
+    /** The last synced stage's objects, by account. */
+    Map<String, Desired> desired = new TreeMap<>();
 
     @Override
     public int sync(Stage stage, Map<String, Desired> want, Collection<StageAccount> cached) {
-      this.stage = stage.getMetadata().getName();
-      desired.clear();
-      desired.putAll(want);
+      desired = new TreeMap<>(want);
+      byStage.put(stage.getMetadata().getName(), desired);
       return want.size();
     }
 
     @Override
     public void deleteAll(String stageName) {
-      desired.clear();
+      byStage.remove(stageName);
     }
 
     Collection<StageAccount> cached(Stage s) {
-      if (!s.getMetadata().getName().equals(stage)) {
-        return List.of();
-      }
-      return desired.values().stream().map(d -> {
+      String stage = s.getMetadata().getName();
+      return byStage.getOrDefault(stage, Map.of()).values().stream().map(d -> {
         StageAccount a = new StageAccount();
         a.getMetadata().setName(StageAccount.nameFor(stage, d.spec().accountId()));
         a.setSpec(d.spec());
