@@ -11,7 +11,7 @@ set -euo pipefail
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"
 log "building the operator"
-./mvnw -B -q -ntp install -DskipTests
-./mvnw -B -q -ntp -pl benchmark dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+# package, not install: nothing is written into the user's Maven repository
+./mvnw -B -q -ntp package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 exec java -Dsbo.repo.root="$REPO_ROOT" -cp "benchmark/target/classes:$(cat benchmark/target/classpath.txt)" \
   io.stageboundary.benchmark.BenchmarkMain "$@"

@@ -13,8 +13,8 @@ keep=false
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"
 log "building the operator"
-./mvnw -B -q -ntp install -DskipTests
-./mvnw -B -q -ntp -pl testenv dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+# package, not install: the demo leaves the user's Maven repository as it was
+./mvnw -B -q -ntp package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 
 dir="$REPO_ROOT/target/demo"
 rm -rf "$dir"

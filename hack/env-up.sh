@@ -5,7 +5,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"
-./mvnw -B -q -ntp -pl testenv install -DskipTests
-./mvnw -B -q -ntp -pl testenv dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
+# package, not install: nothing is written into the user's Maven repository
+./mvnw -B -q -ntp -pl testenv -am package -DskipTests dependency:build-classpath -Dmdep.outputFile=target/classpath.txt
 exec java -Dsbo.repo.root="$REPO_ROOT" -cp "testenv/target/classes:$(cat testenv/target/classpath.txt)" \
   io.stageboundary.testenv.EnvMain "${1:-$REPO_ROOT/target/env}"
