@@ -25,6 +25,9 @@ public interface BootstrapStacks {
   /** Puts the boundary back on a bootstrap role it was removed from (drift repair). */
   void putRoleBoundary(String roleName, String policyArn);
 
+  /** Whether a managed policy exists in the account (IAM GetPolicy), before a role is given it. */
+  boolean managedPolicyExists(String policyArn);
+
   /** The /cdk-bootstrap/&lt;qualifier&gt;/version parameter. */
   Optional<Integer> bootstrapVersion(String qualifier);
 

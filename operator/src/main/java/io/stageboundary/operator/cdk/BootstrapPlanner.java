@@ -3,6 +3,7 @@ package io.stageboundary.operator.cdk;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.aws.BootstrapStacks.StackView;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -18,14 +19,67 @@ public final class BootstrapPlanner {
   public static final String ALL_ROLES_PARAMETER = "ApplyPermissionsBoundaryToAllRoles";
   public static final String VARIANT_PARAMETER = "BootstrapVariant";
   public static final String QUALIFIER_PARAMETER = "Qualifier";
+  public static final String TRUSTED_PARAMETER = "TrustedAccounts";
+  public static final String TRUSTED_FOR_LOOKUP_PARAMETER = "TrustedAccountsForLookup";
+  public static final String EXECUTION_POLICIES_PARAMETER = "CloudFormationExecutionPolicies";
   /** The template's default Qualifier, which a stack bootstrapped without --qualifier has. */
   public static final String DEFAULT_QUALIFIER = "hnb659fds";
 
   private BootstrapPlanner() {}
 
-  /** What the stage wants of every bootstrap stack. */
+  /**
+   * What the stage wants of every bootstrap stack.
+   *
+   * @param executionPolicies CloudFormationExecutionPolicies, or null to keep each stack's value
+   * @param trustedAccounts TrustedAccounts, or null to keep each stack's value
+   * @param trustedAccountsForLookup TrustedAccountsForLookup, or null to keep each stack's value
+   */
   public record Want(String policyName, boolean applyToAllRoles, String qualifier, String stackName,
-      int minimumVersion, boolean createIfMissing) {}
+      int minimumVersion, boolean createIfMissing, List<String> executionPolicies, List<String> trustedAccounts,
+      List<String> trustedAccountsForLookup) {
+
+    public Want(String policyName, boolean applyToAllRoles, String qualifier, String stackName, int minimumVersion,
+        boolean createIfMissing) {
+      this(policyName, applyToAllRoles, qualifier, stackName, minimumVersion, createIfMissing, null, null, null);
+    }
+
+    /** The same, for one account: ${AWS::AccountId} in an execution policy ARN is that account. */
+    public Want in(String accountId) {
+      return executionPolicies == null ? this : new Want(policyName, applyToAllRoles, qualifier, stackName,
+          minimumVersion, createIfMissing, executionPolicies.stream().map(p -> p.replace("${AWS::AccountId}", accountId))
+          .toList(), trustedAccounts, trustedAccountsForLookup);
+    }
+
+    /** The profile parameters the stage sets (what cdk bootstrap --trust, --trust-for-lookup and
+     *  --cloudformation-execution-policies send: comma-separated); unset ones are not here. */
+    public Map<String, String> profile() {
+      Map<String, String> p = new LinkedHashMap<>();
+      if (trustedAccounts != null) {
+        p.put(TRUSTED_PARAMETER, String.join(",", trustedAccounts));
+      }
+      if (trustedAccountsForLookup != null) {
+        p.put(TRUSTED_FOR_LOOKUP_PARAMETER, String.join(",", trustedAccountsForLookup));
+      }
+      if (executionPolicies != null) {
+        p.put(EXECUTION_POLICIES_PARAMETER, String.join(",", executionPolicies));
+      }
+      return p;
+    }
+
+    /** The first profile parameter {@code parameters} does not hold as the stage sets it (order aside). */
+    public Optional<String> profileDifference(Map<String, String> parameters) {
+      return profile().entrySet().stream().filter(e -> !new java.util.TreeSet<>(split(e.getValue()))
+          .equals(new java.util.TreeSet<>(split(parameters.get(e.getKey()))))).map(Map.Entry::getKey).findFirst();
+    }
+  }
+
+  /** A CloudFormation comma-delimited list parameter as a list (empty for none). */
+  public static List<String> split(String value) {
+    if (value == null || value.isBlank()) {
+      return List.of();
+    }
+    return java.util.Arrays.stream(value.split(",")).map(String::trim).filter(v -> !v.isEmpty()).toList();
+  }
 
   public sealed interface Decision {}
 
@@ -93,19 +147,21 @@ public final class BootstrapPlanner {
     boolean allRolesAsWanted = !s.parameters().containsKey(ALL_ROLES_PARAMETER)
         ? !want.applyToAllRoles()
         : Boolean.parseBoolean(s.parameters().get(ALL_ROLES_PARAMETER)) == want.applyToAllRoles();
-    if (boundaryAsWanted && allRolesAsWanted) {
+    Optional<String> profile = want.profileDifference(s.parameters());
+    if (boundaryAsWanted && allRolesAsWanted && profile.isEmpty()) {
       return new Verify();
     }
     return new Update(Optional.empty(), updateParameters(want, s.parameters(), s.parameters().keySet()),
-        "setting the boundary parameters");
+        boundaryAsWanted && allRolesAsWanted ? "setting " + profile.get() : "setting the boundary parameters");
   }
 
   /** What cdk bootstrap sends for a new environment, plus the boundary. */
   static Map<String, String> createParameters(Want want) {
     Map<String, String> p = new LinkedHashMap<>();
-    p.put("TrustedAccounts", "");
-    p.put("TrustedAccountsForLookup", "");
-    p.put("CloudFormationExecutionPolicies", "");
+    p.put(TRUSTED_PARAMETER, "");
+    p.put(TRUSTED_FOR_LOOKUP_PARAMETER, "");
+    p.put(EXECUTION_POLICIES_PARAMETER, "");
+    p.putAll(want.profile());
     p.put("FileAssetsBucketKmsKeyId", "AWS_MANAGED_KEY");
     p.put("PublicAccessBlockConfiguration", "true");
     if (!want.qualifier().equals(DEFAULT_QUALIFIER)) {
@@ -119,16 +175,20 @@ public final class BootstrapPlanner {
   }
 
   /**
-   * Every parameter the (new) template declares: the boundary ones set, the rest kept as they
-   * are (UsePreviousValue, a null value) when the stack has them, else left to the default.
+   * Every parameter the (new) template declares: the boundary ones and the profile the stage sets,
+   * the rest kept as they are (UsePreviousValue, a null value) when the stack has them, else left
+   * to the default.
    */
   public static Map<String, String> updateParameters(Want want, Map<String, String> current, Set<String> declared) {
     Map<String, String> p = new LinkedHashMap<>();
+    Map<String, String> profile = want.profile();
     for (String key : declared) {
       if (key.equals(BOUNDARY_PARAMETER)) {
         p.put(key, want.policyName());
       } else if (key.equals(ALL_ROLES_PARAMETER)) {
         p.put(key, String.valueOf(want.applyToAllRoles()));
+      } else if (profile.containsKey(key)) {
+        p.put(key, profile.get(key));
       } else if (current.containsKey(key)) {
         p.put(key, null);
       }

@@ -91,7 +91,8 @@ final class AccountChecks {
       (policyExists ? ready : waiting).add(account);
     });
     BootstrapPlanner.Want want = new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(),
-        b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault());
+        b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault(),
+        b.executionPolicies(), b.trustedAccounts(), b.trustedAccountsForLookup());
     OrganizationAws aws = seen.organization().aws();
     BootstrapRunner.Outcome out = bootstrap.run(stage.getMetadata().getUid(), want,
         (account, region) -> doc.policyArn(account), ready, waiting,

@@ -35,9 +35,6 @@ final class BootstrapPair {
   /** What a pass found; no report means keep the last one and look again soon. */
   record Result(RegionBootstrap report, boolean wrote) {}
 
-  /** Drift found in a stack the operator had bootstrapped: the reason and what changed. */
-  private record Drift(DriftReason reason, String what) {}
-
   BootstrapPair(Schedule schedule) {
     this.schedule = schedule;
     this.contest = new ContestGuard(schedule);
@@ -47,14 +44,9 @@ final class BootstrapPair {
     return schedule;
   }
 
-  /** The stack was current with the boundary and settings the stage wants now. */
-  static boolean carries(Want want, RegionBootstrap last) {
-    return want.policyName().equals(last.boundaryParameter())
-        && want.applyToAllRoles() == Boolean.TRUE.equals(last.applyToAllRoles());
-  }
-
-  Result bootstrap(String stageUid, Want want, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
+  Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
       boolean remediate, RegionBootstrap last, BootstrapStacks stacks) {
+    Want want = stageWant.in(pair.account());
     String key = stageUid + "|" + pair.account() + "|" + pair.region();
     String region = pair.region();
     try {
@@ -63,7 +55,7 @@ final class BootstrapPair {
       if (stack.isPresent() && version.isEmpty()) {
         version = stacks.bootstrapVersion(want.qualifier());
       }
-      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && carries(want, last);
+      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && StackDrift.carries(want, last);
       boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED
           && DriftReason.of(last.driftReason()).filter(r -> r != DriftReason.ExecutionRoleBoundaryRemoved).isPresent();
       if ((wasCurrent || stillDrifted) && stack.isPresent() && stack.get().status().endsWith("_IN_PROGRESS")) {
@@ -73,7 +65,7 @@ final class BootstrapPair {
         // the change would later pass for first-time work and be undone even under Report.
         return new Result(null, false);
       }
-      Drift drift = wasCurrent || stillDrifted ? drift(want, last, wasCurrent, stack, version) : null;
+      StackDrift drift = wasCurrent || stillDrifted ? StackDrift.of(want, last, wasCurrent, stack, version) : null;
       if (drift != null && !remediate) {
         return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, drift.what()
             + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), drift.reason()), false);
@@ -102,7 +94,7 @@ final class BootstrapPair {
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
-      Drift drift, boolean remediate) {
+      StackDrift drift, boolean remediate) {
     String region = pair.region();
     DriftReason reason = drift == null ? null : drift.reason();
     String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
@@ -110,6 +102,11 @@ final class BootstrapPair {
     if (spent.isPresent()) {
       return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, ContestGuard.message(
           "the bootstrap stack " + want.stackName(), spent.get()), DriftReason.ContestedByAnotherWriter), false);
+    }
+    Optional<String> unusable = unusableExecutionPolicy(want, pair.account(), stacks);
+    if (unusable.isPresent()) {
+      return new Result(report(region, BootstrapState.FAILED, stack, version, null, unusable.get()
+          + "; the bootstrap stack is left as it is", reason), false);
     }
     Backoff b = backoff.get(key);
     boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
@@ -147,33 +144,29 @@ final class BootstrapPair {
   }
 
   /**
-   * A stack the operator had bootstrapped that changed since, while the stage did not: drift, not
-   * first-time work. A change of the stage itself (another applyToAllRoles, a higher
-   * minimumVersion) is not drift.
+   * Why an execution policy the stage names cannot be given to this account's execution role, if
+   * one cannot: checked before the update, so no stack is left half updated by CloudFormation.
    */
-  private static Drift drift(Want want, RegionBootstrap last, boolean wasCurrent, Optional<StackView> stack,
-      Optional<Integer> version) {
-    if (stack.isEmpty()) {
-      return new Drift(DriftReason.StackDeleted, "the bootstrap stack " + want.stackName() + " was deleted");
+  private static Optional<String> unusableExecutionPolicy(Want want, String account, BootstrapStacks stacks) {
+    if (want.executionPolicies() == null) {
+      return Optional.empty();
     }
-    Map<String, String> p = stack.get().parameters();
-    if (!want.policyName().equals(p.get(BootstrapPlanner.BOUNDARY_PARAMETER))
-        || want.applyToAllRoles() != Boolean.parseBoolean(p.getOrDefault(BootstrapPlanner.ALL_ROLES_PARAMETER, "false"))) {
-      return new Drift(DriftReason.ParameterChanged, "InputPermissionsBoundary is '"
-          + p.get(BootstrapPlanner.BOUNDARY_PARAMETER) + "' (for example after cdk bootstrap --no-previous-parameters)");
+    for (String arn : want.executionPolicies()) {
+      String owner = arn.split(":", 6)[4];
+      if (owner.equals("aws")) {
+        continue;
+      }
+      if (!owner.equals(account)) {
+        return Optional.of("execution policy " + arn + " belongs to account " + owner + ": a role can only have AWS "
+            + "managed policies or its own account's; use arn:aws:iam::${AWS::AccountId}:policy/NAME in "
+            + "spec.bootstrap.executionPolicies");
+      }
+      if (!stacks.managedPolicyExists(arn)) {
+        return Optional.of("execution policy " + arn + " does not exist in this account: create it, or change "
+            + "spec.bootstrap.executionPolicies");
+      }
     }
-    if (version.isEmpty() || last.version() == null) {
-      return null;
-    }
-    if (wasCurrent && version.get() < last.version()) {
-      return new Drift(DriftReason.Downgraded, "the bootstrap stack went from version " + last.version()
-          + " to " + version.get());
-    }
-    if (!wasCurrent && DriftReason.of(last.driftReason()).orElse(null) == DriftReason.Downgraded
-        && version.get() <= last.version()) {
-      return new Drift(DriftReason.Downgraded, "the bootstrap stack was downgraded to version " + version.get());
-    }
-    return null;
+    return Optional.empty();
   }
 
   private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Optional<StackView> stack,
@@ -266,7 +259,7 @@ final class BootstrapPair {
   }
 
   RegionBootstrap report(String region, BootstrapState state, String stackStatus, String message) {
-    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, schedule.stamp(), message, null);
+    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, schedule.stamp(), message);
   }
 
   private RegionBootstrap report(String region, BootstrapState state, Optional<StackView> stack,
@@ -275,6 +268,15 @@ final class BootstrapPair {
         version.orElse(null),
         stack.map(s -> s.parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)).orElse(null),
         stack.map(s -> s.parameters().get(BootstrapPlanner.ALL_ROLES_PARAMETER)).map(Boolean::parseBoolean).orElse(null),
-        execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name());
+        execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name(),
+        listParameter(stack, BootstrapPlanner.TRUSTED_PARAMETER),
+        listParameter(stack, BootstrapPlanner.TRUSTED_FOR_LOOKUP_PARAMETER),
+        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER));
+  }
+
+  /** A list parameter as the stack holds it; null when there is no stack or no such parameter. */
+  private static List<String> listParameter(Optional<StackView> stack, String name) {
+    return stack.filter(s -> s.parameters().containsKey(name)).map(s -> BootstrapPlanner.split(s.parameters().get(name)))
+        .orElse(null);
   }
 }

@@ -75,7 +75,7 @@ public final class BootstrapRunner {
     for (String account : ready) {
       for (String region : regions) {
         RegionBootstrap last = find(previous.get(account), region);
-        if (isDue(last, want, now, verifyInterval)) {
+        if (isDue(account, last, want, now, verifyInterval)) {
           due.add(new Pair(account, region));
         }
         put(reports, account, region, last != null ? last
@@ -138,11 +138,11 @@ public final class BootstrapRunner {
     if (last != null && last.state() == BootstrapState.CURRENT) {
       return last;  // bootstrapped before; a boundary rollout does not undo that
     }
-    return new RegionBootstrap(region, BootstrapState.PENDING,
-        last == null ? null : last.stackStatus(), last == null ? null : last.version(),
-        last == null ? null : last.boundaryParameter(), last == null ? null : last.applyToAllRoles(),
-        last == null ? null : last.executionRoleBoundary(), last == null ? null : last.lastChecked(),
-        "waiting for the boundary policy to be deployed to this account first");
+    String waiting = "waiting for the boundary policy to be deployed to this account first";
+    return last == null ? new RegionBootstrap(region, BootstrapState.PENDING, null, null, null, null, null, null, waiting)
+        : new RegionBootstrap(region, BootstrapState.PENDING, last.stackStatus(), last.version(),
+            last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), waiting,
+            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies());
   }
 
   /** Where clearing the boundary out of bootstrap stacks stands. */
@@ -202,7 +202,7 @@ public final class BootstrapRunner {
     return regions.stream().map(RegionBootstrap::state).min(WORST).orElse(BootstrapState.PENDING);
   }
 
-  private static boolean isDue(RegionBootstrap last, Want want, Instant now, Duration verifyInterval) {
+  private static boolean isDue(String account, RegionBootstrap last, Want want, Instant now, Duration verifyInterval) {
     if (last == null || last.lastChecked() == null) {
       return true;
     }
@@ -215,7 +215,7 @@ public final class BootstrapRunner {
           return true;
         }
         if (last.state() == BootstrapState.CURRENT) {
-          return !BootstrapPair.carries(want, last);
+          return !StackDrift.carries(want.in(account), last);
         }
         // NOT_BOOTSTRAPPED is acted on at once when createIfMissing is switched on; FOREIGN only
         // needs a look after the interval

@@ -90,6 +90,31 @@ class BootstrapPlannerTest {
   }
 
   @Test
+  void theProfileIsSetAsCdkBootstrapSendsItAndUnsetPartsKeepTheirValue() {
+    Want profile = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false,
+        java.util.List.of("arn:aws:iam::${AWS::AccountId}:policy/cdk-exec", "arn:aws:iam::aws:policy/ReadOnlyAccess"),
+        java.util.List.of("111111111111", "222222222222"), null).in("400000000001");
+    var d = BootstrapPlanner.decide(profile, Optional.of(stack("UPDATE_COMPLETE",
+        Map.of("InputPermissionsBoundary", "developer-policy-prod", "CloudFormationExecutionPolicies", ""))),
+        Optional.of(33), PINNED);
+    assertThat(d).isInstanceOfSatisfying(BootstrapPlanner.Update.class, u -> {
+      assertThat(u.parameters()).containsEntry("TrustedAccounts", "111111111111,222222222222")
+          .containsEntry("CloudFormationExecutionPolicies",
+              "arn:aws:iam::400000000001:policy/cdk-exec,arn:aws:iam::aws:policy/ReadOnlyAccess")
+          .containsEntry("InputPermissionsBoundary", "developer-policy-prod");
+      assertThat(u.why()).isEqualTo("setting TrustedAccounts");
+    });
+    assertThat(BootstrapPlanner.decide(profile, Optional.of(stack("UPDATE_COMPLETE", Map.of(
+        "InputPermissionsBoundary", "developer-policy-prod", "TrustedAccounts", "222222222222,111111111111",
+        "CloudFormationExecutionPolicies", "arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::400000000001:policy/cdk-exec"))),
+        Optional.of(33), PINNED)).as("the same lists in another order").isInstanceOf(BootstrapPlanner.Verify.class);
+    Want none = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false);
+    assertThat(BootstrapPlanner.decide(none, Optional.of(stack("UPDATE_COMPLETE", Map.of())), Optional.of(33), PINNED))
+        .isInstanceOfSatisfying(BootstrapPlanner.Update.class, u -> assertThat(u.parameters())
+            .containsEntry("TrustedAccounts", null).doesNotContainKey("CloudFormationExecutionPolicies"));
+  }
+
+  @Test
   void aMissingStackIsCreatedOnlyWhenAskedWithTheCliDefaults() {
     assertThat(((BootstrapPlanner.Report) BootstrapPlanner.decide(WANT, Optional.empty(), Optional.empty(), PINNED)).state())
         .isEqualTo(BootstrapState.NOT_BOOTSTRAPPED);

@@ -66,6 +66,11 @@ class BootstrapRunnerTest {
     }
 
     @Override
+    public boolean managedPolicyExists(String policyArn) {
+      return true;
+    }
+
+    @Override
     public Optional<Integer> bootstrapVersion(String qualifier) {
       return Optional.of(30);
     }

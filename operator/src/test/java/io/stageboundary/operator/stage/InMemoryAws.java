@@ -171,6 +171,11 @@ final class InMemoryAws implements OrganizationAws {
       }
 
       @Override
+      public boolean managedPolicyExists(String policyArn) {
+        return policyArn.contains(":aws:policy/") || policies.getOrDefault(accountId, Map.of()).containsKey(policyArn);
+      }
+
+      @Override
       public Optional<Integer> bootstrapVersion(String qualifier) {
         return Optional.ofNullable(stacks.get(key)).map(s -> s.version);
       }

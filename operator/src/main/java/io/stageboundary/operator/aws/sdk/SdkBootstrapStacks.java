@@ -107,6 +107,18 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
+  public boolean managedPolicyExists(String policyArn) {
+    try {
+      member.iam().getPolicy(r -> r.policyArn(policyArn));
+      return true;
+    } catch (NoSuchEntityException e) {
+      return false;
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetPolicy in " + member.accountId(), e);
+    }
+  }
+
+  @Override
   public Optional<Integer> bootstrapVersion(String qualifier) {
     try {
       return parse(member.ssm(region).getParameter(r -> r.name("/cdk-bootstrap/" + qualifier + "/version"))

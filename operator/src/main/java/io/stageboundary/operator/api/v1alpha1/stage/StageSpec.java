@@ -71,7 +71,7 @@ public record StageSpec(
   }
 
   public Bootstrap bootstrapOrDefault() {
-    return bootstrap == null ? new Bootstrap(null, null, null, null, null, null) : bootstrap;
+    return bootstrap == null ? new Bootstrap(null, null, null, null, null, null, null, null, null) : bootstrap;
   }
 
   public Rollout rolloutOrDefault() {
@@ -167,6 +167,8 @@ public record StageSpec(
       List<@Pattern(ApiGroup.REGION) @Size(max = 25) String> regions) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
+  @ValidationRule(value = "!has(self.trustedAccounts) || size(self.trustedAccounts) == 0 || (has(self.executionPolicies) && size(self.executionPolicies) > 0)",
+      message = "bootstrap.trustedAccounts needs bootstrap.executionPolicies: an account that may deploy here gets the execution role's permissions, so name them (cdk bootstrap refuses --trust without --cloudformation-execution-policies), e.g. arn:aws:iam::aws:policy/AdministratorAccess or a customer managed policy")
   public record Bootstrap(
       @Default("true")
       @JsonPropertyDescription("Re-bootstrap CDK in every account and target region. Off: only the boundary policy is deployed.")
@@ -194,7 +196,22 @@ public record StageSpec(
 
       @Default("false")
       @JsonPropertyDescription("Bootstrap accounts that have no bootstrap stack yet. Off: such accounts are reported as not bootstrapped and left alone.")
-      Boolean createIfMissing) {
+      Boolean createIfMissing,
+
+      @Size(max = 20)
+      @JsonPropertyDescription("Managed policies the CloudFormation execution role gets (cdk bootstrap --cloudformation-execution-policies): AWS managed (arn:aws:iam::aws:policy/NAME) or customer managed, where ${AWS::AccountId} stands for each account (arn:aws:iam::${AWS::AccountId}:policy/NAME); a customer managed one must exist in every account, or that account is reported and left alone. Unset: each stack keeps its previous value (by default AdministratorAccess). The boundary caps whatever these allow.")
+      List<@Pattern(EXECUTION_POLICY) @Size(max = 2048) String> executionPolicies,
+
+      @Size(max = 100)
+      @JsonPropertyDescription("Accounts that may deploy into the stage's accounts, e.g. a CDK Pipelines tools account (cdk bootstrap --trust). Needs executionPolicies. Unset: each stack keeps its previous value.")
+      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> trustedAccounts,
+
+      @Size(max = 100)
+      @JsonPropertyDescription("Accounts that may look up context values in the stage's accounts (cdk bootstrap --trust-for-lookup). Unset: each stack keeps its previous value.")
+      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> trustedAccountsForLookup) {
+
+    /** A managed policy ARN of this partition family: AWS managed, or customer managed in an account or in each. */
+    public static final String EXECUTION_POLICY = "^arn:aws(-cn|-us-gov)?:iam::(aws|[0-9]{12}|\\$\\{AWS::AccountId\\}):policy/[\\w+=,.@/-]{1,512}$";
 
     public static final String DEFAULT_QUALIFIER = "hnb659fds";
 

@@ -45,13 +45,16 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The permissions boundary the CloudFormation execution role carries.") String executionRoleBoundary,
       @JsonPropertyDescription("When the operator last read this stack.") String lastChecked,
       @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
-      @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, ContestedByAnotherWriter (repaired again and again and changed back each time: the operator stopped writing it).") String driftReason) {
+      @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, ContestedByAnotherWriter (repaired again and again and changed back each time: the operator stopped writing it).") String driftReason,
+      @JsonPropertyDescription("The stack's TrustedAccounts parameter: accounts that may deploy here.") List<String> trustedAccounts,
+      @JsonPropertyDescription("The stack's TrustedAccountsForLookup parameter.") List<String> trustedAccountsForLookup,
+      @JsonPropertyDescription("The stack's CloudFormationExecutionPolicies parameter: the execution role's managed policies (none: AdministratorAccess).") List<String> executionPolicies) {
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
         String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
         String lastChecked, String message) {
       this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
-          executionRoleBoundary, lastChecked, message, null);
+          executionRoleBoundary, lastChecked, message, null, null, null, null);
     }
   }
 
