@@ -86,7 +86,7 @@ kubectl get stage prod -o jsonpath='{.status.cdkContext}'
 echo
 echo
 echo "\$ kubectl get stageaccount prod.400000000003 -o jsonpath=...   # status.bootstrap, one line per region"
-kubectl get stageaccount prod.400000000003 -o jsonpath='{range .status.bootstrap[*]}{.region}: {.state}, version {.version}, execution role boundary {.executionRoleBoundary}{"\n"}{end}'
+kubectl get stageaccount prod.400000000003 -o jsonpath='{range .status.bootstrap[*]}{.region}: {.state}, version {.version}, execution role boundary {.executionRoleBoundary}, trusts {.trustedAccounts[*]} with {.executionPolicies[*]}{"\n"}{end}'
 echo
 echo "The boundary the operator deployed to prod-eu-payments (400000000003), read back from IAM:"
 "$MOTO_VENV/bin/python" "$HACK_DIR/show-boundary.py" 400000000003 developer-policy-prod
