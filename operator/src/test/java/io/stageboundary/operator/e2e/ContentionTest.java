@@ -150,7 +150,7 @@ class ContentionTest {
         "driftCheckInterval: 2s\ndriftRemediation: Reconcile"));
     h.awaitReady("tug");
     int repairs = 0;
-    for (int round = 0; round < 6 && bootstrapReason("tug", account) == null; round++) {
+    for (int round = 0; round < 6 && !"ContestedByAnotherWriter".equals(bootstrapReason("tug", account)); round++) {
       clearBoundaryParameter(account);  // another writer, changing it back
       await().atMost(Duration.ofSeconds(20)).until(() -> "developer-policy-tug".equals(boundaryParameter(account))
           || "ContestedByAnotherWriter".equals(bootstrapReason("tug", account)));
@@ -159,7 +159,8 @@ class ContentionTest {
       }
     }
     await().atMost(Duration.ofSeconds(20)).until(() -> "ContestedByAnotherWriter".equals(bootstrapReason("tug", account)));
-    assertThat(repairs).as("repaired a few times first").isBetween(2, 3);
+    // three writes an hour: the first bootstrap and two repairs; the third change is left alone
+    assertThat(repairs).as("repaired a few times first").isEqualTo(2);
     assertThat(bootstrap("tug", account).message()).contains("changed back each time").contains("stops writing it");
     emulator.clearCalls();
     await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
