@@ -18,6 +18,7 @@ start=$(date +%s)
 "$HACK_DIR/install-moto.sh"
 "$HACK_DIR/install-cdk.sh"
 "$HACK_DIR/install-iam-data.sh"
+"$HACK_DIR/install-iam-simulate.sh"
 "$HACK_DIR/install-ksm.sh"
 "$HACK_DIR/install-helm.sh"
 "$HACK_DIR/argocd-health.sh"

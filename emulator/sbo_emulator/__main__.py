@@ -3,12 +3,13 @@ import sys
 
 import moto.server
 
-from . import admin, cfn_fixes, iam_fixes, org_fixes, stacksets
+from . import admin, cfn_fixes, iam_fixes, iam_simulate, org_fixes, stacksets
 
 
 def main(argv=None):
     cfn_fixes.apply()
     iam_fixes.apply()
+    iam_simulate.apply()
     org_fixes.apply()
     stacksets.apply()
     # server.main builds DomainDispatcherApplication by name at call time; ours wraps it with the

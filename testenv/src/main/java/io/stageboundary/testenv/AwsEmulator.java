@@ -36,6 +36,8 @@ public final class AwsEmulator implements AutoCloseable {
         String.valueOf(port)),
         Map.of("PYTHONPATH", layout.emulatorSources().toString(),
             "PYTHONDONTWRITEBYTECODE", "1",
+            // the IAM evaluator behind SimulatePrincipalPolicy (a separate Node process)
+            "SBO_IAM_SIMULATE_DIR", layout.iamSimulateDir().toString(),
             // moto must decide the account per request (header or credentials), never globally.
             "MOTO_ACCOUNT_ID", ""),
         workDir.resolve("aws-emulator.log")).start();

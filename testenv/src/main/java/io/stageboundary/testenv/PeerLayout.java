@@ -44,6 +44,11 @@ public record PeerLayout(Path repoRoot, Path cacheDir, Map<String, String> versi
     return repoRoot.resolve("emulator");
   }
 
+  /** @cloud-copilot/iam-simulate (AGPL-3.0): the emulator's IAM evaluator, a test peer only. */
+  public Path iamSimulateDir() {
+    return cacheDir.resolve("iam-simulate-" + version("IAM_SIMULATE_VERSION"));
+  }
+
   public Path cdkPackageDir() {
     return cacheDir.resolve("aws-cdk-" + version("AWS_CDK_VERSION")).resolve("node_modules/aws-cdk");
   }

@@ -1,0 +1,254 @@
+"""IAM policy simulation, as AWS evaluates it (IAM/latest/APIReference/API_SimulatePrincipalPolicy.html,
+API_SimulateCustomPolicy.html, IAM/latest/UserGuide/reference_policies_evaluation-logic.html).
+
+moto implements neither call. The decision itself is not written here: it comes from
+@cloud-copilot/iam-simulate (AGPL-3.0), run as a separate Node process (emulator/iam-simulate-helper.js,
+installed by hack/install-iam-simulate.sh into the cache; SBO_IAM_SIMULATE_DIR names it). It is a
+test peer only, never part of the operator. This module gathers the inputs from moto's state the
+way AWS does and shapes the answer as AWS does:
+
+- SimulatePrincipalPolicy evaluates the principal's inline and attached managed policies (plus
+  PolicyInputList) with its permissions boundary; PermissionsBoundaryPolicyInputList replaces the
+  attached boundary for the simulation. SimulateCustomPolicy evaluates PolicyInputList with
+  PermissionsBoundaryPolicyInputList only.
+- The service control policies on the path root -> OUs -> account apply when the organisation
+  has SCPs enabled, except in the management account (reference_policies_evaluation-logic.html).
+  AWS keeps at least one SCP attached to every root, OU and account (FullAWSAccess by default);
+  moto may leave an OU or account without one, so such a level counts as FullAWSAccess.
+- AWS::IAM::Role ManagedPolicyArns (moto ignores them) are recorded at stack create and update and
+  count as attached policies here, so the CDK execution role has its execution policies.
+- Each result has EvalDecision allowed / explicitDeny / implicitDeny, MatchedStatements (the
+  decisive statements: the denies for explicitDeny, else the allows), MissingContextValues (keys a
+  matched statement's condition needed that ContextEntries did not give),
+  PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary and
+  OrganizationsDecisionDetail.AllowedByOrganizations.
+"""
+import itertools
+import json
+import os
+import subprocess
+import threading
+
+from moto.core.responses import ActionResult
+from moto.iam import models as iamm
+from moto.iam.aws_managed_policies import aws_managed_policies_data
+from moto.iam.models import iam_backends
+from moto.iam.responses import IamResponse
+from moto.organizations.models import FakeRoot
+
+from . import org_fixes, state
+
+PARTITION = "aws"
+FULL_AWS_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+_aws_managed = None
+_role_managed_arns = {}  # (account, role name) -> ManagedPolicyArns from CloudFormation
+_helper = None
+_helper_lock = threading.Lock()
+_ids = itertools.count(1)
+
+
+class SimulatorUnavailable(Exception):
+    pass
+
+
+def _evaluate(simulation):
+    global _helper
+    with _helper_lock:
+        if _helper is None or _helper.poll() is not None:
+            home = os.environ.get("SBO_IAM_SIMULATE_DIR", "")
+            helper = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "iam-simulate-helper.js")
+            if not os.path.isdir(os.path.join(home, "node_modules", "@cloud-copilot", "iam-simulate")):
+                raise SimulatorUnavailable("iam-simulate is not installed (hack/install-iam-simulate.sh)")
+            _helper = subprocess.Popen(["node", helper], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                       env=dict(os.environ, NODE_PATH=os.path.join(home, "node_modules")),
+                                       text=True, bufsize=1)
+        rid = next(_ids)
+        _helper.stdin.write(json.dumps({"id": rid, "simulation": simulation}) + "\n")
+        _helper.stdin.flush()
+        answer = json.loads(_helper.stdout.readline())
+    if "error" in answer:
+        raise RuntimeError(answer["error"])
+    return answer["result"]
+
+
+def _aws_managed_document(arn):
+    global _aws_managed
+    if _aws_managed is None:
+        _aws_managed = json.loads(aws_managed_policies_data)
+    entry = _aws_managed.get(arn.rsplit("/", 1)[-1])
+    return entry["Document"] if entry else None
+
+
+def _managed_document(backend, arn):
+    policy = backend.managed_policies.get(arn)
+    if policy is not None:
+        version = next((v for v in policy.versions if v.is_default), None)
+        doc = version.document if version else getattr(policy, "document", "{}")
+        return json.loads(doc) if isinstance(doc, str) else doc
+    return _aws_managed_document(arn) if ":iam::aws:policy/" in arn else None
+
+
+def _principal(backend, arn):
+    kind, name = arn.split(":", 5)[5].split("/", 1)
+    name = name.rsplit("/", 1)[-1]
+    entity = backend.get_role(name) if kind == "role" else backend.get_user(name)
+    identity = [{"name": n, "policy": json.loads(d) if isinstance(d, str) else d} for n, d in entity.policies.items()]
+    arns = list(entity.managed_policies.keys())
+    if kind == "role":
+        arns += [a for a in _role_managed_arns.get((backend.account_id, name), []) if a not in arns]
+    for a in arns:
+        doc = _managed_document(backend, a)
+        if doc is not None:
+            identity.append({"name": a, "policy": doc})
+    boundary = getattr(entity, "permissions_boundary_arn", None) or None
+    return identity, boundary
+
+
+def _scps(account_id):
+    backend = org_fixes.management_backend(account_id)
+    if backend is None or backend.org is None or account_id == backend.org.master_account_id:
+        return []
+    root = next(ou for ou in backend.ou if isinstance(ou, FakeRoot))
+    if not any(t["Type"] == "SERVICE_CONTROL_POLICY" and t["Status"] == "ENABLED" for t in root.policy_types):
+        return []
+    account = next((a for a in backend.accounts if a.id == account_id), None)
+    if account is None:
+        return []
+    chain = [account]
+    parent = account.parent_id
+    while parent is not None:
+        ou = next((o for o in backend.ou if o.id == parent), None)
+        if ou is None:
+            break
+        chain.insert(0, ou)
+        parent = None if isinstance(ou, FakeRoot) else ou.parent_id
+    levels = []
+    for entity in chain:
+        policies = [{"name": p.name, "policy": json.loads(p.content)}
+                    for p in entity.attached_policies if p.type == "SERVICE_CONTROL_POLICY"]
+        levels.append({"orgIdentifier": entity.id, "policies": policies or [{"name": "FullAWSAccess", "policy": FULL_AWS_ACCESS}]})
+    return levels
+
+
+def _context(entries):
+    ctx = {}
+    for e in entries or []:
+        values = e.get("ContextKeyValues") or []
+        kind = e.get("ContextKeyType") or "string"
+        ctx[e["ContextKeyName"]] = values if kind.endswith("List") or len(values) != 1 else values[0]
+    return ctx
+
+
+def _documents(key, params):
+    return [{"name": f"{key}.{i + 1}", "policy": json.loads(doc)} for i, doc in enumerate(params.get(key) or [])]
+
+
+def _statements(analysis, policy_type):
+    return [{"SourcePolicyId": s.get("policyId"), "SourcePolicyType": policy_type} for s in analysis]
+
+
+def _result(action, resource, result, has_boundary, has_scps):
+    if result.get("errors"):
+        return {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": "implicitDeny",
+                "MatchedStatements": [], "MissingContextValues": []}
+    analysis = (result.get("results") or [{}])[0].get("analysis", {})
+    overall = result.get("overallResult")
+    decision = {"Allowed": "allowed", "ExplicitlyDenied": "explicitDeny"}.get(overall, "implicitDeny")
+    identity = analysis.get("identityAnalysis", {})
+    boundary = analysis.get("permissionBoundaryAnalysis", {})
+    scp = analysis.get("scpAnalysis", {})
+    if decision == "explicitDeny":
+        matched = _statements(identity.get("denyStatements", []), "user") \
+            + _statements(boundary.get("denyStatements", []), "user")
+    else:
+        matched = _statements(identity.get("allowStatements", []), "user")
+    out = {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision,
+           "MatchedStatements": matched, "MissingContextValues": []}
+    if has_boundary:
+        out["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": boundary.get("result") == "Allowed"}
+    if has_scps:
+        out["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": scp.get("result") == "Allowed"}
+    return out
+
+
+def _simulate(account_id, principal, identity, boundaries, params):
+    actions = params.get("ActionNames") or []
+    resources = params.get("ResourceArns") or ["*"]
+    context = _context(params.get("ContextEntries"))
+    scps = _scps(account_id)
+    results = []
+    for action in actions:
+        for resource in resources:
+            simulation = {"identityPolicies": identity, "serviceControlPolicies": scps,
+                          "resourceControlPolicies": [], "permissionBoundaryPolicies": boundaries or None,
+                          "request": {"principal": principal, "action": action,
+                                      "resource": {"resource": resource, "accountId": account_id},
+                                      "contextVariables": context}}
+            if not boundaries:
+                del simulation["permissionBoundaryPolicies"]
+            results.append(_result(action, resource, _evaluate(simulation), bool(boundaries), bool(scps)))
+    return ActionResult({"EvaluationResults": results, "IsTruncated": False})
+
+
+def simulate_principal_policy(self):
+    params = self._get_params()
+    backend = self.backend
+    arn = params["PolicySourceArn"]
+    identity, attached = _principal(backend, arn)
+    identity += _documents("PolicyInputList", params)
+    boundaries = _documents("PermissionsBoundaryPolicyInputList", params)
+    if not boundaries and attached:
+        doc = _managed_document(backend, attached)
+        boundaries = [{"name": attached, "policy": doc}] if doc is not None else []
+    return _simulate(backend.account_id, arn, identity, boundaries, params)
+
+
+def simulate_custom_policy(self):
+    params = self._get_params()
+    backend = self.backend
+    principal = params.get("CallerArn") or f"arn:{PARTITION}:iam::{backend.account_id}:user/simulated"
+    return _simulate(backend.account_id, principal, _documents("PolicyInputList", params),
+                     _documents("PermissionsBoundaryPolicyInputList", params), params)
+
+
+def _arns(value):
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [a.strip() for a in value.split(",") if a.strip()]
+    return [a for a in value if isinstance(a, str) and a]
+
+
+_originals = {}
+
+
+def _role_create(cls, resource_name, cloudformation_json, account_id, region_name, **kwargs):
+    role = _originals["create"](cls, resource_name, cloudformation_json, account_id, region_name, **kwargs)
+    _role_managed_arns[(account_id, role.name)] = _arns(cloudformation_json.get("Properties", {}).get("ManagedPolicyArns"))
+    return role
+
+
+def _role_update(cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name):
+    role = _originals["update"](cls, original_resource, new_resource_name, cloudformation_json, account_id, region_name)
+    _role_managed_arns[(account_id, role.name)] = _arns(cloudformation_json.get("Properties", {}).get("ManagedPolicyArns"))
+    return role
+
+
+def managed_policy_arns(account_id, role_name):
+    """What CloudFormation attached to a role (for tests and the demo)."""
+    return list(_role_managed_arns.get((account_id, role_name), []))
+
+
+@state.on_reset
+def reset():
+    _role_managed_arns.clear()
+
+
+def apply():
+    """After iam_fixes.apply(): the Role handlers wrap the ones in place then."""
+    _originals["create"] = iamm.Role.create_from_cloudformation_json.__func__
+    _originals["update"] = iamm.Role.update_from_cloudformation_json.__func__
+    IamResponse.simulate_principal_policy = simulate_principal_policy
+    IamResponse.simulate_custom_policy = simulate_custom_policy
+    iamm.Role.create_from_cloudformation_json = classmethod(_role_create)
+    iamm.Role.update_from_cloudformation_json = classmethod(_role_update)
