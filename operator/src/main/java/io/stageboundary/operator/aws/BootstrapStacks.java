@@ -28,6 +28,20 @@ public interface BootstrapStacks {
   /** Whether a managed policy exists in the account (IAM GetPolicy), before a role is given it. */
   boolean managedPolicyExists(String policyArn);
 
+  /**
+   * IAM's own evaluation of requests by a role of this account (SimulatePrincipalPolicy): every
+   * action on every resource, with these context values; the role's boundary applies.
+   */
+  List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+      Map<String, List<String>> context);
+
+  /** What IAM decided for one action on one resource. */
+  record Simulated(String action, String resource, Decision decision, Boolean allowedByBoundary,
+      List<String> decisiveStatements) {}
+
+  /** IAM's EvalDecision. */
+  enum Decision { ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY }
+
   /** The /cdk-bootstrap/&lt;qualifier&gt;/version parameter. */
   Optional<Integer> bootstrapVersion(String qualifier);
 

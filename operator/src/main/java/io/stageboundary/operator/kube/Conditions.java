@@ -22,6 +22,7 @@ public final class Conditions {
   public static final String CONFLICT = "Conflict";
   public static final String BOOTSTRAPPED = "Bootstrapped";
   public static final String IN_SYNC = "InSync";
+  public static final String ENFORCED = "Enforced";
 
   private final Map<String, Condition> previous = new LinkedHashMap<>();
   private final Map<String, Condition> next = new LinkedHashMap<>();
@@ -43,6 +44,15 @@ public final class Conditions {
         ? before.getLastTransitionTime()
         : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
     next.put(type, new Condition(type, value, generation, since, reason, message));
+    return this;
+  }
+
+  /** A condition that cannot be decided yet (kstatus reads Unknown as neither). */
+  public Conditions unknown(String type, String reason, String message) {
+    Condition before = previous.get(type);
+    String since = before != null && "Unknown".equals(before.getStatus()) && before.getLastTransitionTime() != null
+        ? before.getLastTransitionTime() : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
+    next.put(type, new Condition(type, "Unknown", generation, since, reason, message));
     return this;
   }
 

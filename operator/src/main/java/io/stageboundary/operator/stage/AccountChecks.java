@@ -10,6 +10,8 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.EnforcementProbes;
+import io.stageboundary.operator.policy.IamCatalogue;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -98,7 +100,7 @@ final class AccountChecks {
         (account, region) -> doc.policyArn(account), ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(), in.regions(),
         in.lastReported(StageAccountStatus::bootstrap), spec.driftCheckIntervalOrDefault(), spec.suspended(),
-        remediate, aws::bootstrapStacks);
+        remediate, aws::bootstrapStacks, account -> EnforcementProbes.of(doc, spec, account, IamCatalogue.pinned()));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);

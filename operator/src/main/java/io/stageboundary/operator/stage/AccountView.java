@@ -98,7 +98,8 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       Desired d = out.get(account);
       if (d != null) {
         st.put(account, b.state());
-        out.put(account, with(d, s -> new StageAccountStatus(b, s.conflictsWith(), s.bootstrapState(), s.bootstrap())));
+        out.put(account, with(d, s -> new StageAccountStatus(b, s.conflictsWith(), s.bootstrapState(), s.bootstrap(),
+            s.enforcement())));
       }
     });
     return new AccountView(st, out);
@@ -109,7 +110,8 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
     out.replaceAll((account, d) -> {
       List<StageAccountStatus.RegionBootstrap> r = reports.get(account);
       return r == null ? d : with(d, s -> new StageAccountStatus(s.boundary(), s.conflictsWith(),
-          BootstrapRunner.overall(r), r));
+          BootstrapRunner.overall(r), r, EnforcementCheck.combine(r.stream().map(StageAccountStatus.RegionBootstrap::enforcement)
+              .toList())));
     });
     return new AccountView(states, out);
   }
@@ -125,7 +127,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       }
       return with(d, s -> new StageAccountStatus(new StageAccountStatus.Boundary(State.OUTDATED, b.revision(),
           b.stackInstanceStatus(), "StackSet operation " + opId + " is deploying to this account"),
-          s.conflictsWith(), s.bootstrapState(), s.bootstrap()));
+          s.conflictsWith(), s.bootstrapState(), s.bootstrap(), s.enforcement()));
     });
     return out;
   }
@@ -167,6 +169,17 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
   /** Accounts (not held by a conflict) whose every region is bootstrapped. */
   int bootstrapped() {
     return (int) objects.values().stream().filter(d -> d.status().bootstrapState() == BootstrapState.CURRENT).count();
+  }
+
+  /** Each probed account's proof (accounts not probed yet are not here). */
+  Map<String, StageAccountStatus.Enforcement> enforcement() {
+    Map<String, StageAccountStatus.Enforcement> out = new TreeMap<>();
+    objects.forEach((account, d) -> {
+      if (d.status().enforcement() != null) {
+        out.put(account, d.status().enforcement());
+      }
+    });
+    return out;
   }
 
   List<BootstrapState> bootstrapStates() {

@@ -9,6 +9,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.EnforcementProbes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ final class BootstrapPair {
   }
 
   Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
-      boolean remediate, RegionBootstrap last, BootstrapStacks stacks) {
+      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, List<EnforcementProbes.Request> probes) {
     Want want = stageWant.in(pair.account());
     String key = stageUid + "|" + pair.account() + "|" + pair.region();
     String region = pair.region();
@@ -76,13 +77,13 @@ final class BootstrapPair {
         return new Result(report(region, r.state(), stack, version, null, r.message(), null), false);
       }
       if (decision instanceof BootstrapPlanner.Verify) {
-        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, suspended), false);
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, suspended, probes), false);
       }
       if (suspended) {
         return new Result(report(region, BootstrapState.PENDING, stack, version, null,
             "spec.suspend is true: the bootstrap stack would be updated", reason), false);
       }
-      return write(want, policyArn, pair, stacks, stack, version, key, decision, drift, remediate);
+      return write(want, policyArn, pair, stacks, stack, version, key, decision, drift, remediate, probes);
     } catch (AwsFailure f) {
       if (f.kind().transientFailure()) {
         return new Result(null, false);
@@ -94,7 +95,7 @@ final class BootstrapPair {
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
-      StackDrift drift, boolean remediate) {
+      StackDrift drift, boolean remediate, List<EnforcementProbes.Request> probes) {
     String region = pair.region();
     DriftReason reason = drift == null ? null : drift.reason();
     String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
@@ -122,7 +123,7 @@ final class BootstrapPair {
     String why;
     if (decision instanceof BootstrapPlanner.Update u) {
       if (!stacks.update(want.stackName(), u.template(), u.parameters())) {
-        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false), false);
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false, probes), false);
       }
       contest.wrote(resource);
       why = u.why();
@@ -184,13 +185,33 @@ final class BootstrapPair {
     return decision;
   }
 
+  /**
+   * The roles' boundaries checked (and repaired under Reconcile), then IAM asked whether the
+   * boundary really holds them: the proof runs whenever the stack is verified, on the drift check
+   * interval and after every update, also when a role lost its boundary (the probes then show it).
+   */
   private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
+      List<EnforcementProbes.Request> probes) {
+    RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
+    boolean heldOrLost = report.state() == BootstrapState.CURRENT
+        || DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
+    if (probes == null || probes.isEmpty() || !heldOrLost) {
+      return report;
+    }
+    return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes, stacks, pair.region(), schedule.stamp()));
+  }
+
+  private static List<String> roles(Want want, BootstrapRunner.Pair pair) {
+    return want.applyToAllRoles() ? BootstrapStacks.bootstrapRoles(want.qualifier(), pair.account(), pair.region())
+        : List.of(BootstrapStacks.executionRole(want.qualifier(), pair.account(), pair.region()));
+  }
+
+  private RegionBootstrap checkRoles(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended) {
     String account = pair.account();
     String region = pair.region();
-    List<String> roles = want.applyToAllRoles()
-        ? BootstrapStacks.bootstrapRoles(want.qualifier(), account, region)
-        : List.of(BootstrapStacks.executionRole(want.qualifier(), account, region));
+    List<String> roles = roles(want, pair);
     String execBoundary = null;
     List<String> lacking = new ArrayList<>();
     for (String role : roles) {
@@ -271,7 +292,7 @@ final class BootstrapPair {
         execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name(),
         listParameter(stack, BootstrapPlanner.TRUSTED_PARAMETER),
         listParameter(stack, BootstrapPlanner.TRUSTED_FOR_LOOKUP_PARAMETER),
-        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER));
+        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null);
   }
 
   /** A list parameter as the stack holds it; null when there is no stack or no such parameter. */

@@ -19,6 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
+import java.util.function.Function;
+import io.stageboundary.operator.policy.EnforcementProbes;
 
 /**
  * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
@@ -64,11 +66,13 @@ public final class BootstrapRunner {
    * @param held accounts another Stage claims
    * @param previous the last reports (from the StageAccount objects)
    * @param stacks how to reach the bootstrap stack of an (account, region)
+   * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
    */
   public Outcome run(String stageUid, Want want, BiFunction<String, String, String> policyArn,
       Collection<String> ready, Collection<String> waiting, Collection<String> held,
       List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
-      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks) {
+      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks,
+      Function<String, List<EnforcementProbes.Request>> probes) {
     Instant now = pairs.schedule().now();
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<Pair> due = new ArrayList<>();
@@ -96,7 +100,8 @@ public final class BootstrapRunner {
     List<Pair> now_ = due.subList(0, Math.min(batch, due.size()));
     Map<Pair, BootstrapPair.Result> results = Batches.run(pool, now_, pair -> pairs.bootstrap(stageUid, want,
         policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
-        find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region())));
+        find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region()),
+        probes.apply(pair.account())));
     return collect(reports, results, due.size() > now_.size());
   }
 
@@ -142,7 +147,7 @@ public final class BootstrapRunner {
     return last == null ? new RegionBootstrap(region, BootstrapState.PENDING, null, null, null, null, null, null, waiting)
         : new RegionBootstrap(region, BootstrapState.PENDING, last.stackStatus(), last.version(),
             last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), waiting,
-            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies());
+            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
   }
 
   /** Where clearing the boundary out of bootstrap stacks stands. */

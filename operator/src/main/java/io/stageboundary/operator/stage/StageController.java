@@ -154,11 +154,15 @@ public final class StageController {
     StageSpec spec = stage.getSpec();
     AccountView view = work.view();
     accounts.reportDrift(stage, work, parts.metrics());
-    status.counts(view.states().values(), seen.conflicts().size(), view.bootstrapped(), view.drifted());
+    var enforcement = view.enforcement();
+    status.counts(view.states().values(), seen.conflicts().size(), view.bootstrapped(), view.drifted(),
+        (int) enforcement.values().stream().filter(e -> e.failed() == 0).count());
     status.boundaryDeployed();
     status.bootstrapped(spec.bootstrapOrDefault().enabledOrDefault(), view.bootstrapStates());
     status.inSync(view.driftReasons(), spec.remediatesDrift());
+    status.enforced(spec.bootstrapOrDefault().enabledOrDefault(), enforcement);
     parts.metrics().report(stage, view.states(), view.bootstrapStates());
+    parts.metrics().probes(stage, enforcement.values());
   }
 
   /** Deleting a Stage: empty when the finalizer may go, else when to look again. */

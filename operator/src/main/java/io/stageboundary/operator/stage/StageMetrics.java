@@ -23,6 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code stage_boundary_bootstrap_accounts{stage,state}}: accounts per bootstrap state</li>
  *   <li>{@code stage_boundary_stage_condition{stage,condition}}: 1 when the condition is True</li>
  *   <li>{@code stage_boundary_drift_detections_total{stage,reason}}: checks that found drift</li>
+ *   <li>{@code stage_boundary_probes{stage,result}}: enforcement probes of the last checks, passed or failed</li>
  *   <li>{@code stage_boundary_stackset_operation_seconds{action,status}}: operation durations</li>
  *   <li>{@code stage_boundary_reconcile_seconds{controller,outcome}}: reconcile durations</li>
  * </ul>
@@ -31,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StageMetrics {
   public static final List<String> CONDITIONS = List.of(Conditions.READY, Conditions.RECONCILING,
       Conditions.STALLED, Conditions.BOUNDARY_DEPLOYED, Conditions.BOOTSTRAPPED, Conditions.IN_SYNC,
-      Conditions.CONFLICT);
+      Conditions.CONFLICT, Conditions.ENFORCED);
   private final MeterRegistry registry;
   private final Map<String, AtomicInteger> values = new ConcurrentHashMap<>();
 
@@ -53,6 +54,13 @@ public final class StageMetrics {
     for (DriftReason reason : DriftReason.values()) {
       registry.counter("stage_boundary_drift_detections", "stage", name, "reason", reason.name());
     }
+  }
+
+  /** {@code stage_boundary_probes{stage,result}}: the last check's enforcement probes, passed and failed. */
+  public void probes(Stage stage, Collection<io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement> probed) {
+    String name = stage.getMetadata().getName();
+    gauge("stage_boundary_probes", name, "result", "passed").set(probed.stream().mapToInt(e -> e.passed()).sum());
+    gauge("stage_boundary_probes", name, "result", "failed").set(probed.stream().mapToInt(e -> e.failed()).sum());
   }
 
   public void conditions(Stage stage, List<Condition> conditions) {

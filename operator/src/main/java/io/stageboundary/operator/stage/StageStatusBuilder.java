@@ -3,6 +3,7 @@ package io.stageboundary.operator.stage;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import java.util.EnumMap;
@@ -122,7 +123,7 @@ final class StageStatusBuilder {
     return this;
   }
 
-  StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted) {
+  StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted, int enforced) {
     int current = 0;
     int pending = 0;
     int failed = 0;
@@ -135,7 +136,7 @@ final class StageStatusBuilder {
       }
     }
     accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted,
-        drifted, bootstrapped);
+        drifted, bootstrapped, enforced);
     return this;
   }
 
@@ -172,6 +173,8 @@ final class StageStatusBuilder {
       conditions.set(Conditions.READY, false, "AccountsNotCurrent", summary());
     } else if (!inSync) {
       conditions.set(Conditions.READY, false, "Drifted", driftSummary);
+    } else if (probesFailed != null) {
+      conditions.set(Conditions.READY, false, "ProbesFailed", probesFailed);
     } else if (!bootstrapOk) {
       conditions.set(Conditions.READY, false, "NotBootstrapped", bootstrapSummary);
     } else {
@@ -227,6 +230,38 @@ final class StageStatusBuilder {
     String reason = bootstrapOk ? "AllBootstrapped" : failed > 0 ? "BootstrapFailed"
         : foreign > 0 ? "ForeignBootstrapVariant" : "BootstrapInProgress";
     conditions.set(Conditions.BOOTSTRAPPED, bootstrapOk, reason, bootstrapSummary);
+    return this;
+  }
+
+  private String probesFailed;
+
+  /**
+   * Enforced: IAM's own evaluation proved, in every probed account, that the boundary holds the
+   * CDK roles. A failed probe makes the stage not Ready: its rules are wrong, or a role is unbounded.
+   */
+  StageStatusBuilder enforced(boolean bootstrapEnabled, Map<String, StageAccountStatus.Enforcement> probed) {
+    probesFailed = null;
+    if (!bootstrapEnabled) {
+      conditions.unknown(Conditions.ENFORCED, "NoRolesToProbe",
+          "spec.bootstrap.enabled is false: there is no CDK execution role to prove the boundary on");
+      return this;
+    }
+    if (probed.isEmpty()) {
+      conditions.unknown(Conditions.ENFORCED, "NotCheckedYet", "no account's CDK roles have been probed yet");
+      return this;
+    }
+    List<String> failing = probed.entrySet().stream().filter(e -> e.getValue().failed() > 0).map(Map.Entry::getKey)
+        .toList();
+    int passed = probed.values().stream().mapToInt(StageAccountStatus.Enforcement::passed).sum();
+    if (failing.isEmpty()) {
+      conditions.set(Conditions.ENFORCED, true, "AllProbesPassed", passed + " probe(s) decided by IAM as expected in "
+          + probed.size() + " account(s)");
+    } else {
+      probesFailed = "IAM decided enforcement probes otherwise in " + failing.size() + " account(s): "
+          + Text.abbreviate(failing, 5) + " (kubectl get stageaccount " + stage.getMetadata().getName() + ".ACCOUNT "
+          + "-o jsonpath='{.status.enforcement}' shows which, and why)";
+      conditions.set(Conditions.ENFORCED, false, "ProbesFailed", probesFailed);
+    }
     return this;
   }
 

@@ -71,6 +71,12 @@ class BootstrapRunnerTest {
     }
 
     @Override
+    public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+        Map<String, List<String>> context) {
+      return List.of();
+    }
+
+    @Override
     public Optional<Integer> bootstrapVersion(String qualifier) {
       return Optional.of(30);
     }
@@ -83,7 +89,7 @@ class BootstrapRunnerTest {
 
   private BootstrapRunner.Outcome pass(FakeStack stack, RegionBootstrap last) {
     return runner.run("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(),
-        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack);
+        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack, a -> List.of());
   }
 
   @Test

@@ -170,6 +170,23 @@ final class InMemoryAws implements OrganizationAws {
         stacks.get(key).roleBoundary = policyArn;
       }
 
+      /** Not an evaluator: the boundary holds whenever the role carries one (real decisions: the emulator). */
+      @Override
+      public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+          Map<String, List<String>> context) {
+        writes.add("SimulatePrincipalPolicy " + key);
+        boolean bounded = !stacks.get(key).roleBoundary.isEmpty();
+        boolean withBoundary = context.containsKey("iam:PermissionsBoundary");
+        List<Simulated> out = new ArrayList<>();
+        for (String a : actions) {
+          for (String r : resources) {
+            out.add(new Simulated(a, r, withBoundary ? Decision.ALLOWED : bounded ? Decision.EXPLICIT_DENY : Decision.ALLOWED,
+                bounded ? withBoundary : null, List.of()));
+          }
+        }
+        return out;
+      }
+
       @Override
       public boolean managedPolicyExists(String policyArn) {
         return policyArn.contains(":aws:policy/") || policies.getOrDefault(accountId, Map.of()).containsKey(policyArn);

@@ -13,7 +13,11 @@ import software.amazon.awssdk.services.cloudformation.model.CloudFormationExcept
 import software.amazon.awssdk.services.cloudformation.model.Output;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import software.amazon.awssdk.services.cloudformation.model.Stack;
+import software.amazon.awssdk.services.iam.model.ContextEntry;
+import software.amazon.awssdk.services.iam.model.ContextKeyTypeEnum;
+import software.amazon.awssdk.services.iam.model.EvaluationResult;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
+import software.amazon.awssdk.services.iam.model.SimulatePrincipalPolicyResponse;
 import software.amazon.awssdk.services.iam.model.Role;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 
@@ -115,6 +119,40 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
       return false;
     } catch (SdkException e) {
       throw SdkFailures.of("IAM GetPolicy in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+      Map<String, List<String>> context) {
+    String arn = "arn:" + io.stageboundary.operator.policy.BoundaryDocument.partitionOf(region) + ":iam::"
+        + member.accountId() + ":role/" + roleName;
+    List<ContextEntry> entries = new ArrayList<>();
+    context.forEach((k, v) -> entries.add(ContextEntry.builder().contextKeyName(k).contextKeyValues(v)
+        .contextKeyType(v.size() == 1 ? ContextKeyTypeEnum.STRING : ContextKeyTypeEnum.STRING_LIST).build()));
+    List<Simulated> out = new ArrayList<>();
+    try {
+      String marker = null;
+      do {
+        String from = marker;
+        SimulatePrincipalPolicyResponse r = member.iam().simulatePrincipalPolicy(q -> q.policySourceArn(arn)
+            .actionNames(actions).resourceArns(resources).contextEntries(entries).marker(from));
+        for (EvaluationResult e : r.evaluationResults()) {
+          Decision d = switch (e.evalDecision()) {
+            case ALLOWED -> Decision.ALLOWED;
+            case EXPLICIT_DENY -> Decision.EXPLICIT_DENY;
+            default -> Decision.IMPLICIT_DENY;
+          };
+          out.add(new Simulated(e.evalActionName(), e.evalResourceName(), d,
+              e.permissionsBoundaryDecisionDetail() == null ? null
+                  : e.permissionsBoundaryDecisionDetail().allowedByPermissionsBoundary(),
+              e.matchedStatements().stream().map(m -> m.sourcePolicyId()).distinct().toList()));
+        }
+        marker = Boolean.TRUE.equals(r.isTruncated()) ? r.marker() : null;
+      } while (marker != null);
+      return out;
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM SimulatePrincipalPolicy in " + member.accountId(), e);
     }
   }
 

@@ -50,7 +50,33 @@ public record StageSpec(
 
     @Default("false")
     @JsonPropertyDescription("When true the operator makes no AWS writes for this stage and only reports.")
-    Boolean suspend) {
+    Boolean suspend,
+
+    @JsonPropertyDescription("Proof that the boundary works: in every account, IAM's own evaluation (SimulatePrincipalPolicy) of the CDK execution role is checked against probes derived from the guards and from each Deny statement, plus the probes listed here.")
+    Verification verification) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Verification(
+      @Size(max = 50)
+      @JsonPropertyDescription("Requests IAM must decide as stated for the CDK execution role, e.g. {action: s3:GetObject, expect: Allowed} or {action: config:PutConfigRule, expect: Denied}.")
+      List<Probe> probes) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Probe(
+      @Required @Pattern(ACTION) @Size(max = 128)
+      @JsonPropertyDescription("A concrete IAM action, e.g. s3:GetObject.")
+      String action,
+
+      @Pattern(RESOURCE) @Size(max = 2048)
+      @JsonPropertyDescription("The resource ARN, or * (the default).")
+      String resource,
+
+      @Required
+      @JsonPropertyDescription("Allowed or Denied (explicitly or implicitly).")
+      Expectation expect) {
+
+    public enum Expectation { Allowed, Denied }
+  }
 
   /** An IAM action: service prefix, a colon, an action name with optional * and ? wildcards. */
   public static final String ACTION = "^(\\*|[a-z0-9-]+:[A-Za-z0-9*?]+)$";

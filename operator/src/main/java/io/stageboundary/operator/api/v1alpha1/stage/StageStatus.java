@@ -54,7 +54,8 @@ public record StageStatus(
       @JsonPropertyDescription("Accounts where the last deployment failed.") Integer failed,
       @JsonPropertyDescription("Accounts another Stage also claims; nothing is written to them until the manifests are fixed.") Integer conflicted,
       @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted,
-      @JsonPropertyDescription("Accounts whose CDK bootstrap stack carries the boundary in every target region.") Integer bootstrapped) {}
+      @JsonPropertyDescription("Accounts whose CDK bootstrap stack carries the boundary in every target region.") Integer bootstrapped,
+      @JsonPropertyDescription("Accounts where IAM's evaluation passed every enforcement probe.") Integer enforced) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record StackSetStatus(

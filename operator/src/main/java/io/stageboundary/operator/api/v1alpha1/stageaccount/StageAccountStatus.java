@@ -9,11 +9,33 @@ public record StageAccountStatus(
     @JsonPropertyDescription("The boundary policy in this account.") Boundary boundary,
     @JsonPropertyDescription("Other Stages that claim this account; while any do, nothing is written to it.") List<String> conflictsWith,
     @JsonPropertyDescription("The account's overall CDK bootstrap state: the least finished of its regions.") BootstrapState bootstrapState,
-    @JsonPropertyDescription("The CDK bootstrap stack in each target region.") List<RegionBootstrap> bootstrap) {
+    @JsonPropertyDescription("The CDK bootstrap stack in each target region.") List<RegionBootstrap> bootstrap,
+    @JsonPropertyDescription("Proof from IAM's own evaluation that the CDK roles are held by the boundary, over every region.") Enforcement enforcement) {
 
   public StageAccountStatus(Boundary boundary, List<String> conflictsWith) {
-    this(boundary, conflictsWith, null, null);
+    this(boundary, conflictsWith, null, null, null);
   }
+
+  public StageAccountStatus(Boundary boundary, List<String> conflictsWith, BootstrapState bootstrapState,
+      List<RegionBootstrap> bootstrap) {
+    this(boundary, conflictsWith, bootstrapState, bootstrap, null);
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Enforcement(
+      @JsonPropertyDescription("When IAM was last asked (SimulatePrincipalPolicy).") String lastChecked,
+      @JsonPropertyDescription("Probes IAM decided as expected.") Integer passed,
+      @JsonPropertyDescription("Probes IAM decided otherwise.") Integer failed,
+      @JsonPropertyDescription("The failed probes (at most ten).") List<ProbeFailure> failures) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ProbeFailure(
+      @JsonPropertyDescription("The role simulated.") String role,
+      @JsonPropertyDescription("What the probe checks, e.g. 'DenyModifyingConfig denies config:AssociateResourceTypes'.") String probe,
+      @JsonPropertyDescription("The action simulated.") String action,
+      @JsonPropertyDescription("What was expected: denied by the boundary, not denied by the boundary, Allowed or Denied.") String expected,
+      @JsonPropertyDescription("IAM's decision (allowed, explicitDeny, implicitDeny) and whether the boundary allowed it.") String actual,
+      @JsonPropertyDescription("The statements IAM names as decisive, if any.") String decisiveStatements) {}
 
   public enum BootstrapState {
     /** The bootstrap stack carries the boundary as configured, and the execution role has it. */
@@ -48,13 +70,20 @@ public record StageAccountStatus(
       @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, ContestedByAnotherWriter (repaired again and again and changed back each time: the operator stopped writing it).") String driftReason,
       @JsonPropertyDescription("The stack's TrustedAccounts parameter: accounts that may deploy here.") List<String> trustedAccounts,
       @JsonPropertyDescription("The stack's TrustedAccountsForLookup parameter.") List<String> trustedAccountsForLookup,
-      @JsonPropertyDescription("The stack's CloudFormationExecutionPolicies parameter: the execution role's managed policies (none: AdministratorAccess).") List<String> executionPolicies) {
+      @JsonPropertyDescription("The stack's CloudFormationExecutionPolicies parameter: the execution role's managed policies (none: AdministratorAccess).") List<String> executionPolicies,
+      @JsonPropertyDescription("The enforcement probes of this region's CDK roles.") Enforcement enforcement) {
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
         String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
         String lastChecked, String message) {
       this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
-          executionRoleBoundary, lastChecked, message, null, null, null, null);
+          executionRoleBoundary, lastChecked, message, null, null, null, null, null);
+    }
+
+    public RegionBootstrap withEnforcement(Enforcement e) {
+      return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
+          executionRoleBoundary, lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup,
+          executionPolicies, e);
     }
   }
 

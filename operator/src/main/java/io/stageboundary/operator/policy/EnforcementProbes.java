@@ -1,0 +1,197 @@
+package io.stageboundary.operator.policy;
+
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * What to ask IAM to prove that a boundary holds a role (pure): probes derived from the guards
+ * (no role, user or boundary without this boundary; with it, allowed; no boundary removed; the
+ * policy itself untouchable), one concrete action from each pattern of each Deny statement, with
+ * context values that make its condition apply, and the probes the Stage declares. Probes that
+ * need the same context go in one request, so a role costs two or three SimulatePrincipalPolicy
+ * calls per check, whatever the number of probes.
+ */
+public final class EnforcementProbes {
+  /** Candidate actions for a NotAction Deny: the first one its list does not name is probed. */
+  private static final List<String> NOT_ACTION_CANDIDATES = List.of("ec2:RunInstances", "s3:CreateBucket",
+      "lambda:CreateFunction", "dynamodb:CreateTable", "sns:CreateTopic");
+
+  private EnforcementProbes() {}
+
+  /** What a probe expects of IAM's decision. */
+  public enum Expect {
+    /** Explicitly denied, and by the boundary. */
+    DENIED_BY_BOUNDARY,
+    /** The boundary allows it (the role's own policies may still not). */
+    NOT_DENIED_BY_BOUNDARY,
+    /** Allowed (a declared probe). */
+    ALLOWED,
+    /** Denied, explicitly or implicitly (a declared probe). */
+    DENIED;
+
+    public String describe() {
+      return switch (this) {
+        case DENIED_BY_BOUNDARY -> "denied by the boundary";
+        case NOT_DENIED_BY_BOUNDARY -> "not denied by the boundary";
+        case ALLOWED -> "allowed";
+        case DENIED -> "denied";
+      };
+    }
+  }
+
+  public record Probe(String label, String action, String resource, Expect expect) {}
+
+  /** Probes that share one request: its resources and context values. */
+  public record Request(Map<String, List<String>> context, List<Probe> probes) {
+    public List<String> actions() {
+      return probes.stream().map(Probe::action).distinct().toList();
+    }
+
+    public List<String> resources() {
+      return probes.stream().map(Probe::resource).distinct().toList();
+    }
+  }
+
+  /** The requests that prove {@code doc} in {@code account}. */
+  public static List<Request> of(BoundaryDocument doc, StageSpec spec, String account, IamCatalogue catalogue) {
+    String self = doc.policyArn(account);
+    String partition = self.split(":")[1];
+    List<Probe> plain = new ArrayList<>(List.of(
+        new Probe("guard: no role without this boundary", "iam:CreateRole", "*", Expect.DENIED_BY_BOUNDARY),
+        new Probe("guard: no user without this boundary", "iam:CreateUser", "*", Expect.DENIED_BY_BOUNDARY),
+        new Probe("guard: no other boundary on a role", "iam:PutRolePermissionsBoundary", "*", Expect.DENIED_BY_BOUNDARY),
+        new Probe("guard: no boundary removed", "iam:DeleteRolePermissionsBoundary", "*", Expect.DENIED_BY_BOUNDARY),
+        new Probe("guard: no new version of the boundary", "iam:CreatePolicyVersion", self, Expect.DENIED_BY_BOUNDARY),
+        new Probe("guard: the boundary is not deleted", "iam:DeletePolicy", self, Expect.DENIED_BY_BOUNDARY)));
+    List<Request> requests = new ArrayList<>();
+    List<String> allowed = spec.boundary().allowedActions();
+    if (allowed == null || allowed.isEmpty() || allowed.stream().anyMatch(a -> glob(a).matcher("iam:CreateRole").matches())) {
+      requests.add(new Request(Map.of("iam:PermissionsBoundary", List.of(self)), List.of(new Probe(
+          "guard: a role with this boundary", "iam:CreateRole", "*", Expect.NOT_DENIED_BY_BOUNDARY))));
+    }
+    Map<String, List<String>> conditioned = new LinkedHashMap<>();
+    List<Probe> conditionedProbes = new ArrayList<>();
+    List<StageSpec.Statement> own = spec.boundary().statements() == null ? List.of() : spec.boundary().statements();
+    for (int i = 0; i < own.size(); i++) {
+      StageSpec.Statement s = own.get(i);
+      if (s.effect() != StageSpec.Effect.Deny) {
+        continue;
+      }
+      String name = s.sid() == null ? "statements[" + i + "]" : s.sid();
+      Optional<Map<String, List<String>>> context = contextFor(s);
+      if (context.isEmpty() || context.get().keySet().stream().anyMatch(k -> conditioned.containsKey(k)
+          && !conditioned.get(k).equals(context.get().get(k)))) {
+        continue;  // a condition no context value can be made to satisfy, or one another Deny needs otherwise
+      }
+      String resource = resourceFor(s, account, partition);
+      List<Probe> probes = new ArrayList<>();
+      for (String action : actionsFor(s, catalogue)) {
+        probes.add(new Probe(name + " denies " + action, action, resource, Expect.DENIED_BY_BOUNDARY));
+      }
+      if (context.get().isEmpty()) {
+        plain.addAll(probes);
+      } else {
+        conditioned.putAll(context.get());
+        conditionedProbes.addAll(probes);
+      }
+    }
+    if (spec.verification() != null && spec.verification().probes() != null) {
+      for (StageSpec.Probe p : spec.verification().probes()) {
+        plain.add(new Probe("declared: " + p.action() + " " + p.expect(), p.action(),
+            p.resource() == null ? "*" : p.resource(), p.expect() == StageSpec.Probe.Expectation.Allowed
+                ? Expect.ALLOWED : Expect.DENIED));
+      }
+    }
+    requests.add(0, new Request(Map.of(), plain));
+    if (!conditionedProbes.isEmpty()) {
+      requests.add(new Request(conditioned, conditionedProbes));
+    }
+    return requests;
+  }
+
+  /** One concrete action per pattern (at most three per statement), or one a NotAction list leaves out. */
+  private static List<String> actionsFor(StageSpec.Statement s, IamCatalogue catalogue) {
+    if (s.actions() == null || s.actions().isEmpty()) {
+      return NOT_ACTION_CANDIDATES.stream().filter(a -> s.notActions().stream().noneMatch(p -> glob(p).matcher(a).matches()))
+          .limit(1).toList();
+    }
+    List<String> out = new ArrayList<>();
+    for (String pattern : s.actions()) {
+      if (pattern.equals("*")) {
+        out.add("s3:CreateBucket");
+        continue;
+      }
+      String prefix = pattern.substring(0, pattern.indexOf(':'));
+      catalogue.service(prefix).flatMap(svc -> IamCatalogue.matching(svc, pattern.substring(prefix.length() + 1))
+          .stream().findFirst().map(a -> svc.prefix() + ":" + a)).ifPresent(out::add);
+    }
+    return out.stream().distinct().limit(3).toList();
+  }
+
+  private static String resourceFor(StageSpec.Statement s, String account, String partition) {
+    if (s.resources() == null || s.resources().isEmpty() || s.resources().contains("*")) {
+      return "*";
+    }
+    return s.resources().get(0).replace("${AWS::AccountId}", account).replace("${AWS::Partition}", partition)
+        .replace("*", "sbo-probe").replace("?", "x");
+  }
+
+  /** Context values under which every condition of the statement holds; empty if none can be made to. */
+  static Optional<Map<String, List<String>>> contextFor(StageSpec.Statement s) {
+    Map<String, List<String>> ctx = new LinkedHashMap<>();
+    if (s.conditions() == null) {
+      return Optional.of(ctx);
+    }
+    for (Map.Entry<String, Map<String, List<String>>> op : s.conditions().entrySet()) {
+      String operator = op.getKey().replaceFirst("^(ForAnyValue|ForAllValues):", "").replaceFirst("IfExists$", "");
+      for (Map.Entry<String, List<String>> key : op.getValue().entrySet()) {
+        Optional<String> value = satisfying(operator, key.getValue());
+        if (value.isEmpty()) {
+          return Optional.empty();
+        }
+        if (!value.get().isEmpty()) {
+          ctx.put(key.getKey(), List.of(value.get()));
+        }
+      }
+    }
+    return Optional.of(ctx);
+  }
+
+  /** A value that makes the condition true ("" for a key that must be absent); empty if none is known. */
+  private static Optional<String> satisfying(String operator, List<String> values) {
+    String first = values.get(0);
+    String o = operator.toLowerCase(Locale.ROOT);
+    if (o.equals("null")) {
+      return Optional.of(first.equalsIgnoreCase("true") ? "" : "sbo-probe");
+    }
+    if (o.contains("not")) {
+      return Optional.of(o.startsWith("arn") ? "arn:aws:iam::000000000000:role/sbo-probe"
+          : o.startsWith("ipaddress") || o.startsWith("notip") ? "203.0.113.7" : o.startsWith("numeric") ? "-1"
+          : o.startsWith("date") ? "1970-01-01T00:00:00Z" : "sbo-probe");
+    }
+    if (o.endsWith("lessthan") || o.endsWith("lessthanequals")) {
+      return Optional.of(o.startsWith("date") ? "1970-01-01T00:00:00Z" : "-1");
+    }
+    if (o.endsWith("greaterthan") || o.endsWith("greaterthanequals")) {
+      return Optional.of(o.startsWith("date") ? "2999-01-01T00:00:00Z" : "999999999");
+    }
+    if (o.startsWith("ipaddress")) {
+      return Optional.of(first.replaceFirst("/\\d+$", ""));
+    }
+    return Optional.of(first.replace("*", "x").replace("?", "x"));
+  }
+
+  private static Pattern glob(String pattern) {
+    StringBuilder re = new StringBuilder();
+    for (char c : pattern.toCharArray()) {
+      re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+    }
+    return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE);
+  }
+}
