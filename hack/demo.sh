@@ -90,6 +90,16 @@ kubectl get stageaccount prod.400000000003 -o jsonpath='{range .status.bootstrap
 echo
 echo "The boundary the operator deployed to prod-eu-payments (400000000003), read back from IAM:"
 "$MOTO_VENV/bin/python" "$HACK_DIR/show-boundary.py" 400000000003 developer-policy-prod
+echo
+# every account's probes are on its StageAccount; wait until prod's have run everywhere
+kubectl wait --for=condition=Enforced stage/prod --timeout=120s >/dev/null \
+  || die "prod's enforcement probes did not pass; see kubectl get stageaccounts -l iam.stageboundary.io/stage=prod -o yaml"
+echo "\$ kubectl get stageaccount prod.400000000003 -o jsonpath='{.status.enforcement}'   # the proof, per account"
+kubectl get stageaccount prod.400000000003 -o jsonpath='{.status.enforcement}'
+echo
+echo
+echo "And what the boundary is for, asked of IAM directly (SimulatePrincipalPolicy):"
+"$MOTO_VENV/bin/python" "$HACK_DIR/show-proof.py" 400000000003 developer-policy-prod us-east-1
 
 if [ "$keep" = true ]; then
   cat <<MSG

@@ -18,9 +18,9 @@ way AWS does and shapes the answer as AWS does:
 - AWS::IAM::Role ManagedPolicyArns (moto ignores them) are recorded at stack create and update and
   count as attached policies here, so the CDK execution role has its execution policies.
 - Each result has EvalDecision allowed / explicitDeny / implicitDeny, MatchedStatements (the
-  decisive statements: the denies for explicitDeny, else the allows), MissingContextValues (keys a
-  matched statement's condition needed that ContextEntries did not give),
-  PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary and
+  decisive statements: the denies for explicitDeny, else the allows), MissingContextValues (always
+  empty here), PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary (the boundary's own
+  decision, whatever the identity policies say, as AWS reports it) and
   OrganizationsDecisionDetail.AllowedByOrganizations.
 """
 import itertools
@@ -186,7 +186,15 @@ def _simulate(account_id, principal, identity, boundaries, params):
                                       "contextVariables": context}}
             if not boundaries:
                 del simulation["permissionBoundaryPolicies"]
-            results.append(_result(action, resource, _evaluate(simulation), bool(boundaries), bool(scps)))
+            result = _result(action, resource, _evaluate(simulation), bool(boundaries), bool(scps))
+            if boundaries:
+                # AWS reports whether the boundary itself allows the request, whatever the identity
+                # policies say; iam-simulate skips the boundary when they already deny, so ask it alone
+                alone = dict(simulation, identityPolicies=boundaries, serviceControlPolicies=[])
+                del alone["permissionBoundaryPolicies"]
+                result["PermissionsBoundaryDecisionDetail"] = {
+                    "AllowedByPermissionsBoundary": _evaluate(alone).get("overallResult") == "Allowed"}
+            results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 

@@ -97,6 +97,11 @@ class EmulatorIamSimulationContractTest {
       var custom = only(iam.simulateCustomPolicy(r -> r.policyInputList(ADMIN).actionNames("ec2:RunInstances")
           .permissionsBoundaryPolicyInputList(s3Only)).evaluationResults());
       assertThat(custom.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.IMPLICIT_DENY);
+      // the boundary's own decision, whatever the identity policies allow
+      var identityDenies = only(iam.simulateCustomPolicy(r -> r.policyInputList(s3Only).actionNames("ec2:RunInstances")
+          .permissionsBoundaryPolicyInputList(ADMIN)).evaluationResults());
+      assertThat(identityDenies.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.IMPLICIT_DENY);
+      assertThat(identityDenies.permissionsBoundaryDecisionDetail().allowedByPermissionsBoundary()).isTrue();
     }
   }
 

@@ -135,4 +135,14 @@ class EnforcementTest {
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(enforcement(account).failed()).isZero());
     h.awaitCondition("proven", "Enforced", "True", Duration.ofSeconds(30));
   }
+
+  @Test
+  @Order(4)
+  void theProdSampleIsProvableAsShipped() {
+    h.client().resources(Stage.class).withName("proven").delete();
+    h.applySample("stage-prod.yaml");
+    await().atMost(Duration.ofSeconds(60)).ignoreExceptions().untilAsserted(() -> assertThat(OperatorHarness.is(h.stage("prod"), "Enforced", "True"))
+        .as("%s", h.client().resources(StageAccount.class).withName("prod." + org.account("prod-payments")).get())
+        .isTrue());
+  }
 }
