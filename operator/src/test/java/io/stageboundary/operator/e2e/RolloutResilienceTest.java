@@ -131,7 +131,7 @@ class RolloutResilienceTest {
           targets: {accounts: ["%s"], regions: [us-east-1]}
           rollout: {failureTolerancePercentage: 0}
         """.formatted(sandbox));
-    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+    await().atMost(Duration.ofSeconds(30)).ignoreExceptions().untilAsserted(() -> {
       Stage s = h.stage("retrying");
       assertThat(s.getStatus().stackSet().lastOperation().status()).isEqualTo("FAILED");
       assertThat(s.getStatus().stackSet().lastOperation().message()).contains(sandbox).contains("simulated failure");
