@@ -35,9 +35,12 @@ def ask(action, label, context):
     r = iam.simulate_principal_policy(PolicySourceArn=f"arn:aws:iam::{account}:role/{role}", ActionNames=[action],
                                       ContextEntries=entries)["EvaluationResults"][0]
     decision = r["EvalDecision"]
+    by_boundary = r.get("PermissionsBoundaryDecisionDetail", {}).get("AllowedByPermissionsBoundary")
     why = ""
-    if decision == "explicitDeny" and not r.get("PermissionsBoundaryDecisionDetail", {}).get("AllowedByPermissionsBoundary", True):
+    if decision == "explicitDeny" and by_boundary is False:
         why = f" ({deciding_sid(action)} in permissions boundary {policy})"
+    elif decision == "implicitDeny" and by_boundary:
+        why = " (the boundary allows it; the role's execution policies do not)"
     print(f"{label}: {decision}{why}")
 
 

@@ -81,21 +81,12 @@ class BootstrapProfileTest {
   }
 
   private static Map<String, String> parameters(String account) {
-    try (CloudFormationClient cfn = aws.inAccount(account).cloudFormation(REGION)) {
-      return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).parameters().stream()
-          .collect(Collectors.toMap(Parameter::parameterKey, p -> p.parameterValue() == null ? "" : p.parameterValue(),
-              (a, b) -> a, TreeMap::new));
-    }
+    return h.bootstrapParameters(account, REGION);
   }
 
   private static RegionBootstrap report(String stage, String account) {
     StageAccount a = h.client().resources(StageAccount.class).withName(stage + "." + account).get();
     return a == null || a.getStatus() == null || a.getStatus().bootstrap() == null ? null : a.getStatus().bootstrap().get(0);
-  }
-
-  private static long stackWrites(String account) {
-    return emulator.calls().stream().filter(c -> account.equals(c.account()) && "cloudformation".equals(c.service())
-        && "UpdateStack".equals(c.action())).count();
   }
 
   @Test
@@ -161,7 +152,7 @@ class BootstrapProfileTest {
     });
     assertThat(parameters(with)).containsEntry("CloudFormationExecutionPolicies",
         "arn:aws:iam::" + with + ":policy/cdk-execution-narrow");
-    assertThat(stackWrites(without)).as("not half updated").isZero();
+    assertThat(h.stackWrites(without)).as("not half updated").isZero();
     assertThat(parameters(without)).containsEntry("InputPermissionsBoundary", "").containsEntry("TrustedAccounts", "");
     h.client().resources(Stage.class).withName("narrow").delete();
   }

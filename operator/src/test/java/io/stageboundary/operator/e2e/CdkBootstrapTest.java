@@ -82,11 +82,7 @@ class CdkBootstrapTest {
   }
 
   private static Map<String, String> parameters(String account, String region) {
-    try (CloudFormationClient cfn = aws.inAccount(account).cloudFormation(region)) {
-      return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).parameters().stream()
-          .collect(Collectors.toMap(Parameter::parameterKey, p -> p.parameterValue() == null ? "" : p.parameterValue(),
-              (a, b) -> a, TreeMap::new));
-    }
+    return h.bootstrapParameters(account, region);
   }
 
   private static String output(String account, String key) {

@@ -90,16 +90,8 @@ class ContentionTest {
         + "], regions: [" + REGION + "]}";
   }
 
-  private static long stackWrites(String account) {
-    return emulator.calls().stream().filter(c -> account.equals(c.account()) && "cloudformation".equals(c.service())
-        && ("UpdateStack".equals(c.action()) || "CreateStack".equals(c.action()))).count();
-  }
-
   private static String boundaryParameter(String account) {
-    try (CloudFormationClient cfn = aws.inAccount(account).cloudFormation(REGION)) {
-      return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).parameters().stream()
-          .filter(p -> p.parameterKey().equals("InputPermissionsBoundary")).findFirst().orElseThrow().parameterValue();
-    }
+    return h.bootstrapParameters(account, REGION).get("InputPermissionsBoundary");
   }
 
   private static RegionBootstrap bootstrap(String stage, String account) {
@@ -120,7 +112,7 @@ class ContentionTest {
     }
     emulator.clearCalls();
     await().pollDelay(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(9)).until(() -> true);
-    assertThat(stackWrites(account)).as("nobody takes turns rewriting the stack").isZero();
+    assertThat(h.stackWrites(account)).as("nobody takes turns rewriting the stack").isZero();
 
     h.client().resources(Stage.class).withName("omega").delete();
     h.awaitReady("alpha");
@@ -139,7 +131,7 @@ class ContentionTest {
       assertThat(b.message()).contains("Qualifier 'hnb659fds'").contains("'custom1'");
     });
     assertThat(OperatorHarness.condition(h.stage("custom"), "Bootstrapped").orElseThrow().getStatus()).isEqualTo("False");
-    assertThat(stackWrites(account)).isZero();
+    assertThat(h.stackWrites(account)).isZero();
     assertThat(boundaryParameter(account)).isEmpty();
   }
 
@@ -164,7 +156,7 @@ class ContentionTest {
     assertThat(bootstrap("tug", account).message()).contains("changed back each time").contains("stops writing it");
     emulator.clearCalls();
     await().pollDelay(Duration.ofSeconds(6)).atMost(Duration.ofSeconds(7)).until(() -> true);
-    assertThat(stackWrites(account)).as("the operator stopped fighting").isZero();
+    assertThat(h.stackWrites(account)).as("the operator stopped fighting").isZero();
     assertThat(boundaryParameter(account)).isEmpty();
     assertThat(h.client().v1().events().inNamespace("default").list().getItems()).extracting(Event::getReason)
         .contains("ContestedByAnotherWriter");

@@ -22,7 +22,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -176,6 +181,22 @@ public final class OperatorHarness implements AutoCloseable {
 
   public AwsClients aws() {
     return peers.awsClients();
+  }
+
+  /** The CDKToolkit stack's parameters in an account and region, as CloudFormation shows them. */
+  public Map<String, String> bootstrapParameters(String account, String region) {
+    try (CloudFormationClient cfn = aws().inAccount(account).cloudFormation(region)) {
+      return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).parameters().stream()
+          .collect(Collectors.toMap(Parameter::parameterKey, p -> p.parameterValue() == null ? "" : p.parameterValue(),
+              (a, b) -> a, TreeMap::new));
+    }
+  }
+
+  /** CloudFormation stack writes (UpdateStack, CreateStack) in an account since the call log was cleared. */
+  public long stackWrites(String account) {
+    return peers.emulator().calls().stream().filter(c -> account.equals(c.account())
+        && "cloudformation".equals(c.service()) && ("UpdateStack".equals(c.action()) || "CreateStack".equals(c.action())))
+        .count();
   }
 
   /** Deletes every Stage and AwsOrganization, lets the operator run their finalizers, stops it. */

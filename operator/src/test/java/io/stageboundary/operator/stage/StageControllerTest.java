@@ -186,9 +186,7 @@ class StageControllerTest {
   @Test
   void twoStagesClaimingOneAccountLeaveItAlone() {
     Stage dev = stage("dev", "developer-policy-dev", "");
-    Stage other = stage("other", "developer-policy-dev", "");
-    respec(other, "developer-policy-dev", "", "", "{accounts: [" + A1 + "], regions: [us-east-1]}");
-    other.getMetadata().setGeneration(1L);
+    Stage other = claimingA1("other");
     Map<String, Long> peers = Map.of("dev", 1L, "other", 1L);
     pass(other, peers);
     pass(dev, peers);
@@ -204,9 +202,7 @@ class StageControllerTest {
   @Test
   void anAccountAConflictHeldBackIsDeployedWhenTheConflictEndsNotReportedAsJoined() {
     Stage dev = stage("dev", "developer-policy-dev", "");
-    Stage other = stage("other", "developer-policy-dev", "");
-    respec(other, "developer-policy-dev", "", "", "{accounts: [" + A1 + "], regions: [us-east-1]}");
-    other.getMetadata().setGeneration(1L);
+    Stage other = claimingA1("other");
     Map<String, Long> peers = Map.of("dev", 1L, "other", 1L);
     pass(other, peers);
     for (int i = 0; i < 6; i++) {
@@ -296,6 +292,14 @@ class StageControllerTest {
   }
 
   // --- harness -----------------------------------------------------------------------------
+
+  /** A Stage with dev's policy name that targets only A1: it conflicts with dev on A1. */
+  private Stage claimingA1(String name) {
+    Stage s = stage(name, "developer-policy-dev", "");
+    respec(s, "developer-policy-dev", "", "", "{accounts: [" + A1 + "], regions: [us-east-1]}");
+    s.getMetadata().setGeneration(1L);
+    return s;
+  }
 
   private Stage converged(Stage stage) {
     for (int i = 0; i < 10 && !"True".equals(conditionStatus(stage, "Ready")); i++) {
