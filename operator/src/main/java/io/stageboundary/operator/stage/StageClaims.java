@@ -65,10 +65,15 @@ public final class StageClaims {
 
   /**
    * Records a Stage's claim; returns the other Stages whose conflicts may have changed (to be
-   * reconciled again).
+   * reconciled again): none when the claim is the one already recorded.
    */
   public synchronized Set<String> publish(Claim claim) {
     Claim before = claims.put(claim.stage(), claim);
+    if (claim.equals(before)) {
+      // nothing changed for the others: waking them would make two conflicting Stages wake each
+      // other without end (each pass reads AWS)
+      return Set.of();
+    }
     Set<String> affected = new HashSet<>();
     for (Claim other : claims.values()) {
       if (other.stage().equals(claim.stage()) || !other.organization().equals(claim.organization())) {

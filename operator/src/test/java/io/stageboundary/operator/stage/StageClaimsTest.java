@@ -26,6 +26,15 @@ class StageClaimsTest {
   }
 
   @Test
+  void republishingAnUnchangedClaimWakesNobody() {
+    StageClaims claims = new StageClaims();
+    claims.publish(claim("prod", 1, "p", "q", "1"));
+    assertThat(claims.publish(claim("special", 1, "p", "q", "1"))).containsExactly("prod");
+    assertThat(claims.publish(claim("prod", 1, "p", "q", "1"))).as("each pass republishes; no wake loop").isEmpty();
+    assertThat(claims.publish(claim("prod", 2, "p", "q", "1", "2"))).containsExactly("special");
+  }
+
+  @Test
   void differentQualifiersAndPolicyNamesMayShareAnAccount() {
     StageClaims claims = new StageClaims();
     claims.publish(claim("a", 1, "p-a", "q1", "1"));
