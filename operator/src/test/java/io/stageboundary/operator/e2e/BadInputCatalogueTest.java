@@ -154,8 +154,15 @@ class BadInputCatalogueTest {
       } catch (AssertionError | RuntimeException x) {
         failures.add(name + ": " + x.getMessage());
       }
-      // leave nothing behind for the next entry (deleting with deletionPolicy Retain writes nothing)
+      // leave nothing behind for the next entry (deleting with deletionPolicy Retain writes nothing),
+      // last object first: of two conflicting Stages the suspended one, listed first, goes last,
+      // so the other never finds itself alone and takes the accounts over
       for (String m : e.has("setup") ? List.of(manifest, e.path("setup").asText()) : List.of(manifest)) {
+        List<String[]> objects = new java.util.ArrayList<>(objects(m));
+        java.util.Collections.reverse(objects);
+        for (String[] o : objects) {
+          kube.tryKubectl("delete", o[0], o[1], "--ignore-not-found", "--wait=true", "--timeout=30s");
+        }
         kubectl("delete", m, "--ignore-not-found", "--wait=true", "--timeout=30s");
       }
     }
