@@ -53,12 +53,8 @@ class BootstrapProfileTest {
     cdk = peers.cdk();
     emulator = peers.emulator();
     pipeline = org.delegatedAdminAccountId();
-    emulator.setOperationTiming(0.2, 0);
-    for (String a : List.of("prod-payments", "prod-search", "beta-payments", "beta-search", "dev-payments")) {
-      cdk.bootstrap(org.account(a), REGION).orThrow();
-    }
-    h = OperatorHarness.start(peers);
-    h.applySample("organization.yaml");
+    h = OperatorHarness.startWithBootstrapped(peers, REGION, "prod-payments", "prod-search", "beta-payments",
+        "beta-search", "dev-payments");
   }
 
   @AfterAll

@@ -9,7 +9,6 @@ import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.testenv.AwsClients;
-import io.stageboundary.testenv.CdkCli;
 import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
@@ -42,20 +41,14 @@ class ContentionTest {
   private static SeededOrganization org;
   private static EmulatorAdmin emulator;
   private static AwsClients aws;
-  private static CdkCli cdk;
 
   @BeforeAll
   static void start(Peers peers) {
     org = peers.organization();
     emulator = peers.emulator();
     aws = peers.awsClients();
-    cdk = peers.cdk();
-    emulator.setOperationTiming(0.2, 0);
-    for (String a : List.of("beta-payments", "beta-search", "prod-payments", "dev-payments", "dev-search")) {
-      cdk.bootstrap(org.account(a), REGION).orThrow();
-    }
-    h = OperatorHarness.start(peers);
-    h.applySample("organization.yaml");
+    h = OperatorHarness.startWithBootstrapped(peers, REGION, "beta-payments", "beta-search", "prod-payments",
+        "dev-payments", "dev-search");
     h.client().resources(io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization.class).withName("main")
         .waitUntilCondition(o -> o.getStatus() != null && o.getStatus().organizationId() != null, 30,
             java.util.concurrent.TimeUnit.SECONDS);

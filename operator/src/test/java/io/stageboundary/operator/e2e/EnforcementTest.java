@@ -7,7 +7,6 @@ import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
 import io.stageboundary.testenv.AwsClients;
-import io.stageboundary.testenv.CdkCli;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
@@ -38,13 +37,7 @@ class EnforcementTest {
   static void start(Peers peers) {
     org = peers.organization();
     aws = peers.awsClients();
-    CdkCli cdk = peers.cdk();
-    peers.emulator().setOperationTiming(0.2, 0);
-    for (String a : List.of("prod-payments", "prod-search")) {
-      cdk.bootstrap(org.account(a), REGION).orThrow();
-    }
-    h = OperatorHarness.start(peers);
-    h.applySample("organization.yaml");
+    h = OperatorHarness.startWithBootstrapped(peers, REGION, "prod-payments", "prod-search");
   }
 
   @AfterAll

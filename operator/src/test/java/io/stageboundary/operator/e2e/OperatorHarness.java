@@ -56,6 +56,21 @@ public final class OperatorHarness implements AutoCloseable {
     return h;
   }
 
+  /**
+   * The usual start of a test class about CDK bootstrap: the named accounts of the seeded
+   * organisation bootstrapped in {@code region} by the real CDK CLI (as teams have them), fast
+   * StackSet operations, the operator started, the sample AwsOrganization applied.
+   */
+  public static OperatorHarness startWithBootstrapped(Peers peers, String region, String... accountNames) {
+    peers.emulator().setOperationTiming(0.2, 0);
+    for (String a : accountNames) {
+      peers.cdk().bootstrap(peers.organization().account(a), region).orThrow();
+    }
+    OperatorHarness h = start(peers);
+    h.applySample("organization.yaml");
+    return h;
+  }
+
   public static OperatorSettings settings(Peers peers) {
     return OperatorSettings.defaults()
         .withPollInterval(Duration.ofMillis(300))
