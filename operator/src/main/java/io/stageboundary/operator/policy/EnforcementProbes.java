@@ -7,7 +7,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.regex.Pattern;
 
 /**
  * What to ask IAM to prove that a boundary holds a role (pure): probes derived from the guards
@@ -71,7 +70,7 @@ public final class EnforcementProbes {
         new Probe("guard: the boundary is not deleted", "iam:DeletePolicy", self, Expect.DENIED_BY_BOUNDARY)));
     List<Request> requests = new ArrayList<>();
     List<String> allowed = spec.boundary().allowedActions();
-    if (allowed == null || allowed.isEmpty() || allowed.stream().anyMatch(a -> glob(a).matcher("iam:CreateRole").matches())) {
+    if (allowed == null || allowed.isEmpty() || allowed.stream().anyMatch(a -> IamCatalogue.glob(a).matcher("iam:CreateRole").matches())) {
       requests.add(new Request(Map.of("iam:PermissionsBoundary", List.of(self)), List.of(new Probe(
           "guard: a role with this boundary", "iam:CreateRole", "*", Expect.NOT_DENIED_BY_BOUNDARY))));
     }
@@ -118,7 +117,7 @@ public final class EnforcementProbes {
   /** One concrete action per pattern (at most three per statement), or one a NotAction list leaves out. */
   private static List<String> actionsFor(StageSpec.Statement s, IamCatalogue catalogue) {
     if (s.actions() == null || s.actions().isEmpty()) {
-      return NOT_ACTION_CANDIDATES.stream().filter(a -> s.notActions().stream().noneMatch(p -> glob(p).matcher(a).matches()))
+      return NOT_ACTION_CANDIDATES.stream().filter(a -> s.notActions().stream().noneMatch(p -> IamCatalogue.glob(p).matcher(a).matches()))
           .limit(1).toList();
     }
     List<String> out = new ArrayList<>();
@@ -185,13 +184,5 @@ public final class EnforcementProbes {
       return Optional.of(first.replaceFirst("/\\d+$", ""));
     }
     return Optional.of(first.replace("*", "x").replace("?", "x"));
-  }
-
-  private static Pattern glob(String pattern) {
-    StringBuilder re = new StringBuilder();
-    for (char c : pattern.toCharArray()) {
-      re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
-    }
-    return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE);
   }
 }

@@ -88,9 +88,17 @@ public final class IamCatalogue {
 
   /** The service's actions a pattern with * and ? names. */
   static List<String> matching(Service service, String pattern) {
-    Pattern glob = Pattern.compile(pattern.chars().mapToObj(ch -> ch == '*' ? ".*" : ch == '?' ? "."
-        : Pattern.quote(String.valueOf((char) ch))).reduce("", String::concat), Pattern.CASE_INSENSITIVE);
+    Pattern glob = glob(pattern);
     return service.actions().stream().filter(a -> glob.matcher(a).matches()).toList();
+  }
+
+  /** An IAM name pattern (* any run, ? one character), matched case-insensitively as IAM does. */
+  static Pattern glob(String pattern) {
+    StringBuilder re = new StringBuilder();
+    for (char c : pattern.toCharArray()) {
+      re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
+    }
+    return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE);
   }
 
   boolean isGlobalKey(String key) {
