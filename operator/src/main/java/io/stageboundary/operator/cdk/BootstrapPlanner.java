@@ -68,9 +68,14 @@ public final class BootstrapPlanner {
 
     /** The first profile parameter {@code parameters} does not hold as the stage sets it (order aside). */
     public Optional<String> profileDifference(Map<String, String> parameters) {
-      return profile().entrySet().stream().filter(e -> !new java.util.TreeSet<>(split(e.getValue()))
-          .equals(new java.util.TreeSet<>(split(parameters.get(e.getKey()))))).map(Map.Entry::getKey).findFirst();
+      return profile().entrySet().stream().filter(e -> !sameMembers(split(e.getValue()), split(parameters.get(e.getKey()))))
+          .map(Map.Entry::getKey).findFirst();
     }
+  }
+
+  /** The same accounts or policies, whatever the order: how a profile list is compared. */
+  public static boolean sameMembers(List<String> a, List<String> b) {
+    return new java.util.TreeSet<>(a).equals(new java.util.TreeSet<>(b));
   }
 
   /** A CloudFormation comma-delimited list parameter as a list (empty for none). */

@@ -27,7 +27,7 @@ record StackDrift(DriftReason reason, String what) {
 
   /** Unset in the stage (null) matches whatever the stack holds. */
   private static boolean sameSet(List<String> wanted, List<String> held) {
-    return wanted == null || new java.util.TreeSet<>(wanted).equals(new java.util.TreeSet<>(held == null ? List.of() : held));
+    return wanted == null || BootstrapPlanner.sameMembers(wanted, held == null ? List.of() : held);
   }
 
   /**
