@@ -37,7 +37,13 @@ public interface BootstrapStacks {
 
   /** What IAM decided for one action on one resource. */
   record Simulated(String action, String resource, Decision decision, Boolean allowedByBoundary,
-      List<String> decisiveStatements) {}
+      List<String> decisiveStatements, Boolean allowedByOrganizations) {
+    /** Without the organisation's part (no SCPs apply to the account). */
+    public Simulated(String action, String resource, Decision decision, Boolean allowedByBoundary,
+        List<String> decisiveStatements) {
+      this(action, resource, decision, allowedByBoundary, decisiveStatements, null);
+    }
+  }
 
   /** IAM's EvalDecision. */
   enum Decision { ALLOWED, EXPLICIT_DENY, IMPLICIT_DENY }

@@ -16,6 +16,8 @@ public interface OrganizationAws extends AutoCloseable {
 
   BoundaryStackSets stackSets();
 
+  ServiceControlPolicies serviceControlPolicies();
+
   BoundaryPolicies policies(String accountId);
 
   BootstrapStacks bootstrapStacks(String accountId, String region);

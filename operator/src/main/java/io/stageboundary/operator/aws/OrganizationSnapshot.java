@@ -13,7 +13,27 @@ import java.util.TreeSet;
  */
 public record OrganizationSnapshot(String organizationId, String managementAccountId,
     String rootId, Map<String, Ou> organizationalUnits, Map<String, Account> accounts,
-    Instant readAt) {
+    Instant readAt, boolean serviceControlPoliciesEnabled) {
+
+  /** A snapshot of an organisation whose root has SCPs enabled. */
+  public OrganizationSnapshot(String organizationId, String managementAccountId, String rootId,
+      Map<String, Ou> organizationalUnits, Map<String, Account> accounts, Instant readAt) {
+    this(organizationId, managementAccountId, rootId, organizationalUnits, accounts, readAt, true);
+  }
+
+  /** The OUs from the root down to the account's parent, then the account: where an SCP can apply to it. */
+  public List<String> pathTo(String accountId) {
+    java.util.LinkedList<String> path = new java.util.LinkedList<>();
+    path.add(accountId);
+    Account a = accounts.get(accountId);
+    String parent = a == null ? null : a.parentId();
+    while (parent != null && path.size() < 10) {
+      path.addFirst(parent);
+      Ou ou = organizationalUnits.get(parent);
+      parent = ou == null ? null : ou.parentId();
+    }
+    return path;
+  }
 
   /** An OU, or the root (whose parentId is null). */
   public record Ou(String id, String name, String parentId) {}

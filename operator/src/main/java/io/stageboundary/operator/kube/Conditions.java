@@ -23,6 +23,7 @@ public final class Conditions {
   public static final String BOOTSTRAPPED = "Bootstrapped";
   public static final String IN_SYNC = "InSync";
   public static final String ENFORCED = "Enforced";
+  public static final String GUARDED = "Guarded";
 
   private final Map<String, Condition> previous = new LinkedHashMap<>();
   private final Map<String, Condition> next = new LinkedHashMap<>();

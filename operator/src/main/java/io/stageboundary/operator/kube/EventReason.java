@@ -6,6 +6,8 @@ public enum EventReason {
   StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, StackSetDeleted,
   // Stage: per-account work
   BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected, ContestedByAnotherWriter,
+  // Stage: the guardrail SCP
+  GuardrailCreated, GuardrailUpdated, GuardrailAttached, GuardrailDetached, GuardrailDeleted,
   // Stage deletion
   Retained, BootstrapCleared, BootstrapClearFailed, DeletingInstances,
   // AWS refused

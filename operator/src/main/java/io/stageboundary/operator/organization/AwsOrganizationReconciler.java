@@ -15,7 +15,11 @@ import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec.C
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement.Via;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.policy.DelegationPolicy;
+import java.util.Optional;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
@@ -62,15 +66,15 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
 
   /** What one check learned: the organisation's facts, kept from the last status when unknown. */
   private record Facts(String organizationId, String managementAccountId, String callerAccountId,
-      Integer accounts, Integer organizationalUnits) {
+      Integer accounts, Integer organizationalUnits, PolicyManagement policyManagement) {
     static Facts of(AwsOrganizationStatus s) {
-      return s == null ? new Facts(null, null, null, null, null) : new Facts(s.organizationId(),
-          s.managementAccountId(), s.callerAccountId(), s.accounts(), s.organizationalUnits());
+      return s == null ? new Facts(null, null, null, null, null, null) : new Facts(s.organizationId(),
+          s.managementAccountId(), s.callerAccountId(), s.accounts(), s.organizationalUnits(), s.policyManagement());
     }
 
     AwsOrganizationStatus status(long generation, Conditions conditions) {
       return new AwsOrganizationStatus(generation, conditions.build(), organizationId, managementAccountId,
-          callerAccountId, accounts, organizationalUnits);
+          callerAccountId, accounts, organizationalUnits, policyManagement);
     }
   }
 
@@ -84,7 +88,8 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
       String caller = context.aws().callerAccountId();
       OrganizationSnapshot snapshot = context.snapshot();
       facts = new Facts(snapshot.organizationId(), snapshot.managementAccountId(), caller,
-          snapshot.memberAccounts(), snapshot.organizationalUnits().size() - 1);
+          snapshot.memberAccounts(), snapshot.organizationalUnits().size() - 1,
+          policyManagement(context, caller, snapshot, facts.policyManagement()));
       String problem = callAsProblem(org, context, caller, snapshot.managementAccountId());
       if (problem != null) {
         conditions.stalled("CallAsMismatch", problem, WAITING);
@@ -107,6 +112,45 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
     StatusPatch.patchIfChanged(org, facts.status(org.getMetadata().getGeneration(), conditions), ctx,
         AwsOrganization::new);
     return UpdateControl.<AwsOrganization>noUpdate().rescheduleAfter(next);
+  }
+
+  /**
+   * Whether the operator may keep service control policies (a Stage's guardrail): the management
+   * account may; another account only as a delegated administrator for Organizations policies,
+   * which the organisation's resource-based delegation policy grants action by action.
+   */
+  static PolicyManagement policyManagement(OrganizationContext context, String caller, OrganizationSnapshot snapshot,
+      PolicyManagement last) {
+    boolean enabled = snapshot.serviceControlPoliciesEnabled();
+    String notEnabled = enabled ? "" : "; service control policies are not enabled on root " + snapshot.rootId()
+        + ": from the management account run aws organizations enable-policy-type --root-id " + snapshot.rootId()
+        + " --policy-type SERVICE_CONTROL_POLICY";
+    if (caller.equals(snapshot.managementAccountId())) {
+      return new PolicyManagement(enabled, true, Via.ManagementAccount, enabled ? null : notEnabled.substring(2));
+    }
+    String grant = " (docs/iam/delegation-policy.json, with " + caller + " as the principal: aws organizations "
+        + "put-resource-policy --content file://delegation-policy.json in the management account " + snapshot.managementAccountId() + ")";
+    Optional<String> policy;
+    try {
+      policy = context.aws().serviceControlPolicies().delegationPolicy();
+    } catch (AwsFailure f) {
+      if (f.kind().transientFailure() && last != null) {
+        return last;
+      }
+      return new PolicyManagement(enabled, false, Via.None, "the organisation's delegation policy could not be read ("
+          + f.getMessage() + "): grant organizations:DescribeResourcePolicy to the operator's role" + notEnabled);
+    }
+    if (policy.isEmpty()) {
+      return new PolicyManagement(enabled, false, Via.None, "account " + caller + " is neither the management account "
+          + "nor a delegated administrator for Organizations policies: the organisation has no delegation policy; "
+          + "attach one that grants " + caller + " the SCP actions" + grant + notEnabled);
+    }
+    List<String> missing = DelegationPolicy.missing(policy.get(), caller);
+    if (!missing.isEmpty()) {
+      return new PolicyManagement(enabled, false, Via.None, "the organisation's delegation policy does not grant "
+          + caller + " " + String.join(", ", missing) + " for SERVICE_CONTROL_POLICY" + grant + notEnabled);
+    }
+    return new PolicyManagement(enabled, true, Via.DelegatedAdministrator, enabled ? null : notEnabled.substring(2));
   }
 
   private static String callAsProblem(AwsOrganization org, OrganizationContext context, String caller,

@@ -7,12 +7,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -50,7 +46,7 @@ public final class BoundaryDocument {
     this.policyName = policyName;
     this.partition = partition;
     this.templateDocument = templateDocument;
-    this.revision = hash(policyName + "\n" + CanonicalPolicy.canonicalJson(templateDocument));
+    this.revision = CanonicalPolicy.hash(policyName + "\n" + CanonicalPolicy.canonicalJson(templateDocument));
   }
 
   public static BoundaryDocument render(String stageName, StageSpec.Boundary boundary,
@@ -223,15 +219,6 @@ public final class BoundaryDocument {
       return "aws-iso-b";
     }
     return "aws";
-  }
-
-  private static String hash(String text) {
-    try {
-      byte[] d = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(d).substring(0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** The cdk.json context an app in this stage sets. */

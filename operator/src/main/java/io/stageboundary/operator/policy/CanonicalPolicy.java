@@ -58,6 +58,16 @@ public final class CanonicalPolicy {
     return normalize(a).equals(normalize(b));
   }
 
+  /** The first 12 hex digits of the text's SHA-256: how revisions are named. */
+  public static String hash(String text) {
+    try {
+      byte[] d = java.security.MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+      return java.util.HexFormat.of().formatHex(d).substring(0, 12);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
   /** Compact JSON with keys sorted; used to hash a document into a revision. */
   public static String canonicalJson(JsonNode doc) {
     return sortKeys(doc).toString();

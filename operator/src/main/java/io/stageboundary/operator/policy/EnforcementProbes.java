@@ -14,7 +14,7 @@ import java.util.Optional;
  * policy itself untouchable), one concrete action from each pattern of each Deny statement, with
  * context values that make its condition apply, and the probes the Stage declares. Probes that
  * need the same context go in one request, so a role costs two or three SimulatePrincipalPolicy
- * calls per check, whatever the number of probes.
+ * calls per check, whatever the number of probes (one more, for the member role, with the guardrail).
  */
 public final class EnforcementProbes {
   /** Candidate actions for a NotAction Deny: the first one its list does not name is probed. */
@@ -32,7 +32,16 @@ public final class EnforcementProbes {
     /** Allowed (a declared probe). */
     ALLOWED,
     /** Denied, explicitly or implicitly (a declared probe). */
-    DENIED;
+    DENIED,
+    /** Explicitly denied, and by the organisation's service control policies (the guardrail). */
+    DENIED_BY_ORGANIZATIONS,
+    /** The organisation's service control policies allow it (the guardrail's exemption). */
+    ALLOWED_BY_ORGANIZATIONS;
+
+    /** A probe of the guardrail SCP rather than of the boundary. */
+    public boolean guardrail() {
+      return this == DENIED_BY_ORGANIZATIONS || this == ALLOWED_BY_ORGANIZATIONS;
+    }
 
     public String describe() {
       return switch (this) {
@@ -40,14 +49,24 @@ public final class EnforcementProbes {
         case NOT_DENIED_BY_BOUNDARY -> "not denied by the boundary";
         case ALLOWED -> "allowed";
         case DENIED -> "denied";
+        case DENIED_BY_ORGANIZATIONS -> "denied by the service control policies";
+        case ALLOWED_BY_ORGANIZATIONS -> "allowed by the service control policies";
       };
     }
   }
 
   public record Probe(String label, String action, String resource, Expect expect) {}
 
-  /** Probes that share one request: its resources and context values. */
-  public record Request(Map<String, List<String>> context, List<Probe> probes) {
+  /**
+   * Probes that share one request: its resources and context values.
+   *
+   * @param role the role simulated; null for the stage's CDK roles
+   */
+  public record Request(String role, Map<String, List<String>> context, List<Probe> probes) {
+    public Request(Map<String, List<String>> context, List<Probe> probes) {
+      this(null, context, probes);
+    }
+
     public List<String> actions() {
       return probes.stream().map(Probe::action).distinct().toList();
     }
@@ -59,6 +78,17 @@ public final class EnforcementProbes {
 
   /** The requests that prove {@code doc} in {@code account}. */
   public static List<Request> of(BoundaryDocument doc, StageSpec spec, String account, IamCatalogue catalogue) {
+    return of(doc, spec, account, catalogue, null);
+  }
+
+  /**
+   * The requests that prove {@code doc}, and the guardrail SCP when {@code memberRole} is given (the
+   * SCP applies to the account): an unexempt role (the CDK execution role itself) is denied by the
+   * organisation removing a CDK role's boundary or changing the boundary policy, and the operator's
+   * member role is not (it repairs drift). One more request, for the member role.
+   */
+  public static List<Request> of(BoundaryDocument doc, StageSpec spec, String account, IamCatalogue catalogue,
+      String memberRole) {
     String self = doc.policyArn(account);
     String partition = self.split(":")[1];
     List<Probe> plain = new ArrayList<>(List.of(
@@ -106,6 +136,18 @@ public final class EnforcementProbes {
             p.resource() == null ? "*" : p.resource(), p.expect() == StageSpec.Probe.Expectation.Allowed
                 ? Expect.ALLOWED : Expect.DENIED));
       }
+    }
+    if (memberRole != null) {
+      String cdkRole = "arn:" + partition + ":iam::" + account + ":role/cdk-"
+          + spec.bootstrapOrDefault().qualifierOrDefault() + "-cfn-exec-role-" + account + "-"
+          + spec.targets().regions().get(0);
+      plain.add(new Probe("guardrail: no CDK role's boundary removed by an unexempt role",
+          "iam:DeleteRolePermissionsBoundary", cdkRole, Expect.DENIED_BY_ORGANIZATIONS));
+      plain.add(new Probe("guardrail: no new version of the boundary by an unexempt role", "iam:CreatePolicyVersion",
+          self, Expect.DENIED_BY_ORGANIZATIONS));
+      requests.add(new Request(memberRole, Map.of(), List.of(
+          new Probe("guardrail: the operator's member role is exempt", "iam:DeleteRolePermissionsBoundary", cdkRole,
+              Expect.ALLOWED_BY_ORGANIZATIONS))));
     }
     requests.add(0, new Request(Map.of(), plain));
     if (!conditionedProbes.isEmpty()) {

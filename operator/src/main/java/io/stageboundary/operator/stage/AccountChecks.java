@@ -41,7 +41,7 @@ final class AccountChecks {
   /** Every account's view, the drift found and repaired, and whether work is left for another pass. */
   record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork) {}
 
-  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen) {
+  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, Guardrails.Seen guardrail) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     boolean remediate = spec.remediatesDrift() && !spec.suspended();
@@ -57,7 +57,7 @@ final class AccountChecks {
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
-      BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, remediate);
+      BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate);
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -76,7 +76,7 @@ final class AccountChecks {
   }
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
-      Observation seen, boolean remediate) {
+      Observation seen, Guardrails.Seen guardrail, boolean remediate) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -100,7 +100,7 @@ final class AccountChecks {
         (account, region) -> doc.policyArn(account), ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(), in.regions(),
         in.lastReported(StageAccountStatus::bootstrap), spec.driftCheckIntervalOrDefault(), spec.suspended(),
-        remediate, aws::bootstrapStacks, account -> EnforcementProbes.of(doc, spec, account, IamCatalogue.pinned()));
+        remediate, aws::bootstrapStacks, probePlan(in, doc, guardrail));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
@@ -112,6 +112,25 @@ final class AccountChecks {
           + " bootstrap stack(s) need attention: " + Text.abbreviate(out.failures(), 3));
     }
     return out;
+  }
+
+  /**
+   * The probes for each account: the boundary's, and the guardrail's where the stage's current SCP
+   * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once.
+   */
+  private static java.util.function.Function<String, BootstrapRunner.ProbePlan> probePlan(StageInputs in,
+      BoundaryDocument doc, Guardrails.Seen guardrail) {
+    StageSpec spec = in.stage().getSpec();
+    String memberRole = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse(null);
+    String base = io.stageboundary.operator.policy.CanonicalPolicy.hash(doc.revision() + "|" + spec.targets().regions()
+        + "|" + (spec.verification() == null ? "" : String.valueOf(spec.verification().probes()))
+        + "|" + spec.bootstrapOrDefault().applyToAllRolesOrDefault());
+    String guarded = guardrail.enabled() ? io.stageboundary.operator.policy.CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
+    return account -> {
+      boolean covered = guardrail.covers(account);
+      return new BootstrapRunner.ProbePlan(covered ? guarded : base, () -> EnforcementProbes.of(doc, spec, account,
+          IamCatalogue.pinned(), covered ? memberRole : null));
+    };
   }
 
   /** Per-account drift as events and metrics: what was repaired, and what is left as it is. */

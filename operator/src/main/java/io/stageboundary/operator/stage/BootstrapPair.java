@@ -9,7 +9,6 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.kube.Schedule;
-import io.stageboundary.operator.policy.EnforcementProbes;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -46,7 +45,7 @@ final class BootstrapPair {
   }
 
   Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
-      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, List<EnforcementProbes.Request> probes) {
+      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, BootstrapRunner.ProbePlan probes) {
     Want want = stageWant.in(pair.account());
     String key = stageUid + "|" + pair.account() + "|" + pair.region();
     String region = pair.region();
@@ -95,7 +94,7 @@ final class BootstrapPair {
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
-      StackDrift drift, boolean remediate, List<EnforcementProbes.Request> probes) {
+      StackDrift drift, boolean remediate, BootstrapRunner.ProbePlan probes) {
     String region = pair.region();
     DriftReason reason = drift == null ? null : drift.reason();
     String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
@@ -192,14 +191,15 @@ final class BootstrapPair {
    */
   private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
-      List<EnforcementProbes.Request> probes) {
+      BootstrapRunner.ProbePlan probes) {
     RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
     boolean heldOrLost = report.state() == BootstrapState.CURRENT
         || DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
-    if (probes == null || probes.isEmpty() || !heldOrLost) {
+    if (probes == null || !heldOrLost) {
       return report;
     }
-    return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes, stacks, pair.region(), schedule.stamp()));
+    return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes.requests().get(), stacks,
+        pair.region(), schedule.stamp(), probes.fingerprint()));
   }
 
   private static List<String> roles(Want want, BootstrapRunner.Pair pair) {

@@ -43,6 +43,13 @@ public final class BootstrapRunner {
   private final int batch;
   private final BootstrapPair pairs;
 
+  /**
+   * What to ask IAM in one account: the requests, made only when the pair is checked, and a
+   * fingerprint of them; a current pair whose last proof was asked with another fingerprint (new
+   * rules, declared probes, the guardrail now applying) is checked again at once.
+   */
+  public record ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests) {}
+
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {
     String label() {
@@ -72,14 +79,14 @@ public final class BootstrapRunner {
       Collection<String> ready, Collection<String> waiting, Collection<String> held,
       List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
       boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks,
-      Function<String, List<EnforcementProbes.Request>> probes) {
+      Function<String, ProbePlan> probes) {
     Instant now = pairs.schedule().now();
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<Pair> due = new ArrayList<>();
     for (String account : ready) {
       for (String region : regions) {
         RegionBootstrap last = find(previous.get(account), region);
-        if (isDue(account, last, want, now, verifyInterval)) {
+        if (isDue(account, last, want, now, verifyInterval) || reprove(last, probes.apply(account))) {
           due.add(new Pair(account, region));
         }
         put(reports, account, region, last != null ? last
@@ -227,6 +234,12 @@ public final class BootstrapRunner {
         return last.state() == BootstrapState.NOT_BOOTSTRAPPED && want.createIfMissing();
       }
     }
+  }
+
+  /** A current pair whose proof was asked with other probes than today's. */
+  private static boolean reprove(RegionBootstrap last, ProbePlan plan) {
+    return last != null && last.state() == BootstrapState.CURRENT && plan != null
+        && (last.enforcement() == null || !plan.fingerprint().equals(last.enforcement().probeSet()));
   }
 
   private static RegionBootstrap find(List<RegionBootstrap> reports, String region) {

@@ -25,6 +25,10 @@ public enum DriftReason {
   JoinedAfterRollout,
   /** An account left the targeted OUs after the last rollout. */
   LeftTargets,
+  /** The stage's SCP is no longer attached to a root, OU or account it was attached to, or is gone. */
+  GuardrailDetached,
+  /** The stage's SCP holds another document than the one the operator wrote. */
+  GuardrailModified,
   /** Repaired again and again and changed back each time: the operator stopped writing it ({@link ContestGuard}). */
   ContestedByAnotherWriter;
 

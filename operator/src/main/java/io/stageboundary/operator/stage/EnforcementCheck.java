@@ -1,6 +1,7 @@
 package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.GuardrailProof;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.ProbeFailure;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BootstrapStacks;
@@ -30,19 +31,25 @@ final class EnforcementCheck {
    *     as a real request would be, unless a probe needs another value to make a condition apply
    */
   static Enforcement run(Collection<String> roles, List<EnforcementProbes.Request> requests, BootstrapStacks stacks,
-      String region, String now) {
+      String region, String now, String probeSet) {
     int passed = 0;
     int failed = 0;
+    int guardPassed = 0;
+    int guardFailed = 0;
+    boolean guarded = false;
     List<ProbeFailure> failures = new ArrayList<>();
-    for (String role : roles) {
-      for (EnforcementProbes.Request request : requests) {
+    for (EnforcementProbes.Request request : requests) {
+      for (String role : request.role() == null ? roles : List.of(request.role())) {
         List<Simulated> results;
         try {
           Map<String, List<String>> context = new java.util.LinkedHashMap<>(request.context());
           context.putIfAbsent("aws:RequestedRegion", List.of(region));
           results = stacks.simulate(role, request.actions(), request.resources(), context);
         } catch (AwsFailure f) {
-          failed += request.probes().size();
+          int g = (int) request.probes().stream().filter(p -> p.expect().guardrail()).count();
+          guardFailed += g;
+          guarded |= g > 0;
+          failed += request.probes().size() - g;
           add(failures, new ProbeFailure(role, "IAM could not be asked", String.join(", ", request.actions()),
               "an answer", f.getMessage(), null));
           continue;
@@ -51,10 +58,18 @@ final class EnforcementCheck {
         results.forEach(r -> byRequest.put(r.action().toLowerCase() + "|" + r.resource(), r));
         for (EnforcementProbes.Probe probe : request.probes()) {
           Simulated r = byRequest.get(probe.action().toLowerCase() + "|" + probe.resource());
-          if (r != null && passes(probe.expect(), r)) {
+          boolean ok = r != null && passes(probe.expect(), r);
+          guarded |= probe.expect().guardrail();
+          if (ok && probe.expect().guardrail()) {
+            guardPassed++;
+          } else if (ok) {
             passed++;
           } else {
-            failed++;
+            if (probe.expect().guardrail()) {
+              guardFailed++;
+            } else {
+              failed++;
+            }
             add(failures, new ProbeFailure(role, probe.label(), probe.action(), probe.expect().describe(),
                 r == null ? "no answer" : actual(r), r == null || r.decisiveStatements().isEmpty() ? null
                     : String.join(", ", r.decisiveStatements())));
@@ -62,7 +77,8 @@ final class EnforcementCheck {
         }
       }
     }
-    return new Enforcement(now, passed, failed, failures.isEmpty() ? null : List.copyOf(failures));
+    return new Enforcement(now, passed, failed, failures.isEmpty() ? null : List.copyOf(failures),
+        guarded ? new GuardrailProof(guardPassed, guardFailed) : null, probeSet);
   }
 
   static boolean passes(Expect expect, Simulated r) {
@@ -71,6 +87,8 @@ final class EnforcementCheck {
       case NOT_DENIED_BY_BOUNDARY -> Boolean.TRUE.equals(r.allowedByBoundary());
       case ALLOWED -> r.decision() == Decision.ALLOWED;
       case DENIED -> r.decision() != Decision.ALLOWED;
+      case DENIED_BY_ORGANIZATIONS -> r.decision() == Decision.EXPLICIT_DENY && Boolean.FALSE.equals(r.allowedByOrganizations());
+      case ALLOWED_BY_ORGANIZATIONS -> Boolean.TRUE.equals(r.allowedByOrganizations());
     };
   }
 
@@ -81,7 +99,9 @@ final class EnforcementCheck {
       case IMPLICIT_DENY -> "implicitDeny";
     };
     return decision + (r.allowedByBoundary() == null ? " (the role has no boundary)"
-        : r.allowedByBoundary() ? " (the boundary allows it)" : " (the boundary denies it)");
+        : r.allowedByBoundary() ? " (the boundary allows it)" : " (the boundary denies it)")
+        + (r.allowedByOrganizations() == null ? "" : r.allowedByOrganizations()
+            ? " (the service control policies allow it)" : " (the service control policies deny it)");
   }
 
   private static void add(List<ProbeFailure> failures, ProbeFailure f) {
@@ -98,8 +118,11 @@ final class EnforcementCheck {
     }
     List<ProbeFailure> failures = checked.stream().filter(e -> e.failures() != null).flatMap(e -> e.failures().stream())
         .limit(MAX_FAILURES).toList();
+    List<GuardrailProof> guards = checked.stream().map(Enforcement::guardrail).filter(java.util.Objects::nonNull).toList();
     return new Enforcement(checked.stream().map(Enforcement::lastChecked).max(String::compareTo).orElse(null),
         checked.stream().mapToInt(Enforcement::passed).sum(), checked.stream().mapToInt(Enforcement::failed).sum(),
-        failures.isEmpty() ? null : failures);
+        failures.isEmpty() ? null : failures, guards.isEmpty() ? null : new GuardrailProof(
+            guards.stream().mapToInt(GuardrailProof::passed).sum(), guards.stream().mapToInt(GuardrailProof::failed).sum()),
+        null);
   }
 }

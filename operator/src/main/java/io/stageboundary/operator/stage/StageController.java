@@ -34,6 +34,8 @@ import org.jboss.logging.Logger;
 public final class StageController {
   private static final Logger LOG = Logger.getLogger(StageController.class);
   static final String STACKSET_PREFIX = "stage-boundary-";
+  /** After an SCP write, the next pass comes this soon: it proves the guardrail in the accounts. */
+  static final Duration GUARDRAIL_SETTLE = Duration.ofSeconds(5);
 
   /** What the controller works with; the application wires the real ones, tests fakes. */
   public record Parts(Organizations organizations, StageClaims claims, StageAccountWriter accounts, Events events,
@@ -45,6 +47,7 @@ public final class StageController {
   private final AccountChecks accounts;
   private final StageActions actions;
   private final StageDeletion deletion;
+  private final Guardrails guardrails;
   private final Map<String, Integer> transientFailures = new ConcurrentHashMap<>();
 
   StageController(Parts parts, Claiming claiming) {
@@ -54,8 +57,9 @@ public final class StageController {
     this.observer = new StageObserver(claiming, operations, parts.schedule());
     this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events());
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
-    this.deletion = new StageDeletion(parts.organizations(), operations, parts.bootstrap(), parts.events(),
-        parts.schedule());
+    this.guardrails = new Guardrails(parts.events());
+    this.deletion = new StageDeletion(parts.organizations(), operations, parts.bootstrap(), guardrails,
+        parts.events(), parts.schedule());
   }
 
   public static String stackSetName(String stage) {
@@ -76,10 +80,16 @@ public final class StageController {
     if (seen.stopped()) {
       return seen.stop();
     }
-    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 4. the next StackSet step (pure)
-    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value()); // 5. what each account holds
-    report(in.stage(), seen.value(), work, status);                       // 6. counts, conditions, metrics, events
-    return actions.act(in, step, doc.value(), seen.value(), work, status); // 7. the one next write, or settle
+    Gate<Guardrails.Seen> scp = guardrails.observe(in, seen.value(), status); // 4. the guardrail SCP: rights, limits
+    if (scp.stopped()) {
+      return scp.stop();
+    }
+    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 5. the next StackSet step (pure)
+    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value(), scp.value()); // 6. each account
+    report(in.stage(), seen.value(), scp.value(), work, status);          // 7. counts, conditions, metrics, events
+    boolean guarding = guardrails.act(in, scp.value(), status);           // 8. the SCP's writes, if any
+    Duration next = actions.act(in, step, doc.value(), seen.value(), work, status); // 9. the one next StackSet write
+    return guarding && next.compareTo(GUARDRAIL_SETTLE) > 0 ? GUARDRAIL_SETTLE : next;
   }
 
   private Gate<BoundaryDocument> render(StageInputs in, StageStatusBuilder status) {
@@ -150,7 +160,8 @@ public final class StageController {
         || Instant.parse(d.lastStackSetCheck()).plus(interval).isBefore(parts.schedule().now());
   }
 
-  private void report(Stage stage, Observation seen, AccountChecks.Outcome work, StageStatusBuilder status) {
+  private void report(Stage stage, Observation seen, Guardrails.Seen scp, AccountChecks.Outcome work,
+      StageStatusBuilder status) {
     StageSpec spec = stage.getSpec();
     AccountView view = work.view();
     accounts.reportDrift(stage, work, parts.metrics());
@@ -159,8 +170,12 @@ public final class StageController {
         (int) enforcement.values().stream().filter(e -> e.failed() == 0).count());
     status.boundaryDeployed();
     status.bootstrapped(spec.bootstrapOrDefault().enabledOrDefault(), view.bootstrapStates());
-    status.inSync(view.driftReasons(), spec.remediatesDrift());
+    Map<String, Integer> drift = new java.util.TreeMap<>(view.driftReasons());
+    scp.drift().values().forEach(r -> drift.merge(r.name(), 1, Integer::sum));
+    scp.drift().values().forEach(r -> parts.metrics().driftDetected(stage, r));
+    status.inSync(drift, spec.remediatesDrift());
     status.enforced(spec.bootstrapOrDefault().enabledOrDefault(), enforcement);
+    status.guarded(scp, spec.bootstrapOrDefault().enabledOrDefault(), enforcement);
     parts.metrics().report(stage, view.states(), view.bootstrapStates());
     parts.metrics().probes(stage, enforcement.values());
   }

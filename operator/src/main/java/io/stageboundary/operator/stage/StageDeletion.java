@@ -19,7 +19,8 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Deleting a Stage with {@code deletionPolicy: Delete}, in the order IAM needs: (1) the boundary
+ * Deleting a Stage with {@code deletionPolicy: Delete}, in the order IAM needs: (0) the guardrail
+ * SCP detached and deleted (it would deny deleting the boundary policy), (1) the boundary
  * out of every bootstrap stack that carries it (IAM refuses to delete a policy that is still a
  * role's boundary), (2) the stack instances (the policies), (3) the StackSet. One step per pass;
  * every step is safe to repeat. {@code Retain} never gets here.
@@ -28,11 +29,13 @@ final class StageDeletion {
   private final Organizations organizations;
   private final StackSetOperations operations;
   private final BootstrapRunner bootstrap;
+  private final Guardrails guardrails;
   private final Events events;
   private final Schedule schedule;
 
   StageDeletion(Organizations organizations, StackSetOperations operations, BootstrapRunner bootstrap,
-      Events events, Schedule schedule) {
+      Guardrails guardrails, Events events, Schedule schedule) {
+    this.guardrails = guardrails;
     this.organizations = organizations;
     this.operations = operations;
     this.bootstrap = bootstrap;
@@ -46,6 +49,9 @@ final class StageDeletion {
     Gate<OrganizationContext> org = organization(in, status);
     if (org.stopped()) {
       return Optional.of(org.stop());
+    }
+    if (stage.getSpec().guardrail() != null || status.guardrail() != null) {
+      guardrails.removeForDeletion(in, org.value().aws().serviceControlPolicies(), status);  // 0. the guardrail SCP
     }
     BoundaryStackSets stackSets = org.value().stackSets();
     Optional<StackSetView> stackSet = stackSets.describe(StageController.stackSetName(in.name()));

@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class StageMetrics {
   public static final List<String> CONDITIONS = List.of(Conditions.READY, Conditions.RECONCILING,
       Conditions.STALLED, Conditions.BOUNDARY_DEPLOYED, Conditions.BOOTSTRAPPED, Conditions.IN_SYNC,
-      Conditions.CONFLICT, Conditions.ENFORCED);
+      Conditions.CONFLICT, Conditions.ENFORCED, Conditions.GUARDED);
   private final MeterRegistry registry;
   private final Map<String, AtomicInteger> values = new ConcurrentHashMap<>();
 

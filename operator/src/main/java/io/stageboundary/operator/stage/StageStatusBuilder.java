@@ -26,6 +26,8 @@ final class StageStatusBuilder {
   private Long adoptedGeneration;
   private StageStatus.Drift drift;
   private StageStatus.Coverage coverage;
+  private StageStatus.Guardrail guardrail;
+  private String guardrailPending;
   private boolean keep;
   private boolean bootstrapOk = true;
   private String bootstrapSummary = "";
@@ -43,7 +45,17 @@ final class StageStatusBuilder {
       adoptedGeneration = current.adoptedGeneration();
       drift = current.drift();
       coverage = current.coverage();
+      guardrail = current.guardrail();
     }
+  }
+
+  StageStatus.Guardrail guardrail() {
+    return guardrail;
+  }
+
+  StageStatusBuilder guardrail(StageStatus.Guardrail g) {
+    guardrail = g;
+    return this;
   }
 
   StageStatusBuilder revision(String r) {
@@ -113,7 +125,8 @@ final class StageStatusBuilder {
       conditions.set(Conditions.IN_SYNC, true, "InSync", "every account holds what was deployed");
     } else {
       StringBuilder m = new StringBuilder();
-      reasons.forEach((r, n) -> m.append(r).append(" in ").append(n).append(" account(s), "));
+      reasons.forEach((r, n) -> m.append(r).append(" in ").append(n)
+          .append(r.startsWith("Guardrail") ? " target(s), " : " account(s), "));
       m.setLength(m.length() - 2);
       m.append(remediating ? "; repairing (driftRemediation is Reconcile)"
           : "; driftRemediation is Report: nothing is changed (see the StageAccounts)");
@@ -175,6 +188,8 @@ final class StageStatusBuilder {
       conditions.set(Conditions.READY, false, "Drifted", driftSummary);
     } else if (probesFailed != null) {
       conditions.set(Conditions.READY, false, "ProbesFailed", probesFailed);
+    } else if (guardrailPending != null) {
+      conditions.set(Conditions.READY, false, "Unguarded", guardrailPending);
     } else if (!bootstrapOk) {
       conditions.set(Conditions.READY, false, "NotBootstrapped", bootstrapSummary);
     } else {
@@ -265,6 +280,55 @@ final class StageStatusBuilder {
     return this;
   }
 
+  /**
+   * Guarded: the stage's service control policy is in place on every target, and IAM's evaluation
+   * shows it denies an unexempt role and lets the operator's member role through in every probed
+   * account. Asked for but not in place, or a probe failed: the stage is not Ready.
+   */
+  StageStatusBuilder guarded(Guardrails.Seen g, boolean bootstrapEnabled,
+      Map<String, StageAccountStatus.Enforcement> probed) {
+    guardrailPending = null;
+    if (!g.enabled()) {
+      conditions.set(Conditions.GUARDED, false, "Disabled", "spec.guardrail.enabled is false: an account "
+          + "administrator can remove the boundary; drift checks report it an interval later");
+      return this;
+    }
+    String name = g.desired().name();
+    if (!g.inPlace()) {
+      List<String> missing = g.wanted().stream().filter(t -> !g.attached().contains(t)).toList();
+      guardrailPending = g.actual().isEmpty() ? "the service control policy " + name + " does not exist yet"
+          : !g.contentCurrent() ? "the service control policy " + name + " does not hold the current document yet"
+          : "the service control policy " + name + " is not attached to " + Text.abbreviate(missing, 5) + " yet";
+      if (!g.drift().isEmpty()) {
+        guardrailPending += " (changed out of band" + (stage.getSpec().remediatesDrift() ? "; repairing)"
+            : "; driftRemediation is Report: not changed)");
+      }
+      conditions.set(Conditions.GUARDED, false, g.drift().isEmpty() ? "GuardrailPending" : "GuardrailDrifted",
+          guardrailPending);
+      return this;
+    }
+    String where = "on " + Text.abbreviate(List.copyOf(g.wanted()), 5);
+    List<String> failing = probed.entrySet().stream().filter(e -> e.getValue().guardrail() != null
+        && e.getValue().guardrail().failed() > 0).map(Map.Entry::getKey).toList();
+    long proven = probed.values().stream().filter(e -> e.guardrail() != null && e.guardrail().failed() == 0).count();
+    if (!failing.isEmpty()) {
+      guardrailPending = "IAM decided guardrail probes otherwise in " + failing.size() + " account(s): "
+          + Text.abbreviate(failing, 5) + " (see their StageAccounts' status.enforcement)";
+      conditions.set(Conditions.GUARDED, false, "ProbesFailed", guardrailPending);
+    } else if (!bootstrapEnabled) {
+      conditions.set(Conditions.GUARDED, true, "Attached", "the service control policy " + name + " is attached "
+          + where + " (spec.bootstrap.enabled is false: no CDK role to probe)");
+    } else if (proven == 0) {
+      conditions.unknown(Conditions.GUARDED, "NotCheckedYet", "the service control policy " + name + " is attached "
+          + where + "; no account has been probed with it yet");
+    } else {
+      conditions.set(Conditions.GUARDED, true, "AllProbesPassed", "the service control policy " + name
+          + " is attached " + where + "; IAM denies an unexempt role and allows the operator in " + proven
+          + " account(s)");
+    }
+    return this;
+  }
+
   String bootstrapSummary() {
     return bootstrapSummary;
   }
@@ -306,6 +370,6 @@ final class StageStatusBuilder {
       return stage.getStatus();
     }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
-        accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage);
+        accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage, guardrail);
   }
 }

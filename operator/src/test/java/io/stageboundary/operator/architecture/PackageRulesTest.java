@@ -91,7 +91,7 @@ class PackageRulesTest {
 
   @Test
   void controllersReachKubernetesOnlyThroughKubeAndTheOperatorSdk() {
-    ours("organization", "api", "aws", "kube").check(OPERATOR);
+    ours("organization", "api", "policy", "aws", "kube").check(OPERATOR);
     ours("stage", "api", "policy", "cdk", "aws", "kube", "organization").check(OPERATOR);
     noClasses().that().resideInAnyPackage(pkg("stage"), pkg("organization")).should().dependOnClassesThat()
         .resideInAPackage(KUBE_CLIENT)

@@ -89,7 +89,7 @@ class BootstrapRunnerTest {
 
   private BootstrapRunner.Outcome pass(FakeStack stack, RegionBootstrap last) {
     return runner.run("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(),
-        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack, a -> List.of());
+        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack, a -> null);
   }
 
   @Test

@@ -7,6 +7,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.aws.OrganizationDirectory;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.aws.ServiceControlPolicies;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -36,6 +37,27 @@ final class InMemoryAws implements OrganizationAws {
   final Map<String, FakeStack> stacks = new ConcurrentHashMap<>();
   /** What a stack instance's policy holds once deployed: the rendered document of the account. */
   Function<String, String> deployedDocument = account -> "{}";
+  /** The organisation's SCPs by id. */
+  final Map<String, FakeScp> scps = new ConcurrentHashMap<>();
+  /** SCPs someone else attached directly to a target, by target (count toward AWS's five). */
+  final Map<String, Integer> otherScps = new ConcurrentHashMap<>();
+  boolean scpEnabled = true;
+
+  static final class FakeScp {
+    final String id;
+    final String name;
+    String content;
+    final Map<String, String> tags;
+    final java.util.Set<String> targets = new java.util.TreeSet<>();
+
+    FakeScp(String id, String name, String content, Map<String, String> tags) {
+      this.id = id;
+      this.name = name;
+      this.content = content;
+      this.tags = Map.copyOf(tags);
+    }
+  }
+
   /** Answers every StackSet write with this failure while set. */
   AwsFailure.Kind refuseStackSetWrites;
   private final Clock clock;
@@ -91,12 +113,80 @@ final class InMemoryAws implements OrganizationAws {
   @Override
   public OrganizationDirectory directory() {
     return () -> new OrganizationSnapshot("o-test", "123456789012", "r-root", Map.copyOf(ous), Map.copyOf(accounts),
-        clock.instant());
+        clock.instant(), scpEnabled);
   }
 
   @Override
   public BoundaryStackSets stackSets() {
     return stackSetsPort;
+  }
+
+  @Override
+  public ServiceControlPolicies serviceControlPolicies() {
+    return new ServiceControlPolicies() {
+      @Override
+      public Optional<Scp> find(String name) {
+        return scps.values().stream().filter(p -> p.name.equals(name)).findFirst().flatMap(p -> describe(p.id));
+      }
+
+      @Override
+      public Optional<Scp> describe(String id) {
+        return Optional.ofNullable(scps.get(id)).map(p -> new Scp(p.id, p.name, p.content, p.tags));
+      }
+
+      @Override
+      public java.util.Set<String> targets(String policyId) {
+        return java.util.Set.copyOf(scps.get(policyId).targets);
+      }
+
+      @Override
+      public int attachedTo(String targetId) {
+        return otherScps.getOrDefault(targetId, 1) + (int) scps.values().stream().filter(p -> p.targets.contains(targetId)).count();
+      }
+
+      @Override
+      public String create(String name, String description, String content, Map<String, String> tags) {
+        writes.add("CreateScp " + name);
+        String id = "p-" + (scps.size() + 1000);
+        scps.put(id, new FakeScp(id, name, content, tags));
+        return id;
+      }
+
+      @Override
+      public void update(String policyId, String content) {
+        writes.add("UpdateScp " + policyId);
+        scps.get(policyId).content = content;
+      }
+
+      @Override
+      public void attach(String policyId, String targetId) {
+        writes.add("AttachScp " + targetId);
+        scps.get(policyId).targets.add(targetId);
+      }
+
+      @Override
+      public void detach(String policyId, String targetId) {
+        writes.add("DetachScp " + targetId);
+        scps.get(policyId).targets.remove(targetId);
+      }
+
+      @Override
+      public void delete(String policyId) {
+        writes.add("DeleteScp " + policyId);
+        scps.remove(policyId);
+      }
+
+      @Override
+      public Optional<String> delegationPolicy() {
+        return Optional.empty();
+      }
+    };
+  }
+
+  /** Whether an SCP of ours sits on the account or an OU above it. */
+  private boolean guarded(String account) {
+    java.util.Set<String> path = new java.util.HashSet<>(directory().read().pathTo(account));
+    return scps.values().stream().anyMatch(p -> p.targets.stream().anyMatch(path::contains));
   }
 
   @Override
@@ -180,8 +270,11 @@ final class InMemoryAws implements OrganizationAws {
         List<Simulated> out = new ArrayList<>();
         for (String a : actions) {
           for (String r : resources) {
-            out.add(new Simulated(a, r, withBoundary ? Decision.ALLOWED : bounded ? Decision.EXPLICIT_DENY : Decision.ALLOWED,
-                bounded ? withBoundary : null, List.of()));
+            boolean member = roleName.equals("stage-boundary-member");
+            Boolean byOrganizations = guarded(accountId) ? member : null;
+            out.add(new Simulated(a, r, withBoundary || member ? Decision.ALLOWED
+                : bounded || Boolean.FALSE.equals(byOrganizations) ? Decision.EXPLICIT_DENY : Decision.ALLOWED,
+                member ? null : bounded ? withBoundary : null, List.of(), byOrganizations));
           }
         }
         return out;

@@ -291,6 +291,120 @@ class StageControllerTest {
     assertThat(events.reasons()).contains(EventReason.Retained);
   }
 
+  // --- the guardrail SCP ---------------------------------------------------------------------
+
+  private static final String GUARDED = "guardrail: {enabled: true}";
+
+  @Test
+  void theGuardrailIsCreatedAttachedToTheTargetsAndProvenThenANoOpPassWritesNothing() {
+    aws.bootstrapped(A1, InMemoryAws.REGION, "");
+    aws.bootstrapped(A2, InMemoryAws.REGION, "");
+    Stage dev = converged(stage("dev", "developer-policy-dev", GUARDED));
+    assertThat(aws.writesOf("CreateScp")).containsExactly("CreateScp stage-boundary-dev");
+    InMemoryAws.FakeScp scp = aws.scps.values().iterator().next();
+    assertThat(scp.targets).containsExactly(OU);
+    assertThat(scp.tags).containsEntry("iam.stageboundary.io/stage", "dev");
+    assertThat(scp.content).contains("iam:DeleteRolePermissionsBoundary", "arn:aws:iam::*:role/cdk-hnb659fds-*",
+        "arn:aws:iam::*:policy/developer-policy-dev", "arn:aws:iam::*:role/stage-boundary-member");
+    assertThat(condition(dev, "Guarded").getStatus()).isEqualTo("True");
+    assertThat(condition(dev, "Guarded").getReason()).isEqualTo("AllProbesPassed");
+    assertThat(accounts.desired.get(A1).status().enforcement().guardrail().passed()).isEqualTo(3);
+    assertThat(dev.getStatus().guardrail().attachedTo()).containsExactly(OU);
+    int before = aws.writes.size();
+    pass(dev);
+    assertThat(aws.writes.subList(before, aws.writes.size())).as("no-op resync")
+        .noneMatch(w -> !w.startsWith("SimulatePrincipalPolicy"));
+  }
+
+  @Test
+  void aGuardrailWithoutTheRightToManageScpsIsStalledWithZeroWrites() {
+    AwsOrganization denied = organization();
+    denied.setStatus(new AwsOrganizationStatus(1L, org.getStatus().conditions(), "o-test", "123456789012",
+        "111111111111", 2, 1, new AwsOrganizationStatus.PolicyManagement(true, false,
+            AwsOrganizationStatus.PolicyManagement.Via.None, "the organisation has no delegation policy")));
+    Stage dev = stage("dev", "developer-policy-dev", GUARDED);
+    StageStatusBuilder status = new StageStatusBuilder(dev, clock);
+    controller.reconcile(new StageInputs(dev, Optional.of(denied), List.of(), Map.of("dev", 1L), writtenAhead::add), status);
+    dev.setStatus(status.build());
+    assertThat(condition(dev, "Stalled").getReason()).isEqualTo("GuardrailNotPermitted");
+    assertThat(condition(dev, "Stalled").getMessage()).contains("no delegation policy");
+    assertThat(aws.writes).isEmpty();
+  }
+
+  @Test
+  void aTargetWithFiveScpsIsStalledNamingItWithZeroWrites() {
+    aws.otherScps.put(OU, 5);
+    Stage dev = stage("dev", "developer-policy-dev", GUARDED);
+    pass(dev);
+    assertThat(condition(dev, "Stalled").getReason()).isEqualTo("GuardrailTargetFull");
+    assertThat(condition(dev, "Stalled").getMessage()).startsWith(OU + " already has 5 service control policies");
+    assertThat(aws.writes).isEmpty();
+  }
+
+  @Test
+  void scpsNotEnabledOnTheRootIsStalledSayingHowToEnableThem() {
+    aws.scpEnabled = false;
+    Stage dev = stage("dev", "developer-policy-dev", GUARDED);
+    pass(dev);
+    assertThat(condition(dev, "Stalled").getReason()).isEqualTo("ServiceControlPoliciesDisabled");
+    assertThat(condition(dev, "Stalled").getMessage()).contains("enable-policy-type --root-id r-root");
+    assertThat(aws.writes).isEmpty();
+  }
+
+  @Test
+  void anScpOfTheSameNameTheOperatorDidNotCreateIsNeverTouched() {
+    aws.scps.put("p-theirs", new InMemoryAws.FakeScp("p-theirs", "stage-boundary-dev", "{}", Map.of()));
+    Stage dev = stage("dev", "developer-policy-dev", GUARDED);
+    pass(dev);
+    assertThat(condition(dev, "Stalled").getReason()).isEqualTo("GuardrailNameTaken");
+    assertThat(aws.writes).isEmpty();
+  }
+
+  @Test
+  void aDetachedOrEditedGuardrailIsReportedUnderReportAndRepairedUnderReconcile() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", GUARDED));
+    InMemoryAws.FakeScp scp = aws.scps.values().iterator().next();
+    scp.targets.clear();
+    scp.content = "{\"Version\":\"2012-10-17\",\"Statement\":[]}";
+    int before = aws.writes.size();
+    pass(dev);
+    assertThat(aws.writes.subList(before, aws.writes.size())).noneMatch(w -> w.contains("Scp"));
+    assertThat(dev.getStatus().drift().reasons()).containsEntry("GuardrailDetached", 1).containsEntry("GuardrailModified", 1);
+    assertThat(condition(dev, "Guarded").getReason()).isEqualTo("GuardrailDrifted");
+    assertThat(condition(dev, "Ready").getStatus()).isEqualTo("False");
+
+    respec(dev, "developer-policy-dev", GUARDED + "\ndriftRemediation: Reconcile", "", TARGET_OU);
+    pass(dev);
+    assertThat(aws.writes.subList(before, aws.writes.size())).contains("UpdateScp " + scp.id, "AttachScp " + OU);
+    assertThat(events.reasons()).contains(EventReason.DriftRepaired);
+  }
+
+  @Test
+  void theGuardrailFollowsTheTargetsAndTurningItOffDetachesButKeepsItUnderRetain() {
+    aws.ou("ou-test-dev00002", "r-root");
+    Stage dev = converged(stage("dev", "developer-policy-dev", GUARDED));
+    InMemoryAws.FakeScp scp = aws.scps.values().iterator().next();
+    respec(dev, "developer-policy-dev", GUARDED, "", "{organizationalUnits: [ou-test-dev00002], accounts: [" + A1
+        + "], regions: [us-east-1]}");
+    settle(dev);
+    assertThat(scp.targets).containsExactly(A1, "ou-test-dev00002");
+    respec(dev, "developer-policy-dev", "guardrail: {enabled: false}", "", TARGET_OU);
+    settle(dev);
+    assertThat(scp.targets).isEmpty();
+    assertThat(aws.scps).as("Retain: detached, not deleted").containsKey(scp.id);
+    assertThat(condition(dev, "Guarded").getReason()).isEqualTo("Disabled");
+  }
+
+  @Test
+  void deletingUnderDeleteDetachesAndDeletesTheGuardrailFirst() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", GUARDED + "\ndeletionPolicy: Delete"));
+    String id = aws.scps.keySet().iterator().next();
+    aws.writes.clear();
+    cleanup(dev);
+    assertThat(aws.writes.subList(0, 2)).containsExactly("DetachScp " + OU, "DeleteScp " + id);
+    assertThat(aws.scps).isEmpty();
+  }
+
   // --- harness -----------------------------------------------------------------------------
 
   /** A Stage with dev's policy name that targets only A1: it conflicts with dev on A1. */
@@ -308,6 +422,14 @@ class StageControllerTest {
     }
     assertThat(conditionStatus(stage, "Ready")).as("Ready: %s", stage.getStatus().conditions()).isEqualTo("True");
     return stage;
+  }
+
+  /** A few passes, with every StackSet operation ending between them. */
+  private void settle(Stage stage) {
+    for (int i = 0; i < 4; i++) {
+      pass(stage);
+      aws.finish();
+    }
   }
 
   private Duration pass(Stage stage) {
@@ -387,7 +509,8 @@ class StageControllerTest {
         spec: {region: us-east-1, callAs: DELEGATED_ADMIN}
         """, AwsOrganization.class);
     o.setStatus(new AwsOrganizationStatus(1L, List.of(new Condition("Ready", "True", 1L, null, "Ready", "ok")),
-        "o-test", "123456789012", "111111111111", 2, 1));
+        "o-test", "123456789012", "111111111111", 2, 1, new AwsOrganizationStatus.PolicyManagement(true, true,
+            AwsOrganizationStatus.PolicyManagement.Via.DelegatedAdministrator, null)));
     return o;
   }
 

@@ -127,8 +127,12 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
       Map<String, List<String>> context) {
     String arn = "arn:" + io.stageboundary.operator.policy.BoundaryDocument.partitionOf(region) + ":iam::"
         + member.accountId() + ":role/" + roleName;
+    // What a real request by the role carries: SCP conditions on the principal see it
+    Map<String, List<String>> request = new java.util.LinkedHashMap<>(context);
+    request.putIfAbsent("aws:PrincipalArn", List.of(arn));
+    request.putIfAbsent("aws:PrincipalAccount", List.of(member.accountId()));
     List<ContextEntry> entries = new ArrayList<>();
-    context.forEach((k, v) -> entries.add(ContextEntry.builder().contextKeyName(k).contextKeyValues(v)
+    request.forEach((k, v) -> entries.add(ContextEntry.builder().contextKeyName(k).contextKeyValues(v)
         .contextKeyType(v.size() == 1 ? ContextKeyTypeEnum.STRING : ContextKeyTypeEnum.STRING_LIST).build()));
     List<Simulated> out = new ArrayList<>();
     try {
@@ -146,7 +150,8 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
           out.add(new Simulated(e.evalActionName(), e.evalResourceName(), d,
               e.permissionsBoundaryDecisionDetail() == null ? null
                   : e.permissionsBoundaryDecisionDetail().allowedByPermissionsBoundary(),
-              e.matchedStatements().stream().map(m -> m.sourcePolicyId()).distinct().toList()));
+              e.matchedStatements().stream().map(m -> m.sourcePolicyId()).distinct().toList(),
+              e.organizationsDecisionDetail() == null ? null : e.organizationsDecisionDetail().allowedByOrganizations()));
         }
         marker = Boolean.TRUE.equals(r.isTruncated()) ? r.marker() : null;
       } while (marker != null);

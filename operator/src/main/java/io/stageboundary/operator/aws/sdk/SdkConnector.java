@@ -9,6 +9,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets;
 import io.stageboundary.operator.aws.Connection;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.aws.OrganizationDirectory;
+import io.stageboundary.operator.aws.ServiceControlPolicies;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,7 +65,7 @@ public final class SdkConnector implements AwsConnector {
     AwsAccess access = new AwsAccess(new AwsSettings(c.region(), base, c.roleArn(), c.externalId(),
         c.memberRoleName(), endpoints, defaults.maxAttempts()), http, registry);
     return new Organization(access, new SdkOrganizationDirectory(access),
-        new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()));
+        new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()), new SdkServiceControlPolicies(access));
   }
 
   private static AwsCredentialsProvider staticCredentials(AccessKeys k) {
@@ -78,8 +79,8 @@ public final class SdkConnector implements AwsConnector {
     http.close();
   }
 
-  private record Organization(AwsAccess access, OrganizationDirectory directory, BoundaryStackSets stackSets)
-      implements OrganizationAws {
+  private record Organization(AwsAccess access, OrganizationDirectory directory, BoundaryStackSets stackSets,
+      ServiceControlPolicies serviceControlPolicies) implements OrganizationAws {
     @Override
     public String region() {
       return access.settings().region();

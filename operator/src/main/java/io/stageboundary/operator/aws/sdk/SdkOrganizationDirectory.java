@@ -11,6 +11,8 @@ import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.organizations.OrganizationsClient;
 import software.amazon.awssdk.services.organizations.model.AccountStatus;
 import software.amazon.awssdk.services.organizations.model.Organization;
+import software.amazon.awssdk.services.organizations.model.PolicyType;
+import software.amazon.awssdk.services.organizations.model.PolicyTypeStatus;
 import software.amazon.awssdk.services.organizations.model.Root;
 
 /**
@@ -48,8 +50,10 @@ public final class SdkOrganizationDirectory implements OrganizationDirectory {
                 new OrganizationSnapshot.Account(a.id(), a.name(), parent,
                     a.status() == null || a.status() == AccountStatus.ACTIVE)));
       }
+      boolean scps = root.policyTypes().stream().anyMatch(t -> t.type() == PolicyType.SERVICE_CONTROL_POLICY
+          && t.status() == PolicyTypeStatus.ENABLED);
       return new OrganizationSnapshot(org.id(), org.masterAccountId(), root.id(), ous, accounts,
-          Instant.now());
+          Instant.now(), scps);
     } catch (SdkException e) {
       throw SdkFailures.of("Organizations", e);
     }

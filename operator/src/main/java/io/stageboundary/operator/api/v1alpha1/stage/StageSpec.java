@@ -53,7 +53,44 @@ public record StageSpec(
     Boolean suspend,
 
     @JsonPropertyDescription("Proof that the boundary works: in every account, IAM's own evaluation (SimulatePrincipalPolicy) of the CDK execution role is checked against probes derived from the guards and from each Deny statement, plus the probes listed here.")
-    Verification verification) {
+    Verification verification,
+
+    @JsonPropertyDescription("An organisation-level guardrail: a service control policy (SCP) named stage-boundary-<stage>, attached to every targeted OU and account, that denies every principal but the operator's member role, the StackSet execution roles and exemptPrincipals from changing or deleting the boundary policy and from removing or replacing the boundary on the CDK bootstrap roles. Needs the management account or a delegated administrator for Organizations policies (see the AwsOrganization's status.policyManagement).")
+    Guardrail guardrail) {
+
+  /** Before spec.guardrail existed. */
+  public StageSpec(OrganizationRef organizationRef, Boundary boundary, Targets targets, Rollout rollout,
+      Bootstrap bootstrap, String driftCheckInterval, DriftRemediation driftRemediation,
+      DeletionPolicy deletionPolicy, Boolean suspend, Verification verification) {
+    this(organizationRef, boundary, targets, rollout, bootstrap, driftCheckInterval, driftRemediation,
+        deletionPolicy, suspend, verification, null);
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Guardrail(
+      @Default("false")
+      @JsonPropertyDescription("Keep the stage's SCP in the organisation (off by default). Turning it off detaches the SCP; it is deleted only under deletionPolicy: Delete.")
+      Boolean enabled,
+
+      @Size(max = 20)
+      @JsonPropertyDescription("More principals the SCP does not apply to, as ARN patterns, e.g. break-glass roles: arn:aws:iam::*:role/break-glass or arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*/AWSReservedSSO_BreakGlass_*.")
+      List<@Pattern(EXEMPT_PRINCIPAL) @Size(max = 512) String> exemptPrincipals) {
+
+    /** An IAM role or user ARN pattern, any account or one. */
+    public static final String EXEMPT_PRINCIPAL = "^arn:(aws|aws-cn|aws-us-gov|\\*):iam::(\\*|[0-9]{12}):(role|user)/[\\w+=,.@/*?-]{1,400}$";
+
+    public boolean enabledOrDefault() {
+      return Boolean.TRUE.equals(enabled);
+    }
+
+    public List<String> exemptPrincipalsOrDefault() {
+      return exemptPrincipals == null ? List.of() : exemptPrincipals;
+    }
+  }
+
+  public Guardrail guardrailOrDefault() {
+    return guardrail == null ? new Guardrail(null, null) : guardrail;
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Verification(

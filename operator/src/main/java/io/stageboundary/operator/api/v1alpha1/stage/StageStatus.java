@@ -32,7 +32,18 @@ public record StageStatus(
     Drift drift,
 
     @JsonPropertyDescription("What the stage's statements cover, per the IAM catalogue the operator carries: every action and condition key was found in it before anything was deployed.")
-    Coverage coverage) {
+    Coverage coverage,
+
+    @JsonPropertyDescription("The stage's service control policy (spec.guardrail): where it is attached and what it holds.")
+    Guardrail guardrail) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Guardrail(
+      @JsonPropertyDescription("The SCP's name, e.g. stage-boundary-prod.") String policyName,
+      @JsonPropertyDescription("The SCP's id, e.g. p-abcd1234.") String policyId,
+      @JsonPropertyDescription("Hash of the SCP document the operator last wrote; an SCP whose content hashes otherwise was edited out of band.") String revision,
+      @JsonPropertyDescription("Roots, OUs and accounts the operator attached the SCP to.") List<String> attachedTo,
+      @JsonPropertyDescription("The SCP's size in characters (AWS allows 5,120).") Integer size) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Coverage(

@@ -26,7 +26,19 @@ public record StageAccountStatus(
       @JsonPropertyDescription("When IAM was last asked (SimulatePrincipalPolicy).") String lastChecked,
       @JsonPropertyDescription("Probes IAM decided as expected.") Integer passed,
       @JsonPropertyDescription("Probes IAM decided otherwise.") Integer failed,
-      @JsonPropertyDescription("The failed probes (at most ten).") List<ProbeFailure> failures) {}
+      @JsonPropertyDescription("The failed probes (at most ten).") List<ProbeFailure> failures,
+      @JsonPropertyDescription("The guardrail's own probes (spec.guardrail): the service control policy denies a role without exemption, and lets the operator's member role through.") GuardrailProof guardrail,
+      @JsonPropertyDescription("Fingerprint of the probes asked; a different set (new rules, declared probes, the guardrail attached) is asked at once.") String probeSet) {
+
+    public Enforcement(String lastChecked, Integer passed, Integer failed, List<ProbeFailure> failures) {
+      this(lastChecked, passed, failed, failures, null, null);
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record GuardrailProof(
+      @JsonPropertyDescription("Guardrail probes IAM decided as expected.") Integer passed,
+      @JsonPropertyDescription("Guardrail probes IAM decided otherwise (they are listed with the failures).") Integer failed) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ProbeFailure(
