@@ -51,7 +51,7 @@ class SimulatorUnavailable(Exception):
     pass
 
 
-def _evaluate(simulation):
+def evaluate(simulation):
     global _helper
     with _helper_lock:
         if _helper is None or _helper.poll() is not None:
@@ -186,14 +186,14 @@ def _simulate(account_id, principal, identity, boundaries, params):
                                       "contextVariables": context}}
             if not boundaries:
                 del simulation["permissionBoundaryPolicies"]
-            result = _result(action, resource, _evaluate(simulation), bool(boundaries), bool(scps))
+            result = _result(action, resource, evaluate(simulation), bool(boundaries), bool(scps))
             if boundaries:
                 # AWS reports whether the boundary itself allows the request, whatever the identity
                 # policies say; iam-simulate skips the boundary when they already deny, so ask it alone
                 alone = dict(simulation, identityPolicies=boundaries, serviceControlPolicies=[])
                 del alone["permissionBoundaryPolicies"]
                 result["PermissionsBoundaryDecisionDetail"] = {
-                    "AllowedByPermissionsBoundary": _evaluate(alone).get("overallResult") == "Allowed"}
+                    "AllowedByPermissionsBoundary": evaluate(alone).get("overallResult") == "Allowed"}
             results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 

@@ -5,6 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.organizations.OrganizationsClient;
+import software.amazon.awssdk.services.organizations.model.PolicyType;
 
 /**
  * Seeds the emulator with the organisation every test and the demo use:
@@ -20,8 +22,10 @@ import software.amazon.awssdk.services.iam.IamClient;
  * └── sandbox    ou-sbo1-sandbox1    sandbox-experiments (no stage targets it)
  * </pre>
  *
- * Every member account has the operator's member role and the StackSet execution role; the call
- * log is cleared afterwards so tests count only their own writes.
+ * Every member account has the operator's member role and the StackSet execution role; service
+ * control policies are enabled and the organisation's delegation policy (docs/iam) makes the
+ * tooling account a delegated administrator for them. The call log is cleared afterwards so tests
+ * count only their own writes.
  */
 public final class OrganizationSeeder {
   public static final String MANAGEMENT_ACCOUNT = "123456789012";
@@ -124,6 +128,11 @@ public final class OrganizationSeeder {
           .assumeRolePolicyDocument(trust("arn:aws:iam::" + TOOLING_ACCOUNT + ":root")));
       iam.putRolePolicy(r -> r.roleName(OPERATOR_ROLE).policyName("stage-boundary-operator")
           .policyDocument(read(iamDocs.resolve("operator-policy.json"))));
+    }
+    // SCPs on, and the tooling account a delegated administrator for them, as docs/iam tells users
+    try (OrganizationsClient orgs = aws.organizations()) {
+      orgs.enablePolicyType(r -> r.rootId(ROOT_ID).policyType(PolicyType.SERVICE_CONTROL_POLICY));
+      orgs.putResourcePolicy(r -> r.content(read(iamDocs.resolve("delegation-policy.json"))));
     }
     admin.clearCalls();
     return new SeededOrganization(MANAGEMENT_ACCOUNT, ROOT_ID, TOOLING_ACCOUNT,

@@ -108,7 +108,6 @@ class EmulatorIamSimulationContractTest {
   @Test
   void aServiceControlPolicyOnTheAccountsOuDeniesAndOtherOusAreUnaffected() {
     try (OrganizationsClient orgs = aws.organizations()) {
-      orgs.enablePolicyType(r -> r.rootId(org.rootId()).policyType(PolicyType.SERVICE_CONTROL_POLICY));
       String id = orgs.createPolicy(r -> r.name("deny-boundary-removal").type(PolicyType.SERVICE_CONTROL_POLICY)
           .description("test").content("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\","
               + "\"Action\":\"iam:DeleteRolePermissionsBoundary\",\"Resource\":\"*\"}]}")).policy().policySummary().id();
