@@ -21,7 +21,7 @@ way AWS does and shapes the answer as AWS does:
   decisive statements: the denies for explicitDeny, else the allows), MissingContextValues (always
   empty here), PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary (the boundary's own
   decision, whatever the identity policies say, as AWS reports it) and
-  OrganizationsDecisionDetail.AllowedByOrganizations.
+  OrganizationsDecisionDetail.AllowedByOrganizations (likewise the SCPs' own decision).
 """
 import itertools
 import json
@@ -194,6 +194,13 @@ def _simulate(account_id, principal, identity, boundaries, params):
                 del alone["permissionBoundaryPolicies"]
                 result["PermissionsBoundaryDecisionDetail"] = {
                     "AllowedByPermissionsBoundary": evaluate(alone).get("overallResult") == "Allowed"}
+            if scps:
+                # Likewise whether the organisation's SCPs allow it, whatever the principal's own
+                # policies say (they may not allow it at all): ask with the SCPs alone
+                alone = dict(simulation, identityPolicies=[{"name": "any", "policy": FULL_AWS_ACCESS}])
+                alone.pop("permissionBoundaryPolicies", None)
+                result["OrganizationsDecisionDetail"] = {
+                    "AllowedByOrganizations": evaluate(alone).get("overallResult") == "Allowed"}
             results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 

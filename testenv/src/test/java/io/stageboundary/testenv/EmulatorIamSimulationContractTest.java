@@ -155,4 +155,37 @@ class EmulatorIamSimulationContractTest {
           .containsExactly(PolicyEvaluationDecisionType.ALLOWED, PolicyEvaluationDecisionType.IMPLICIT_DENY);
     }
   }
+
+  @Test
+  void anScpExemptingARoleByPrincipalArnDeniesOthersAndReportsItsOwnDecision() {
+    String account = org.account("dev-data");
+    try (OrganizationsClient orgs = aws.organizations()) {
+      String id = orgs.createPolicy(r -> r.name("exempting").type(PolicyType.SERVICE_CONTROL_POLICY).description("test")
+          .content("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":"
+              + "\"iam:DeleteRolePermissionsBoundary\",\"Resource\":\"*\",\"Condition\":{\"ArnNotLike\":"
+              + "{\"aws:PrincipalArn\":\"arn:aws:iam::*:role/exempt\"}}}]}")).policy().policySummary().id();
+      orgs.attachPolicy(r -> r.policyId(id).targetId(account));
+    }
+    String trust = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"*\"},"
+        + "\"Action\":\"sts:AssumeRole\"}]}";
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      iam.createRole(r -> r.roleName("exempt").assumeRolePolicyDocument(trust));  // no permissions of its own
+      iam.createRole(r -> r.roleName("other-admin").assumeRolePolicyDocument(trust));
+      iam.putRolePolicy(r -> r.roleName("other-admin").policyName("admin").policyDocument(ADMIN));
+      for (String role : List.of("exempt", "other-admin")) {
+        String arn = "arn:aws:iam::" + account + ":role/" + role;
+        var result = only(iam.simulatePrincipalPolicy(r -> r.policySourceArn(arn)
+            .actionNames("iam:DeleteRolePermissionsBoundary").contextEntries(ContextEntry.builder()
+                .contextKeyName("aws:PrincipalArn").contextKeyType(ContextKeyTypeEnum.STRING).contextKeyValues(arn).build()))
+            .evaluationResults());
+        if (role.equals("exempt")) {
+          assertThat(result.evalDecision()).as("its own policies allow nothing").isEqualTo(PolicyEvaluationDecisionType.IMPLICIT_DENY);
+          assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).as("but the SCPs do").isTrue();
+        } else {
+          assertThat(result.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.EXPLICIT_DENY);
+          assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).isFalse();
+        }
+      }
+    }
+  }
 }

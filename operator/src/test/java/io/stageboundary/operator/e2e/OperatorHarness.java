@@ -207,6 +207,11 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /** Every AWS write the emulator answered since the call log was cleared. */
+  public int awsWrites() {
+    return peers.emulator().totalWrites();
+  }
+
   /** CloudFormation stack writes (UpdateStack, CreateStack) in an account since the call log was cleared. */
   public long stackWrites(String account) {
     return peers.emulator().calls().stream().filter(c -> account.equals(c.account())

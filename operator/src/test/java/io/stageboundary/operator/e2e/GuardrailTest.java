@@ -1,0 +1,197 @@
+package io.stageboundary.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.testenv.AwsClients;
+import io.stageboundary.testenv.Peers;
+import io.stageboundary.testenv.PeersExtension;
+import io.stageboundary.testenv.SeededOrganization;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
+import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.ContextEntry;
+import software.amazon.awssdk.services.iam.model.ContextKeyTypeEnum;
+import software.amazon.awssdk.services.iam.model.EvaluationResult;
+import software.amazon.awssdk.services.iam.model.PolicyEvaluationDecisionType;
+import software.amazon.awssdk.services.organizations.OrganizationsClient;
+import software.amazon.awssdk.services.organizations.model.PolicySummary;
+import software.amazon.awssdk.services.organizations.model.PolicyType;
+
+/**
+ * The guardrail on the real peers: the stage's SCP is kept on its OU, IAM's evaluation (the
+ * emulator's SimulatePrincipalPolicy with the organisation's SCPs, decided by iam-simulate) shows
+ * an account administrator denied and the operator let through, and every limit and right is
+ * checked before anything is written.
+ */
+@PeersExtension.WithPeers
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+class GuardrailTest {
+  private static final String REGION = "us-east-1";
+  private static final String SCP = "stage-boundary-guarded";
+  private static OperatorHarness h;
+  private static SeededOrganization org;
+  private static AwsClients aws;
+  private static String delegation;
+
+  @BeforeAll
+  static void start(Peers peers) {
+    org = peers.organization();
+    aws = peers.awsClients();
+    try (OrganizationsClient mgmt = aws.organizations()) {
+      delegation = mgmt.describeResourcePolicy(r -> { }).resourcePolicy().content();
+      mgmt.deleteResourcePolicy(r -> { });  // the first test: an organisation that grants nothing
+    }
+    h = OperatorHarness.startWithBootstrapped(peers, REGION, "prod-payments", "prod-search", "prod-eu-payments",
+        "prod-eu-search");
+  }
+
+  @AfterAll
+  static void stop() {
+    h.close();
+  }
+
+  private static String stage(String remediation) {
+    return """
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: guarded}
+        spec:
+          organizationRef: {name: main}
+          boundary:
+            policyName: developer-policy-guarded
+            statements:
+            - {sid: DenyModifyingConfig, effect: Deny, actions: ["config:*"], resources: ["*"]}
+          targets: {organizationalUnits: [%s], regions: [us-east-1]}
+          driftCheckInterval: 2s
+          driftRemediation: %s
+          guardrail:
+            enabled: true
+            exemptPrincipals: ["arn:aws:iam::*:role/break-glass"]
+        """.formatted(org.ou("prod"), remediation);
+  }
+
+  private static Optional<PolicySummary> scp() {
+    try (OrganizationsClient mgmt = aws.organizations()) {
+      return mgmt.listPolicies(r -> r.filter(PolicyType.SERVICE_CONTROL_POLICY)).policies().stream()
+          .filter(p -> p.name().equals(SCP)).findFirst();
+    }
+  }
+
+  private static List<String> targetsOf(String id) {
+    try (OrganizationsClient mgmt = aws.organizations()) {
+      return mgmt.listTargetsForPolicy(r -> r.policyId(id)).targets().stream().map(t -> t.targetId()).toList();
+    }
+  }
+
+  private static Enforcement enforcement(String account) {
+    StageAccount a = h.client().resources(StageAccount.class).withName("guarded." + account).get();
+    return a == null || a.getStatus() == null ? null : a.getStatus().enforcement();
+  }
+
+  /** IAM's decision for a role of the account removing the CDK execution role's boundary. */
+  private static EvaluationResult removeBoundaryAs(String account, String role) {
+    String arn = "arn:aws:iam::" + account + ":role/" + role;
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      return iam.simulatePrincipalPolicy(r -> r.policySourceArn(arn).actionNames("iam:DeleteRolePermissionsBoundary")
+          .resourceArns("arn:aws:iam::" + account + ":role/cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGION)
+          .contextEntries(ContextEntry.builder().contextKeyName("aws:PrincipalArn").contextKeyType(ContextKeyTypeEnum.STRING)
+              .contextKeyValues(arn).build())).evaluationResults().get(0);
+    }
+  }
+
+  private static void accountAdmin(String account) {
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      iam.createRole(r -> r.roleName("account-admin").assumeRolePolicyDocument("{\"Version\":\"2012-10-17\","
+          + "\"Statement\":[{\"Effect\":\"Allow\",\"Principal\":{\"AWS\":\"arn:aws:iam::" + account + ":root\"},"
+          + "\"Action\":\"sts:AssumeRole\"}]}"));
+      // AdministratorAccess's document, inline (the emulator does not load AWS managed policies)
+      iam.putRolePolicy(r -> r.roleName("account-admin").policyName("AdministratorAccess").policyDocument(
+          "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
+    }
+  }
+
+  @Test
+  @Order(1)
+  void withoutTheRightToManageScpsTheStageIsStalledSayingWhatToGrantAndWritesNothing() {
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      AwsOrganization o = h.organization("main");
+      return o.getStatus() != null && o.getStatus().policyManagement() != null;
+    });
+    assertThat(h.organization("main").getStatus().policyManagement().canManage()).isFalse();
+    int before = h.awsWrites();
+    h.apply(stage("Report"));
+    Stage s = h.awaitCondition("guarded", "Stalled", "True", Duration.ofSeconds(30));
+    var stalled = OperatorHarness.condition(s, "Stalled").orElseThrow();
+    assertThat(stalled.getReason()).isEqualTo("GuardrailNotPermitted");
+    assertThat(stalled.getMessage()).contains("111111111111", "delegation-policy.json", "put-resource-policy");
+    assertThat(h.awsWrites()).as("zero AWS writes").isEqualTo(before);
+  }
+
+  @Test
+  @Order(2)
+  void withTheRightTheScpIsAttachedAndIamProvesItDeniesAnAccountAdministrator() {
+    try (OrganizationsClient mgmt = aws.organizations()) {
+      mgmt.putResourcePolicy(r -> r.content(delegation));
+    }
+    h.apply(h.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 4m"));
+    await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(OperatorHarness.is(h.stage("guarded"), "Guarded", "True"))
+        .as("%s", h.stage("guarded").getStatus()).isTrue());
+    String id = scp().orElseThrow().id();
+    assertThat(targetsOf(id)).containsExactly(org.ou("prod"));
+    assertThat(OperatorHarness.is(h.stage("guarded"), "Ready", "True")).isTrue();
+    for (String name : List.of("prod-payments", "prod-eu-search")) {
+      Enforcement e = enforcement(org.account(name));
+      assertThat(e.guardrail().passed()).as(name).isEqualTo(3);
+      assertThat(e.guardrail().failed()).isZero();
+    }
+
+    String inProd = org.account("prod-eu-payments");
+    accountAdmin(inProd);
+    EvaluationResult admin = removeBoundaryAs(inProd, "account-admin");
+    assertThat(admin.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.EXPLICIT_DENY);
+    assertThat(admin.organizationsDecisionDetail().allowedByOrganizations()).isFalse();
+    EvaluationResult operator = removeBoundaryAs(inProd, org.memberRoleName());
+    assertThat(operator.organizationsDecisionDetail().allowedByOrganizations()).isTrue();
+    String otherStage = org.account("beta-payments");
+    accountAdmin(otherStage);
+    EvaluationResult elsewhere = removeBoundaryAs(otherStage, "account-admin");
+    assertThat(elsewhere.evalDecision()).as("an account of another stage").isEqualTo(PolicyEvaluationDecisionType.ALLOWED);
+  }
+
+  @Test
+  @Order(3)
+  void aDetachedGuardrailIsReportedUnderReportAndAttachedAgainUnderReconcile() {
+    String id = scp().orElseThrow().id();
+    try (OrganizationsClient mgmt = aws.organizations()) {
+      mgmt.detachPolicy(r -> r.policyId(id).targetId(org.ou("prod")));
+    }
+    Stage s = h.awaitCondition("guarded", "InSync", "False", Duration.ofSeconds(30));
+    assertThat(s.getStatus().drift().reasons()).containsEntry("GuardrailDetached", 1);
+    assertThat(OperatorHarness.condition(s, "Guarded").orElseThrow().getReason()).isEqualTo("GuardrailDrifted");
+    assertThat(targetsOf(id)).as("Report: not changed").isEmpty();
+    h.apply(stage("Reconcile"));
+    h.awaitCondition("guarded", "Guarded", "True", Duration.ofSeconds(60));
+    assertThat(targetsOf(id)).containsExactly(org.ou("prod"));
+  }
+
+  @Test
+  @Order(4)
+  void deletingTheStageUnderDeleteRemovesTheScpFirst() {
+    h.apply(stage("Reconcile") + "  deletionPolicy: Delete\n");
+    h.client().resources(Stage.class).withName("guarded").delete();
+    await().atMost(Duration.ofSeconds(90)).until(() -> h.stage("guarded") == null);
+    assertThat(scp()).isEmpty();
+  }
+}
