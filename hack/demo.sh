@@ -100,6 +100,16 @@ echo
 echo
 echo "And what the boundary is for, asked of IAM directly (SimulatePrincipalPolicy):"
 "$MOTO_VENV/bin/python" "$HACK_DIR/show-proof.py" 400000000003 developer-policy-prod us-east-1
+echo
+# prod's guardrail: an SCP on the prod OU, proven by its own probes
+kubectl wait --for=condition=Guarded stage/prod --timeout=120s >/dev/null \
+  || die "prod's guardrail is not in place; see kubectl get stage prod -o jsonpath='{.status.conditions}'"
+echo "\$ kubectl get stage prod -o jsonpath='{.status.guardrail}'   # the stage's service control policy"
+kubectl get stage prod -o jsonpath='{.status.guardrail}'
+echo
+echo
+echo "And what the guardrail is for, asked of IAM directly:"
+"$MOTO_VENV/bin/python" "$HACK_DIR/show-guardrail.py" 400000000003 300000000001 us-east-1
 
 if [ "$keep" = true ]; then
   cat <<MSG

@@ -63,6 +63,10 @@ class GuardrailTest {
   }
 
   private static String stage(String remediation) {
+    return stage(remediation, "arn:aws:iam::*:role/break-glass");
+  }
+
+  private static String stage(String remediation, String exempt) {
     return """
         apiVersion: iam.stageboundary.io/v1alpha1
         kind: Stage
@@ -78,8 +82,8 @@ class GuardrailTest {
           driftRemediation: %s
           guardrail:
             enabled: true
-            exemptPrincipals: ["arn:aws:iam::*:role/break-glass"]
-        """.formatted(org.ou("prod"), remediation);
+            exemptPrincipals: ["%s"]
+        """.formatted(org.ou("prod"), remediation, exempt);
   }
 
   private static Optional<PolicySummary> scp() {
@@ -188,8 +192,21 @@ class GuardrailTest {
 
   @Test
   @Order(4)
+  void theScpFollowsTheExemptions() {
+    h.apply(stage("Reconcile", "arn:aws:iam::*:role/incident-response"));
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
+      try (OrganizationsClient mgmt = aws.organizations()) {
+        assertThat(mgmt.describePolicy(r -> r.policyId(scp().orElseThrow().id())).policy().content())
+            .contains("role/incident-response").doesNotContain("role/break-glass");
+      }
+    });
+    h.awaitCondition("guarded", "Guarded", "True", Duration.ofSeconds(60));
+  }
+
+  @Test
+  @Order(5)
   void deletingTheStageUnderDeleteRemovesTheScpFirst() {
-    h.apply(stage("Reconcile") + "  deletionPolicy: Delete\n");
+    h.apply(stage("Reconcile", "arn:aws:iam::*:role/incident-response") + "  deletionPolicy: Delete\n");
     h.client().resources(Stage.class).withName("guarded").delete();
     await().atMost(Duration.ofSeconds(90)).until(() -> h.stage("guarded") == null);
     assertThat(scp()).isEmpty();

@@ -44,6 +44,12 @@ class IamPolicyCoverageIT {
       Pattern.compile("s3tables:\\w+"), "S3 Tables (bucket metadata tables) are not configured by the template",
       Pattern.compile("s3:\\w*MetadataTableConfiguration|s3:UpdateBucketMetadata\\w*"), "bucket metadata tables are not configured by the template");
 
+  /**
+   * Permissions a call needs besides its own action: CreatePolicy with tags needs TagResource
+   * (organizations/latest/APIReference/API_CreatePolicy.html).
+   */
+  private static final Map<String, String> ALSO_NEEDED = Map.of("organizations:CreatePolicy", "organizations:TagResource");
+
   private static Map<String, Set<String>> calls;
 
   @BeforeAll
@@ -125,7 +131,26 @@ class IamPolicyCoverageIT {
   @Test
   void theOperatorPolicyAllowsExactlyWhatTheOperatorCalls() throws IOException {
     assertThat(calls.get("operator")).isNotEmpty();
-    exactly("operator-policy.json", calls.get("operator"));
+    exactly("operator-policy.json", withAlsoNeeded(calls.get("operator")));
+  }
+
+  @Test
+  void theDelegationPolicyGrantsExactlyTheServiceControlPolicyCallsTheOperatorMakes() throws IOException {
+    Set<String> scpCalls = new TreeSet<>(withAlsoNeeded(calls.get("operator")));
+    scpCalls.retainAll(Set.copyOf(io.stageboundary.operator.policy.DelegationPolicy.SCP_ACTIONS));
+    assertThat(scpCalls).as("the guardrail tests exercise every SCP call")
+        .containsExactlyInAnyOrderElementsOf(io.stageboundary.operator.policy.DelegationPolicy.SCP_ACTIONS);
+    exactly("delegation-policy.json", scpCalls);
+  }
+
+  private static Set<String> withAlsoNeeded(Set<String> called) {
+    Set<String> out = new TreeSet<>(called);
+    called.forEach(c -> {
+      if (ALSO_NEEDED.containsKey(c)) {
+        out.add(ALSO_NEEDED.get(c));
+      }
+    });
+    return out;
   }
 
   @Test
@@ -147,7 +172,8 @@ class IamPolicyCoverageIT {
   @Test
   void policiesFitIamLimits() throws IOException {
     // customer managed policies: 6,144 characters without whitespace; role trust policies: 2,048
-    for (String f : List.of("operator-policy.json", "member-role-policy.json", "pod-role-policy.json")) {
+    for (String f : List.of("operator-policy.json", "member-role-policy.json", "pod-role-policy.json",
+        "delegation-policy.json")) {
       assertThat(Files.readString(IAM.resolve(f)).replaceAll("\\s", "").length()).as(f).isLessThanOrEqualTo(6144);
     }
     for (String f : List.of("member-role-trust-policy.json", "operator-role-trust-policy.json", "pod-role-trust-policy.json")) {
