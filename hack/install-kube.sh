@@ -16,9 +16,12 @@ ETCD="v$ETCD_VERSION"
 
 current() {
   [ -x "$KUBE_BIN_DIR/kube-apiserver" ] && [ -x "$KUBE_BIN_DIR/kubectl" ] && [ -x "$KUBE_BIN_DIR/etcd" ] || return 1
-  "$KUBE_BIN_DIR/kube-apiserver" --version 2>/dev/null | grep -qx "Kubernetes $K8S" || return 1
-  "$KUBE_BIN_DIR/kubectl" version --client 2>/dev/null | grep -q "Client Version: $K8S" || return 1
-  "$KUBE_BIN_DIR/etcd" --version 2>/dev/null | grep -q "etcd Version: $ETCD_VERSION" || return 1
+  # the output is read whole first: grep -q stops reading at the first match, and under pipefail the
+  # writer's SIGPIPE would fail the check (kubectl and etcd print more than one line)
+  local v
+  v=$("$KUBE_BIN_DIR/kube-apiserver" --version 2>/dev/null) && grep -qx "Kubernetes $K8S" <<<"$v" || return 1
+  v=$("$KUBE_BIN_DIR/kubectl" version --client 2>/dev/null) && grep -q "Client Version: $K8S" <<<"$v" || return 1
+  v=$("$KUBE_BIN_DIR/etcd" --version 2>/dev/null) && grep -q "etcd Version: $ETCD_VERSION" <<<"$v" || return 1
 }
 if current; then
   log "kube-apiserver, kubectl $K8S and etcd $ETCD already in $KUBE_BIN_DIR"
