@@ -89,7 +89,13 @@ public final class StageController {
     report(in.stage(), seen.value(), scp.value(), work, status);          // 7. counts, conditions, metrics, events
     boolean guarding = guardrails.act(in, scp.value(), status);           // 8. the SCP's writes, if any
     Duration next = actions.act(in, step, doc.value(), seen.value(), work, status); // 9. the one next StackSet write
-    return guarding && next.compareTo(GUARDRAIL_SETTLE) > 0 ? GUARDRAIL_SETTLE : next;
+    return guarding ? guardrailWritten(next, status) : next;
+  }
+
+  /** An SCP write is work under way: the next pass soon proves it in the accounts. */
+  private static Duration guardrailWritten(Duration next, StageStatusBuilder status) {
+    status.progressing("ApplyingGuardrail", "the service control policy was written; proving it in the accounts");
+    return next.compareTo(GUARDRAIL_SETTLE) > 0 ? GUARDRAIL_SETTLE : next;
   }
 
   private Gate<BoundaryDocument> render(StageInputs in, StageStatusBuilder status) {
