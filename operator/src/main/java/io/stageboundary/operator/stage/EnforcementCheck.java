@@ -71,7 +71,7 @@ final class EnforcementCheck {
               failed++;
             }
             add(failures, new ProbeFailure(role, probe.label(), probe.action(), probe.expect().describe(),
-                r == null ? "no answer" : actual(r), r == null || r.decisiveStatements().isEmpty() ? null
+                r == null ? "no answer" : actual(r, probe.expect().guardrail()), r == null || r.decisiveStatements().isEmpty() ? null
                     : String.join(", ", r.decisiveStatements())));
           }
         }
@@ -92,7 +92,8 @@ final class EnforcementCheck {
     };
   }
 
-  private static String actual(Simulated r) {
+  /** IAM's decision, with each layer's part; the organisation's only when it matters (it denies, or is probed). */
+  private static String actual(Simulated r, boolean guardrail) {
     String decision = switch (r.decision()) {
       case ALLOWED -> "allowed";
       case EXPLICIT_DENY -> "explicitDeny";
@@ -100,8 +101,9 @@ final class EnforcementCheck {
     };
     return decision + (r.allowedByBoundary() == null ? " (the role has no boundary)"
         : r.allowedByBoundary() ? " (the boundary allows it)" : " (the boundary denies it)")
-        + (r.allowedByOrganizations() == null ? "" : r.allowedByOrganizations()
-            ? " (the service control policies allow it)" : " (the service control policies deny it)");
+        + (r.allowedByOrganizations() == null || (r.allowedByOrganizations() && !guardrail) ? ""
+            : r.allowedByOrganizations() ? " (the service control policies allow it)"
+            : " (the service control policies deny it)");
   }
 
   private static void add(List<ProbeFailure> failures, ProbeFailure f) {
