@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The operator's main job on the embedded default: starts a real kube-apiserver + etcd and the AWS
 # emulator seeded with an organisation (11 member accounts in nested OUs), runs the operator as
-# it would run in a cluster, applies the sample organisation and dev/beta/prod stages, waits for
-# them to be Ready and shows what the operator reports and what one account now holds.
+# it would run in a cluster, applies the sample organisation, the shared rules and the dev/beta/prod
+# stages, approves prod's plan (prod is Manual), waits for them to be Ready and shows what the
+# operator reports, what one account now holds, and IAM's proof of the boundary and the guardrail.
 #   hack/demo.sh                 run, show, stop everything
 #   hack/demo.sh --keep-running  leave it all running and print how to reach it
 set -euo pipefail
@@ -68,18 +69,33 @@ for _ in $(seq 1 120); do
   sleep 0.5
 done
 
-log "applying samples/organization.yaml and the dev, beta and prod stages"
-kubectl apply --server-side -f samples/organization.yaml -f samples/stage-dev.yaml \
-  -f samples/stage-beta.yaml -f samples/stage-prod.yaml
+log "applying samples/organization.yaml, the shared org-baseline rules and the dev, beta and prod stages"
+kubectl apply --server-side -f samples/organization.yaml -f samples/boundary-rules.yaml \
+  -f samples/stage-dev.yaml -f samples/stage-beta.yaml -f samples/stage-prod.yaml
 start=$(date +%s)
 kubectl wait --for=condition=Ready awsorganization/main --timeout=120s >/dev/null
-kubectl wait --for=condition=Ready stage/dev stage/beta stage/prod --timeout=300s >/dev/null \
+kubectl wait --for=condition=Ready stage/dev stage/beta --timeout=300s >/dev/null \
   || { kubectl get stages -o wide; die "the stages did not become Ready; see $dir/operator.log"; }
+# prod is Manual: the operator plans, writes nothing, and waits for a person to approve the plan
+for _ in $(seq 1 120); do
+  plan=$(kubectl get stage prod -o jsonpath='{.status.plan.id}')
+  [ -n "$plan" ] && break
+  sleep 0.5
+done
+[ -n "$plan" ] || die "prod posted no plan; see $dir/operator.log"
 echo
-echo "All stages Ready $(( $(date +%s) - start ))s after apply."
+echo "\$ kubectl get stage prod -o jsonpath=...   # prod is Manual: its plan, nothing written yet"
+kubectl get stage prod -o jsonpath='{.status.conditions[?(@.type=="Reconciling")].message}{"\n"}statements added: {.status.plan.statementsAdded}{"\n"}accounts to add: {.status.plan.accountsToAdd}{"\n"}bootstrap stacks: {.status.plan.bootstrapStacks}{"\n"}guardrail: {.status.plan.guardrail}{"\n"}'
 echo
-echo "\$ kubectl get awsorganizations,stages,stageaccounts"
-kubectl get awsorganizations,stages,stageaccounts
+echo "\$ kubectl annotate stage prod --overwrite iam.stageboundary.io/approve=$plan"
+kubectl annotate stage prod --overwrite "iam.stageboundary.io/approve=$plan"
+kubectl wait --for=condition=Ready stage/prod --timeout=300s >/dev/null \
+  || { kubectl get stages -o wide; die "prod did not become Ready; see $dir/operator.log"; }
+echo
+echo "All stages Ready $(( $(date +%s) - start ))s after apply (prod's plan approved on the way)."
+echo
+echo "\$ kubectl get awsorganizations,boundaryrules,stages,stageaccounts"
+kubectl get awsorganizations,boundaryrules,stages,stageaccounts
 echo
 echo "\$ kubectl get stage prod -o jsonpath='{.status.cdkContext}'   # what an app in prod puts in cdk.json"
 kubectl get stage prod -o jsonpath='{.status.cdkContext}'

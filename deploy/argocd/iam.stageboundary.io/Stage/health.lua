@@ -31,6 +31,10 @@ elseif obj.spec ~= nil and obj.spec.suspend == true then
   else
     hs.message = "spec.suspend is true: the operator reports but makes no AWS writes"
   end
+elseif c.Reconciling ~= nil and c.Reconciling.status == "True" and c.Reconciling.reason == "AwaitingApproval" then
+  -- spec.rollout.approval Manual: a plan waits for a person, as a paused rollout does
+  hs.status = "Suspended"
+  hs.message = said(c.Reconciling)
 elseif c.Ready ~= nil and c.Ready.status == "True" then
   hs.status = "Healthy"
   hs.message = said(c.Ready)

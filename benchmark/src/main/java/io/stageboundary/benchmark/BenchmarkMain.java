@@ -134,7 +134,7 @@ public final class BenchmarkMain {
       progress("seeded %d OUs and %d accounts in %.0f s", org.ous().size(), org.accounts().size(), seedSeconds);
       emulator.setOperationTiming(settings.operationSeconds(), 0);
       peers.kube().kubectl("apply", "--server-side", "-f", layout.repoRoot().resolve("crds").toString());
-      for (String crd : List.of("stages", "awsorganizations", "stageaccounts")) {
+      for (String crd : List.of("stages", "awsorganizations", "stageaccounts", "boundaryrules")) {
         peers.awaitCrdEstablished(crd + ".iam.stageboundary.io");
       }
 

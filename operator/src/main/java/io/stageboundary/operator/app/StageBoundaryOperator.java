@@ -20,6 +20,7 @@ import io.stageboundary.operator.stage.BoundaryVerifier;
 import io.stageboundary.operator.stage.StageClaims;
 import io.stageboundary.operator.stage.StageController;
 import io.stageboundary.operator.stage.StageMetrics;
+import io.stageboundary.operator.rules.BoundaryRulesReconciler;
 import io.stageboundary.operator.stage.StageReconciler;
 import java.time.Duration;
 import java.util.concurrent.ExecutorService;
@@ -87,6 +88,9 @@ public final class StageBoundaryOperator implements AutoCloseable {
         new BoundaryVerifier(bootstrapPool, settings.bootstrapConcurrency(), schedule),
         new StageMetrics(meters))), c -> c
         .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
+        .withFieldManager(ApiGroup.MANAGED_BY));
+    operator.register(new BoundaryRulesReconciler(schedule, events), c -> c
+        .withName("boundaryrules").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.start();
     return new StageBoundaryOperator(operator, organizations, writers, bootstrapPool);

@@ -13,5 +13,9 @@ public enum EventReason {
   // AWS refused
   AwsAccessDenied, AwsRequestFailed, AwsError,
   // AwsOrganization
-  DeletionBlocked
+  DeletionBlocked,
+  // Stage: plans under spec.rollout.approval Manual
+  PlanReady, PlanApproved,
+  // BoundaryRules
+  RulesPromoted
 }

@@ -39,9 +39,11 @@ public final class BoundaryDocument {
   private final String partition;
   private final ObjectNode templateDocument;
   private final String revision;
+  private final StageSpec.Boundary boundary;
 
   private BoundaryDocument(String stageName, String policyName, String partition,
-      ObjectNode templateDocument) {
+      ObjectNode templateDocument, StageSpec.Boundary boundary) {
+    this.boundary = boundary;
     this.stageName = stageName;
     this.policyName = policyName;
     this.partition = partition;
@@ -83,7 +85,7 @@ public final class BoundaryDocument {
     if (!problems.isEmpty()) {
       throw new InvalidBoundaryException(problems);
     }
-    BoundaryDocument document = new BoundaryDocument(stageName, policyName, partition, doc);
+    BoundaryDocument document = new BoundaryDocument(stageName, policyName, partition, doc, boundary);
     int size = document.size();
     if (size > MAX_POLICY_CHARACTERS) {
       throw new InvalidBoundaryException(List.of("the boundary is " + size
@@ -92,6 +94,11 @@ public final class BoundaryDocument {
           + guardSize(policyName, partition) + "): merge statements or shorten action and resource lists"));
     }
     return document;
+  }
+
+  /** What it was rendered from: the policy name and every statement (included rules and the stage's own). */
+  public StageSpec.Boundary boundary() {
+    return boundary;
   }
 
   public String stageName() {
@@ -185,6 +192,34 @@ public final class BoundaryDocument {
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** The statements by sid, each as canonical JSON (the CloudFormation form: the same in every account). */
+  public java.util.SortedMap<String, String> statements() {
+    return statementsIn(templateDocument);
+  }
+
+  /** The statements of a StackSet template's policy, by sid; empty for no template. */
+  public static java.util.SortedMap<String, String> statementsOf(String templateBody) {
+    if (templateBody == null || templateBody.isBlank()) {
+      return new java.util.TreeMap<>();
+    }
+    try {
+      return statementsIn(CanonicalPolicy.JSON.readTree(templateBody).path("Resources").path(TEMPLATE_RESOURCE)
+          .path("Properties").path("PolicyDocument"));
+    } catch (JsonProcessingException e) {
+      return new java.util.TreeMap<>();
+    }
+  }
+
+  private static java.util.SortedMap<String, String> statementsIn(JsonNode doc) {
+    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+    int i = 0;
+    for (JsonNode s : doc.path("Statement")) {
+      out.put(s.path("Sid").asText("statements[" + i + "]"), CanonicalPolicy.canonicalJson(s));
+      i++;
+    }
+    return out;
   }
 
   /** The revision a StackSet template was rendered at, read from its Metadata. */

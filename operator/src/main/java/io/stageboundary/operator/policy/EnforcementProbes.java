@@ -99,14 +99,14 @@ public final class EnforcementProbes {
         new Probe("guard: no new version of the boundary", "iam:CreatePolicyVersion", self, Expect.DENIED_BY_BOUNDARY),
         new Probe("guard: the boundary is not deleted", "iam:DeletePolicy", self, Expect.DENIED_BY_BOUNDARY)));
     List<Request> requests = new ArrayList<>();
-    List<String> allowed = spec.boundary().allowedActions();
+    List<String> allowed = doc.boundary().allowedActions();
     if (allowed == null || allowed.isEmpty() || allowed.stream().anyMatch(a -> IamCatalogue.glob(a).matcher("iam:CreateRole").matches())) {
       requests.add(new Request(Map.of("iam:PermissionsBoundary", List.of(self)), List.of(new Probe(
           "guard: a role with this boundary", "iam:CreateRole", "*", Expect.NOT_DENIED_BY_BOUNDARY))));
     }
     Map<String, List<String>> conditioned = new LinkedHashMap<>();
     List<Probe> conditionedProbes = new ArrayList<>();
-    List<StageSpec.Statement> own = spec.boundary().statements() == null ? List.of() : spec.boundary().statements();
+    List<StageSpec.Statement> own = doc.boundary().statements() == null ? List.of() : doc.boundary().statements();
     for (int i = 0; i < own.size(); i++) {
       StageSpec.Statement s = own.get(i);
       if (s.effect() != StageSpec.Effect.Deny) {

@@ -10,6 +10,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.IamCatalogue;
 import java.time.Instant;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -92,9 +94,7 @@ final class AccountChecks {
       boolean policyExists = state == State.CURRENT || (i != null && i.current());
       (policyExists ? ready : waiting).add(account);
     });
-    BootstrapPlanner.Want want = new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(),
-        b.qualifierOrDefault(), b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault(),
-        b.executionPolicies(), b.trustedAccounts(), b.trustedAccountsForLookup());
+    BootstrapPlanner.Want want = want(spec, doc);
     OrganizationAws aws = seen.organization().aws();
     BootstrapRunner.Outcome out = bootstrap.run(stage.getMetadata().getUid(), want,
         (account, region) -> doc.policyArn(account), ready, waiting,
@@ -114,18 +114,26 @@ final class AccountChecks {
     return out;
   }
 
+  /** What the stage wants of every bootstrap stack. */
+  static BootstrapPlanner.Want want(StageSpec spec, BoundaryDocument doc) {
+    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
+    return new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(), b.qualifierOrDefault(),
+        b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault(), b.executionPolicies(),
+        b.trustedAccounts(), b.trustedAccountsForLookup());
+  }
+
   /**
    * The probes for each account: the boundary's, and the guardrail's where the stage's current SCP
    * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once.
    */
-  private static java.util.function.Function<String, BootstrapRunner.ProbePlan> probePlan(StageInputs in,
+  private static Function<String, BootstrapRunner.ProbePlan> probePlan(StageInputs in,
       BoundaryDocument doc, Guardrails.Seen guardrail) {
     StageSpec spec = in.stage().getSpec();
     String memberRole = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse(null);
-    String base = io.stageboundary.operator.policy.CanonicalPolicy.hash(doc.revision() + "|" + spec.targets().regions()
+    String base = CanonicalPolicy.hash(doc.revision() + "|" + spec.targets().regions()
         + "|" + (spec.verification() == null ? "" : String.valueOf(spec.verification().probes()))
         + "|" + spec.bootstrapOrDefault().applyToAllRolesOrDefault());
-    String guarded = guardrail.enabled() ? io.stageboundary.operator.policy.CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
+    String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     return account -> {
       boolean covered = guardrail.covers(account);
       return new BootstrapRunner.ProbePlan(covered ? guarded : base, () -> EnforcementProbes.of(doc, spec, account,

@@ -91,6 +91,18 @@ final class BootstrapPair {
     }
   }
 
+  /** Whether a pass would write this stack (update or create it), reading only: for a plan. */
+  boolean wouldWrite(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
+    Want want = stageWant.in(pair.account());
+    Optional<StackView> stack = stacks.describe(want.stackName());
+    Optional<Integer> version = stack.flatMap(StackView::versionOutput);
+    if (stack.isPresent() && version.isEmpty()) {
+      version = stacks.bootstrapVersion(want.qualifier());
+    }
+    BootstrapPlanner.Decision d = decide(want, null, stack, version);
+    return d instanceof BootstrapPlanner.Update || d instanceof BootstrapPlanner.Create;
+  }
+
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,

@@ -112,6 +112,15 @@ public final class BootstrapRunner {
     return collect(reports, results, due.size() > now_.size());
   }
 
+  /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, reading only. */
+  public List<Pair> wouldWrite(Want want, Collection<String> accounts, List<String> regions,
+      BiFunction<String, String, BootstrapStacks> stacks) {
+    List<Pair> all = new ArrayList<>();
+    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
+    Map<Pair, Boolean> writes = Batches.run(pool, all, p -> pairs.wouldWrite(want, p, stacks.apply(p.account(), p.region())));
+    return all.stream().filter(p -> Boolean.TRUE.equals(writes.get(p))).toList();
+  }
+
   /** Folds one pass's results into the reports, with what was written, failed, drifted or repaired. */
   private static Outcome collect(Map<String, Map<String, RegionBootstrap>> reports,
       Map<Pair, BootstrapPair.Result> results, boolean more) {

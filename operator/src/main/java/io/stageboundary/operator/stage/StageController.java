@@ -48,6 +48,7 @@ public final class StageController {
   private final StageActions actions;
   private final StageDeletion deletion;
   private final Guardrails guardrails;
+  private final Approvals approvals;
   private final Map<String, Integer> transientFailures = new ConcurrentHashMap<>();
 
   StageController(Parts parts, Claiming claiming) {
@@ -58,6 +59,7 @@ public final class StageController {
     this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events());
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
     this.guardrails = new Guardrails(parts.events());
+    this.approvals = new Approvals(parts.bootstrap(), parts.events(), parts.schedule());
     this.deletion = new StageDeletion(parts.organizations(), operations, parts.bootstrap(), guardrails,
         parts.events(), parts.schedule());
   }
@@ -84,11 +86,15 @@ public final class StageController {
     if (scp.stopped()) {
       return scp.stop();
     }
-    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 5. the next StackSet step (pure)
-    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value(), scp.value()); // 6. each account
-    report(in.stage(), seen.value(), scp.value(), work, status);          // 7. counts, conditions, metrics, events
-    boolean guarding = guardrails.act(in, scp.value(), status);           // 8. the SCP's writes, if any
-    Duration next = actions.act(in, step, doc.value(), seen.value(), work, status); // 9. the one next StackSet write
+    Gate<Void> approved = approvals.check(in, doc.value(), seen.value(), scp.value(), status); // 5. approved, or a plan waits
+    if (approved.stopped()) {
+      return approved.stop();
+    }
+    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 6. the next StackSet step (pure)
+    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value(), scp.value()); // 7. each account
+    report(in.stage(), seen.value(), scp.value(), work, status);          // 8. counts, conditions, metrics, events
+    boolean guarding = guardrails.act(in, scp.value(), status);           // 9. the SCP's writes, if any
+    Duration next = actions.act(in, step, doc.value(), seen.value(), work, status); // 10. the one next StackSet write
     return guarding ? guardrailWritten(next, status) : next;
   }
 
@@ -101,14 +107,22 @@ public final class StageController {
   private Gate<BoundaryDocument> render(StageInputs in, StageStatusBuilder status) {
     StageSpec spec = in.stage().getSpec();
     String partition = BoundaryDocument.partitionOf(in.organization().map(o -> o.getSpec().region()).orElse(null));
+    Gate<IncludedRules.Merged> merged = IncludedRules.merge(in, status);
+    if (merged.stopped()) {
+      claiming.publishNothing(in.stage());
+      return Gate.stop(merged.stop());
+    }
+    StageSpec.Boundary boundary = merged.value().boundary();
     BoundaryDocument doc;
     try {
-      doc = BoundaryDocument.render(in.name(), spec.boundary(), partition);
+      doc = BoundaryDocument.render(in.name(), boundary, partition);
     } catch (InvalidBoundaryException e) {
-      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
+      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage()
+          + merged.value().hint());
     }
+    status.includes(merged.value().included());
     try {
-      CatalogueCheck.Coverage coverage = CatalogueCheck.check(spec.boundary(), IamCatalogue.pinned());
+      CatalogueCheck.Coverage coverage = CatalogueCheck.check(boundary, IamCatalogue.pinned());
       status.coverage(new StageStatus.Coverage(coverage.catalogue(), coverage.actions()));
     } catch (InvalidBoundaryException e) {
       return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());

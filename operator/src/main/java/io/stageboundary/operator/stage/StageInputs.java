@@ -1,6 +1,7 @@
 package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
@@ -20,9 +21,15 @@ import java.util.function.Function;
  *
  * @param peers name to generation of every Stage of the same organisation that is not being deleted
  * @param writeAhead writes a status to the cluster at once (an operation id before its request)
+ * @param rules the BoundaryRules the Stage includes, by name (those that exist)
  */
 record StageInputs(Stage stage, Optional<AwsOrganization> organization, Collection<StageAccount> accounts,
-    Map<String, Long> peers, Consumer<StageStatus> writeAhead) {
+    Map<String, Long> peers, Consumer<StageStatus> writeAhead, Map<String, BoundaryRules> rules) {
+
+  StageInputs(Stage stage, Optional<AwsOrganization> organization, Collection<StageAccount> accounts,
+      Map<String, Long> peers, Consumer<StageStatus> writeAhead) {
+    this(stage, organization, accounts, peers, writeAhead, Map.of());
+  }
 
   /** What each account's StageAccount last reported, by account id. */
   <T> Map<String, T> lastReported(Function<StageAccountStatus, T> part) {

@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInbound
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.aws.AwsFailure;
@@ -24,6 +25,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
@@ -39,6 +41,7 @@ import org.jboss.logging.Logger;
 public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> {
   private static final Logger LOG = Logger.getLogger(StageReconciler.class);
   static final String ORG_INDEX = "organization";
+  static final String RULES_INDEX = "rules";
 
   private final SimpleInboundEventSource<Stage> wake = new SimpleInboundEventSource<>("claims");
   private final StageController controller;
@@ -69,7 +72,30 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         .withOnAddFilter(a -> false)
         .withOnUpdateFilter((a, b) -> false)
         .build(), context);
-    return List.of(orgs, stageAccounts, wake);
+    context.getPrimaryCache().addIndexer(RULES_INDEX, s -> List.copyOf(s.includedRules()));
+    var rules = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(BoundaryRules.class, Stage.class)
+        .withSecondaryToPrimaryMapper(r -> context.getPrimaryCache().byIndex(RULES_INDEX, r.getMetadata().getName())
+            .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
+        .withPrimaryToSecondaryMapper((Stage s) -> s.includedRules().stream().map(ResourceID::new)
+            .collect(Collectors.toSet()))
+        .build(), context);
+    // An approval is an annotation: it does not change the generation, so the primary event source
+    // (generation-aware) ignores it. This one wakes the Stage when that annotation changes, only.
+    var approvals = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(Stage.class, Stage.class)
+        .withName("approvals")
+        .withSecondaryToPrimaryMapper(s -> Set.of(ResourceID.fromResource(s)))
+        .withOnAddFilter(s -> false)
+        .withOnDeleteFilter((s, unknown) -> false)
+        .withOnUpdateFilter((now, before) -> !Objects.equals(approval(now), approval(before)))
+        .build(), context);
+    return List.of(orgs, stageAccounts, rules, approvals, wake);
+  }
+
+  private static String approval(Stage s) {
+    return s.getMetadata().getAnnotations() == null ? null
+        : s.getMetadata().getAnnotations().get(ApiGroup.APPROVE_ANNOTATION);
   }
 
   private static Optional<String> organizationOf(Stage s) {
@@ -124,8 +150,10 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     ctx.getPrimaryCache().byIndex(ORG_INDEX, stage.getSpec().organizationRef().name()).stream()
         .filter(s -> s.getMetadata().getDeletionTimestamp() == null)
         .forEach(s -> peers.put(s.getMetadata().getName(), s.getMetadata().getGeneration()));
+    Map<String, BoundaryRules> rules = new TreeMap<>();
+    ctx.getSecondaryResources(BoundaryRules.class).forEach(r -> rules.put(r.getMetadata().getName(), r));
     return new StageInputs(stage, org, ctx.getSecondaryResources(StageAccount.class), peers,
-        written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new));
+        written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new), rules);
   }
 
   @Override

@@ -27,6 +27,9 @@ final class StageStatusBuilder {
   private StageStatus.Drift drift;
   private StageStatus.Coverage coverage;
   private StageStatus.Guardrail guardrail;
+  private StageStatus.Plan plan;
+  private StageStatus.Approved approved;
+  private List<StageStatus.Included> includes;
   private String guardrailPending;
   private boolean keep;
   private boolean bootstrapOk = true;
@@ -46,7 +49,33 @@ final class StageStatusBuilder {
       drift = current.drift();
       coverage = current.coverage();
       guardrail = current.guardrail();
+      plan = current.plan();
+      approved = current.approved();
+      includes = current.includes();
     }
+  }
+
+  StageStatusBuilder includes(List<StageStatus.Included> i) {
+    includes = i == null || i.isEmpty() ? null : i;
+    return this;
+  }
+
+  StageStatus.Plan plan() {
+    return plan;
+  }
+
+  StageStatusBuilder plan(StageStatus.Plan p) {
+    plan = p;
+    return this;
+  }
+
+  StageStatus.Approved approved() {
+    return approved;
+  }
+
+  StageStatusBuilder approved(StageStatus.Approved a) {
+    approved = a;
+    return this;
   }
 
   StageStatus.Guardrail guardrail() {
@@ -370,6 +399,6 @@ final class StageStatusBuilder {
       return stage.getStatus();
     }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
-        accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage, guardrail);
+        accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage, guardrail, plan, approved, includes);
   }
 }

@@ -93,7 +93,8 @@ class PackageRulesTest {
   void controllersReachKubernetesOnlyThroughKubeAndTheOperatorSdk() {
     ours("organization", "api", "policy", "aws", "kube").check(OPERATOR);
     ours("stage", "api", "policy", "cdk", "aws", "kube", "organization").check(OPERATOR);
-    noClasses().that().resideInAnyPackage(pkg("stage"), pkg("organization")).should().dependOnClassesThat()
+    ours("rules", "api", "policy", "kube").check(OPERATOR);
+    noClasses().that().resideInAnyPackage(pkg("stage"), pkg("organization"), pkg("rules")).should().dependOnClassesThat()
         .resideInAPackage(KUBE_CLIENT)
         .because("status, events, StageAccounts and Secrets go through kube, so the decisions are testable")
         .check(OPERATOR);

@@ -176,6 +176,17 @@ class ArgoCdHealthCaptureTest {
     expect("Stage", "bootstrapped", "degraded-drifted", "Degraded");
   }
 
+  @Test
+  @Order(7)
+  void whenAPlanWaitsForApproval() {
+    h.apply(stage("approval", "Report", false).replace("ou-sbo1-dev00001", "ou-sbo1-sandbox1")
+        + "  rollout: {approval: Manual}\n");
+    h.awaitCondition("approval", "Reconciling", "True", SOON);
+    await().atMost(SOON).until(() -> OperatorHarness.condition(h.stage("approval"), "Reconciling")
+        .map(c -> "AwaitingApproval".equals(c.getReason())).orElse(false));
+    expect("Stage", "approval", "suspended-awaiting-approval", "Suspended");
+  }
+
   private static String stage(String name, String remediation, boolean suspend) {
     return stage(name, remediation, suspend, false);
   }

@@ -25,6 +25,7 @@ class KubectlTest {
     h = OperatorHarness.start(peers);
     kube = peers.kube();
     kube.kubectl("apply", "-f", OperatorHarness.REPO.resolve("samples/organization.yaml").toString());
+    kube.kubectl("apply", "-f", OperatorHarness.REPO.resolve("samples/boundary-rules.yaml").toString());
     kube.kubectl("apply", "-f", OperatorHarness.REPO.resolve("samples/stage-dev.yaml").toString());
   }
 

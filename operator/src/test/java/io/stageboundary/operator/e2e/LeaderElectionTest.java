@@ -74,7 +74,8 @@ class LeaderElectionTest {
       // the leader goes away while a StackSet operation of prod is in flight
       peers.emulator().setOperationTiming(4.0, 0);
       h.applySample("stage-prod.yaml");
-      await().atMost(Duration.ofSeconds(30)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
+      // prod is Manual: its plan is approved first (the harness approves prod's plans)
+      await().atMost(Duration.ofSeconds(60)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
       String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
       a.close();
       // replica-a stopped without releasing: b takes the Lease once it expires, and finishes prod

@@ -8,6 +8,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.stageboundary.operator.app.StageBoundaryOperator;
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.app.OperatorSettings;
@@ -121,12 +122,62 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
-  /** Applies a sample from samples/ (or any YAML) with server-side apply, as kubectl would. */
+  /**
+   * Applies a sample from samples/ with server-side apply, as a user would: the shared rules it
+   * includes first (samples/boundary-rules.yaml), and for a stage with {@code approval: Manual}
+   * (prod) the person who approves its plans from then on ({@link #approvePlansOf}).
+   */
   public List<HasMetadata> applySample(String file) {
-    try {
-      return apply(Files.readString(REPO.resolve("samples").resolve(file)));
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    String yaml = read("samples/" + file);
+    if (yaml.contains("include:")) {
+      apply(read("samples/boundary-rules.yaml"));
+    }
+    List<HasMetadata> applied = apply(yaml);
+    if (yaml.contains("approval: Manual")) {
+      applied.stream().filter(o -> o instanceof Stage || "Stage".equals(o.getKind()))
+          .forEach(o -> approvePlansOf(o.getMetadata().getName()));
+    }
+    return applied;
+  }
+
+  private final java.util.Set<String> approving = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private java.util.concurrent.ScheduledExecutorService approver;
+
+  /**
+   * From now on, approves every plan the Stage posts (spec.rollout.approval: Manual) with the
+   * annotation, as the person responsible for it would: for tests about what happens after approval.
+   */
+  public synchronized void approvePlansOf(String stage) {
+    approving.add(stage);
+    if (approver == null) {
+      approver = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "test-approver");
+        t.setDaemon(true);
+        return t;
+      });
+      approver.scheduleWithFixedDelay(this::approveWaitingPlans, 200, 200, TimeUnit.MILLISECONDS);
+    }
+  }
+
+  private void approveWaitingPlans() {
+    for (String name : approving) {
+      try {
+        Stage s = stage(name);
+        if (s == null || s.getStatus() == null || s.getStatus().plan() == null) {
+          continue;
+        }
+        String id = s.getStatus().plan().id();
+        Map<String, String> annotations = s.getMetadata().getAnnotations();
+        if (annotations == null || !id.equals(annotations.get("iam.stageboundary.io/approve"))) {
+          Map<String, String> next = new java.util.HashMap<>(annotations == null ? Map.of() : annotations);
+          next.put("iam.stageboundary.io/approve", id);
+          s.getMetadata().setAnnotations(next);
+          s.getMetadata().setManagedFields(null);
+          client.resource(s).update();  // refused on a conflict; the next round tries again
+        }
+      } catch (RuntimeException | Error e) {
+        System.out.println("test-approver: " + name + ": " + e);  // the next round tries again
+      }
     }
   }
 
@@ -143,6 +194,27 @@ public final class OperatorHarness implements AutoCloseable {
     List<HasMetadata> items = client.load(new ByteArrayInputStream(yaml.getBytes(StandardCharsets.UTF_8))).items();
     return items.stream().map(i -> client.resource(i).fieldManager("kubectl").forceConflicts()
         .serverSideApply()).toList();
+  }
+
+  /**
+   * The boundary a Stage renders: its included rules (at the revisions its status names, from the
+   * BoundaryRules' status) and then its own statements, as the operator merges them.
+   */
+  public io.stageboundary.operator.api.v1alpha1.stage.StageSpec.Boundary renderedBoundary(Stage stage) {
+    var own = stage.getSpec().boundary();
+    List<io.stageboundary.operator.api.v1alpha1.stage.StageSpec.Statement> all = new java.util.ArrayList<>();
+    if (stage.getStatus() != null && stage.getStatus().includes() != null) {
+      for (var included : stage.getStatus().includes()) {
+        BoundaryRules rules = client.resources(BoundaryRules.class).withName(included.name()).get();
+        rules.getStatus().revisions().stream().filter(r -> r.revision().equals(included.revision())).findFirst()
+            .ifPresent(r -> all.addAll(r.statements()));
+      }
+    }
+    if (own.statements() != null) {
+      all.addAll(own.statements());
+    }
+    return new io.stageboundary.operator.api.v1alpha1.stage.StageSpec.Boundary(own.policyName(), all,
+        own.allowedActions(), own.include());
   }
 
   public Stage stage(String name) {
@@ -226,10 +298,15 @@ public final class OperatorHarness implements AutoCloseable {
       client.resources(Stage.class).delete();
       await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(Stage.class).list().getItems().isEmpty());
       client.resources(AwsOrganization.class).delete();
-      await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(AwsOrganization.class).list().getItems().isEmpty());
+      client.resources(BoundaryRules.class).delete();
+      await().atMost(Duration.ofSeconds(30)).until(() -> client.resources(AwsOrganization.class).list().getItems().isEmpty()
+          && client.resources(BoundaryRules.class).list().getItems().isEmpty());
     } catch (RuntimeException e) {
       forceRemoveEverything();
     } finally {
+      if (approver != null) {
+        approver.shutdownNow();
+      }
       stopOperator();
       client.resources(StageAccount.class).delete();
     }
@@ -242,6 +319,10 @@ public final class OperatorHarness implements AutoCloseable {
     }
     for (AwsOrganization o : client.resources(AwsOrganization.class).list().getItems()) {
       client.resources(AwsOrganization.class).withName(o.getMetadata().getName())
+          .edit(x -> { x.getMetadata().setFinalizers(List.of()); return x; });
+    }
+    for (BoundaryRules r : client.resources(BoundaryRules.class).list().getItems()) {
+      client.resources(BoundaryRules.class).withName(r.getMetadata().getName())
           .edit(x -> { x.getMetadata().setFinalizers(List.of()); return x; });
     }
   }

@@ -65,7 +65,7 @@ class StageRolloutTest {
 
   private static void assertBoundaryHeldBy(String stageName, List<String> accounts) throws Exception {
     Stage stage = h.stage(stageName);
-    BoundaryDocument doc = BoundaryDocument.render(stageName, stage.getSpec().boundary(), "aws");
+    BoundaryDocument doc = BoundaryDocument.render(stageName, h.renderedBoundary(stage), "aws");
     assertThat(stage.getStatus().revision()).isEqualTo(doc.revision());
     for (String account : accounts) {
       try (IamClient iam = h.aws().inAccount(account).iam()) {
@@ -284,7 +284,7 @@ class StageRolloutTest {
   void aSuspendedStageWritesNothing() throws Exception {
     String revision = h.stage("dev").getStatus().revision();
     h.apply(sample("stage-dev.yaml").replace("  targets:", "  suspend: true\n  targets:")
-        .replace("actions: [\"config:*\"]", "actions: [\"config:*\", \"guardduty:*\"]"));
+        .replace("\"savingsplans:CreateSavingsPlan\"]", "\"savingsplans:CreateSavingsPlan\", \"guardduty:*\"]"));
     emulator.clearCalls();
     Stage s = h.awaitCondition("dev", "Ready", "False", Duration.ofSeconds(20));
     assertThat(OperatorHarness.condition(s, "Ready").get().getReason()).isEqualTo("Suspended");

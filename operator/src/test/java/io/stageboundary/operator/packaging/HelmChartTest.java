@@ -199,7 +199,8 @@ class HelmChartTest {
   @Test
   void theChartShipsTheCrdsAndItsVersionFollowsTheProject() throws IOException {
     assertThat(Files.list(Helm.CHART.resolve("crds")).map(p -> p.getFileName().toString()).sorted().toList())
-        .containsExactly("awsorganizations.iam.stageboundary.io.yaml", "stageaccounts.iam.stageboundary.io.yaml",
+        .containsExactly("awsorganizations.iam.stageboundary.io.yaml", "boundaryrules.iam.stageboundary.io.yaml",
+        "stageaccounts.iam.stageboundary.io.yaml",
             "stages.iam.stageboundary.io.yaml");
     String chart = Files.readString(Helm.CHART.resolve("Chart.yaml"));
     String pom = Files.readString(Helm.LAYOUT.repoRoot().resolve("pom.xml"));

@@ -405,6 +405,89 @@ class StageControllerTest {
     assertThat(aws.scps).isEmpty();
   }
 
+  // --- plan, then apply -----------------------------------------------------------------------
+
+  private static final String MANUAL = "rollout: {approval: Manual}";
+
+  private void approve(Stage stage) {
+    stage.getMetadata().setAnnotations(Map.of("iam.stageboundary.io/approve", stage.getStatus().plan().id()));
+  }
+
+  @Test
+  void aManualStageWritesNothingUntilItsPlanIsApprovedThenExactlyThePlan() {
+    aws.bootstrapped(A1, InMemoryAws.REGION, "");
+    Stage dev = stage("dev", "developer-policy-dev", MANUAL);
+    pass(dev);
+    pass(dev);
+    assertThat(aws.writes).as("a dry run").noneMatch(w -> !w.startsWith("SimulatePrincipalPolicy"));
+    assertThat(condition(dev, "Reconciling").getReason()).isEqualTo("AwaitingApproval");
+    StageStatus.Plan plan = dev.getStatus().plan();
+    assertThat(plan.id()).startsWith("plan-");
+    assertThat(plan.revisionFrom()).isNull();
+    assertThat(plan.statementsAdded()).contains("DenyModifyingConfig", "DenyAccessIfRequiredPermBoundaryIsNotBeingApplied");
+    assertThat(plan.accountsToAdd()).containsExactly(A1, A2);
+    assertThat(plan.bootstrapStacks()).containsExactly(Map.entry("us-east-1", List.of(A1)));
+    assertThat(condition(dev, "Reconciling").getMessage()).contains("kubectl annotate stage dev --overwrite "
+        + "iam.stageboundary.io/approve=" + plan.id());
+    assertThat(events.reasons()).containsOnlyOnce(EventReason.PlanReady);
+
+    approve(dev);
+    converged(dev);
+    assertThat(aws.stackSets.get("stage-boundary-dev").instances).containsOnlyKeys(plan.accountsToAdd().toArray(String[]::new));
+    assertThat(aws.writesOf("UpdateStack")).containsExactly("UpdateStack " + A1 + "/us-east-1 developer-policy-dev");
+    assertThat(dev.getStatus().approved().planId()).isEqualTo(plan.id());
+    assertThat(dev.getStatus().plan()).isNull();
+  }
+
+  @Test
+  void aSpecChangedAgainIsNotAppliedUnderTheOldApproval() {
+    Stage dev = stage("dev", "developer-policy-dev", MANUAL);
+    pass(dev);
+    approve(dev);
+    converged(dev);
+    String first = dev.getStatus().approved().planId();
+    respec(dev, "developer-policy-dev", MANUAL, DENY_CLOUDTRAIL, TARGET_OU);
+    int before = aws.writes.size();
+    pass(dev);
+    assertThat(aws.writes).hasSize(before);
+    StageStatus.Plan second = dev.getStatus().plan();
+    assertThat(second.id()).isNotEqualTo(first);
+    assertThat(second.statementsAdded()).containsExactly("DenyStoppingTrails");
+    assertThat(second.diff()).singleElement().asString().startsWith("+ {").contains("cloudtrail:StopLogging");
+    assertThat(second.accountsToAdd()).isEmpty();
+    assertThat(dev.getMetadata().getAnnotations()).containsValue(first);
+    pass(dev);
+    assertThat(aws.writes).as("the annotation names the first plan, not this one").hasSize(before);
+
+    approve(dev);
+    pass(dev);
+    assertThat(aws.writesOf("UPDATE")).hasSize(1);
+  }
+
+  @Test
+  void repairingAnApprovedStateNeedsNoNewApproval() {
+    Stage dev = stage("dev", "developer-policy-dev", MANUAL + "\ndriftRemediation: Reconcile");
+    pass(dev);
+    approve(dev);
+    converged(dev);
+    aws.policies.get(A1).replaceAll((arn, doc) -> "{\"Version\":\"2012-10-17\",\"Statement\":[]}");
+    clock.advance(Duration.ofHours(2));
+    pass(dev);
+    assertThat(aws.writesOf("CreatePolicyVersion")).containsExactly("CreatePolicyVersion " + A1);
+    assertThat(dev.getStatus().plan()).isNull();
+  }
+
+  @Test
+  void switchingToManualStartsFromWhatIsDeployed() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    respec(dev, "developer-policy-dev", MANUAL, "", TARGET_OU);
+    int before = aws.writes.size();
+    pass(dev);
+    assertThat(dev.getStatus().plan()).isNull();
+    assertThat(condition(dev, "Ready").getStatus()).isEqualTo("True");
+    assertThat(aws.writes.subList(before, aws.writes.size())).noneMatch(w -> !w.startsWith("SimulatePrincipalPolicy"));
+  }
+
   // --- harness -----------------------------------------------------------------------------
 
   /** A Stage with dev's policy name that targets only A1: it conflicts with dev on A1. */

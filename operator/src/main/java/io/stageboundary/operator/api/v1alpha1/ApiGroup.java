@@ -13,6 +13,8 @@ public final class ApiGroup {
   public static final String MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
   public static final String MANAGED_BY = "stage-boundary-operator";
   public static final String FINALIZER = GROUP + "/cleanup";
+  /** The annotation that approves a Stage's plan (spec.rollout.approval: Manual): its value is the plan id. */
+  public static final String APPROVE_ANNOTATION = GROUP + "/approve";
 
   /** A DNS label, which keeps StackSet and StageAccount names derived from it valid. */
   public static final String DNS_LABEL = "^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$";

@@ -29,6 +29,13 @@ import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason", type = AdditionalPrinterColumn.Type.STRING, priority = 1)
 @AdditionalPrinterColumn(name = "Age", jsonPath = ".metadata.creationTimestamp", type = AdditionalPrinterColumn.Type.DATE)
 public class Stage extends CustomResource<StageSpec, StageStatus> {
+  /** The BoundaryRules this Stage includes (spec.boundary.include), by name. */
+  public java.util.Set<String> includedRules() {
+    return getSpec() == null || getSpec().boundary() == null ? java.util.Set.of()
+        : getSpec().boundary().includeOrEmpty().stream().map(StageSpec.Include::name)
+            .collect(java.util.stream.Collectors.toCollection(java.util.TreeSet::new));
+  }
+
   @Override
   protected StageStatus initStatus() {
     return null;

@@ -168,7 +168,26 @@ public record StageSpec(
 
       @Size(min = 1, max = 100)
       @JsonPropertyDescription("When set, the boundary allows only these actions (an allow-list) instead of everything not denied.")
-      List<@Pattern(ACTION) @Size(max = 128) String> allowedActions) {}
+      List<@Pattern(ACTION) @Size(max = 128) String> allowedActions,
+
+      @Size(max = 10)
+      @JsonPropertyDescription("Shared rules (BoundaryRules objects) this boundary includes, after the guard statements and before its own, each at the revision its promotion allows this stage, e.g. [{name: org-baseline}].")
+      List<Include> include) {
+
+    public Boundary(String policyName, List<Statement> statements, List<String> allowedActions) {
+      this(policyName, statements, allowedActions, null);
+    }
+
+    public List<Include> includeOrEmpty() {
+      return include == null ? List.of() : include;
+    }
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Include(
+      @Required @Size(min = 1, max = 253)
+      @JsonPropertyDescription("Name of the BoundaryRules.")
+      String name) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   @ValidationRule(value = "has(self.actions) != has(self.notActions)", message = "a statement needs exactly one of actions or notActions")
@@ -315,9 +334,24 @@ public record StageSpec(
 
       @Default("Parallel")
       @JsonPropertyDescription("Parallel or Sequential across regions.")
-      RegionConcurrency regionConcurrency) {
+      RegionConcurrency regionConcurrency,
+
+      @Default("Automatic")
+      @JsonPropertyDescription("Automatic (default): a change is rolled out as soon as it is applied. Manual: the operator first computes what it would write (status.plan: the statements added, removed and changed, the accounts to add and release, the bootstrap stacks to update, the guardrail change) and writes nothing until the plan's id is approved with kubectl annotate stage NAME iam.stageboundary.io/approve=<id>. Drift repair of an approved state needs no new approval.")
+      Approval approval) {
+
+    public Rollout(Integer maxConcurrentPercentage, Integer failureTolerancePercentage,
+        RegionConcurrency regionConcurrency) {
+      this(maxConcurrentPercentage, failureTolerancePercentage, regionConcurrency, null);
+    }
 
     public enum RegionConcurrency { Parallel, Sequential }
+
+    public enum Approval { Automatic, Manual }
+
+    public Approval approvalOrDefault() {
+      return approval == null ? Approval.Automatic : approval;
+    }
 
     public int maxConcurrentPercentageOrDefault() {
       return maxConcurrentPercentage == null ? 25 : maxConcurrentPercentage;

@@ -35,7 +35,51 @@ public record StageStatus(
     Coverage coverage,
 
     @JsonPropertyDescription("The stage's service control policy (spec.guardrail): where it is attached and what it holds.")
-    Guardrail guardrail) {
+    Guardrail guardrail,
+
+    @JsonPropertyDescription("What the operator would write for the current spec, waiting for approval (spec.rollout.approval: Manual); absent when nothing waits.")
+    Plan plan,
+
+    @JsonPropertyDescription("The desired state last approved (or, under Automatic, applied): restoring it needs no new approval.")
+    Approved approved,
+
+    @JsonPropertyDescription("The shared rules (spec.boundary.include) the boundary was rendered with, at which revision.")
+    List<Included> includes) {
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Included(
+      @JsonPropertyDescription("The BoundaryRules.") String name,
+      @JsonPropertyDescription("Its revision in this stage's boundary.") String revision) {}
+
+  /** Before plans and approvals. */
+  public StageStatus(Long observedGeneration, List<Condition> conditions, String revision, AccountCounts accounts,
+      StackSetStatus stackSet, String cdkContext, Long adoptedGeneration, Drift drift, Coverage coverage,
+      Guardrail guardrail) {
+    this(observedGeneration, conditions, revision, accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage,
+        guardrail, null, null, null);
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Plan(
+      @JsonPropertyDescription("The plan's id: a hash of exactly what would be done. Approve it with kubectl annotate stage NAME iam.stageboundary.io/approve=<id>.") String id,
+      @JsonPropertyDescription("The desired state the plan leads to (what status.approved.desired becomes).") String desired,
+      @JsonPropertyDescription("The boundary revision deployed now, and the one the plan deploys.") String revisionFrom,
+      String revisionTo,
+      @JsonPropertyDescription("Statements (by sid) the plan adds to the boundary.") List<String> statementsAdded,
+      @JsonPropertyDescription("Statements (by sid) the plan removes.") List<String> statementsRemoved,
+      @JsonPropertyDescription("Statements (by sid) whose content changes.") List<String> statementsChanged,
+      @JsonPropertyDescription("A readable diff of the rendered boundary, one line per statement: + added, - removed, ~ changed.") List<String> diff,
+      @JsonPropertyDescription("Accounts that get the boundary.") List<String> accountsToAdd,
+      @JsonPropertyDescription("Accounts released from the stage (their policy stays unless deletionPolicy is Delete).") List<String> accountsToRelease,
+      @JsonPropertyDescription("Bootstrap stacks to update (or create), by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacks,
+      @JsonPropertyDescription("What happens to the guardrail SCP.") List<String> guardrail,
+      @JsonPropertyDescription("When this plan was computed.") String computedAt) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Approved(
+      @JsonPropertyDescription("The approved plan's id, or Automatic.") String planId,
+      @JsonPropertyDescription("Hash of the desired state approved: boundary revision, targets, bootstrap and guardrail.") String desired,
+      @JsonPropertyDescription("When.") String at) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Guardrail(
