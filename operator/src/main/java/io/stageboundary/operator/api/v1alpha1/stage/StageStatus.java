@@ -63,8 +63,8 @@ public record StageStatus(
   public record Plan(
       @JsonPropertyDescription("The plan's id: a hash of exactly what would be done. Approve it with kubectl annotate stage NAME iam.stageboundary.io/approve=<id>.") String id,
       @JsonPropertyDescription("The desired state the plan leads to (what status.approved.desired becomes).") String desired,
-      @JsonPropertyDescription("The boundary revision deployed now, and the one the plan deploys.") String revisionFrom,
-      String revisionTo,
+      @JsonPropertyDescription("The boundary revision deployed now (absent: no StackSet yet).") String revisionFrom,
+      @JsonPropertyDescription("The boundary revision the plan deploys.") String revisionTo,
       @JsonPropertyDescription("Statements (by sid) the plan adds to the boundary.") List<String> statementsAdded,
       @JsonPropertyDescription("Statements (by sid) the plan removes.") List<String> statementsRemoved,
       @JsonPropertyDescription("Statements (by sid) whose content changes.") List<String> statementsChanged,
