@@ -3,7 +3,7 @@ import sys
 
 import moto.server
 
-from . import admin, cfn_fixes, iam_fixes, iam_simulate, org_fixes, org_policies, stacksets
+from . import admin, cfn_fixes, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, stacksets
 
 
 def main(argv=None):
@@ -13,6 +13,7 @@ def main(argv=None):
     org_fixes.apply()
     org_policies.apply()
     stacksets.apply()
+    cfn_latency.apply()
     # server.main builds DomainDispatcherApplication by name at call time; ours wraps it with the
     # admin endpoints, fault injection, the call log and the lock that serialises backend access.
     moto.server.DomainDispatcherApplication = admin.EmulatorDispatcher

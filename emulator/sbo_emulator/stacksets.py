@@ -1,8 +1,10 @@
 """CloudFormation StackSets with the semantics of AWS, replacing moto's synchronous sketch.
 
 What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cfnstacksets.html):
-- Operations are asynchronous: RUNNING for `operationSeconds` (+ `instanceSeconds` per instance),
-  then SUCCEEDED, FAILED (failures beyond the failure tolerance; the rest CANCELLED) or STOPPED.
+- Operations are asynchronous: RUNNING for `operationSeconds` plus `instanceSeconds` per round of
+  instances, a round being as many instances of a region as the operation preferences let run at
+  once (MaxConcurrentCount/Percentage; with STRICT_FAILURE_TOLERANCE at most FailureTolerance + 1;
+  regions in turn unless PARALLEL; API_StackSetOperationPreferences), then SUCCEEDED, FAILED (failures beyond the failure tolerance; the rest CANCELLED) or STOPPED.
   Instances show OUTDATED/PENDING while they wait, CURRENT/SUCCEEDED after (API_StackInstance).
 - One operation at a time per stack set: another write answers OperationInProgressException; a
   reused OperationId answers OperationIdAlreadyExistsException (API_CreateStackInstances errors).
@@ -408,6 +410,36 @@ def _tolerance(preferences, total):
     return 0
 
 
+def concurrency(preferences, instances_in_region):
+    """How many instances of one region an operation works on at once (API_StackSetOperationPreferences):
+    MaxConcurrentCount, or MaxConcurrentPercentage of the region's instances rounded down (at least
+    1), default 1; with ConcurrencyMode STRICT_FAILURE_TOLERANCE (the default) at most the failure
+    tolerance + 1, with SOFT_FAILURE_TOLERANCE as many as asked."""
+    if preferences.get("MaxConcurrentCount") is not None:
+        wanted = int(preferences["MaxConcurrentCount"])
+    elif preferences.get("MaxConcurrentPercentage") is not None:
+        wanted = int(instances_in_region * int(preferences["MaxConcurrentPercentage"]) / 100)
+    else:
+        wanted = 1
+    wanted = max(1, wanted)
+    if (preferences.get("ConcurrencyMode") or "STRICT_FAILURE_TOLERANCE") == "STRICT_FAILURE_TOLERANCE":
+        wanted = min(wanted, _tolerance(preferences, instances_in_region) + 1)
+    return wanted
+
+
+def waves(preferences, targets):
+    """How many rounds of `instanceSeconds` an operation over `targets` [(account, region)] takes:
+    per region the instances at the region's concurrency; regions one after another when
+    RegionConcurrencyType is SEQUENTIAL (the default), at the same time when PARALLEL."""
+    by_region = {}
+    for _, region in targets:
+        by_region[region] = by_region.get(region, 0) + 1
+    rounds = [-(-n // concurrency(preferences, n)) for n in by_region.values()]
+    if not rounds:
+        return 0
+    return max(rounds) if preferences.get("RegionConcurrencyType") == "PARALLEL" else sum(rounds)
+
+
 def _start(stack_set, op, targets, step):
     """Records `op` as RUNNING over `targets` [(account, region)] and completes it later."""
     stack_set.operations[op.id] = op
@@ -419,7 +451,7 @@ def _start(stack_set, op, targets, step):
             if op.action != "DETECT_DRIFT":
                 instance.status = "OUTDATED"
                 instance.detailed_status = "PENDING"
-    delay = state.setting("operationSeconds") + state.setting("instanceSeconds") * len(targets)
+    delay = state.setting("operationSeconds") + state.setting("instanceSeconds") * waves(op.preferences, targets)
     generation = _generation[0]
     op.timer = threading.Timer(delay, _complete, args=(stack_set, op, step, generation))
     op.timer.daemon = True

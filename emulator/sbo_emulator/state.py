@@ -12,8 +12,11 @@ DEFAULT_SETTINGS = {
     # How long a StackSet operation stays RUNNING before its instances are applied. Real AWS takes
     # minutes; tests want a window in which OperationInProgressException can be observed.
     "operationSeconds": 1.0,
-    # Added per stack instance touched by an operation, to model larger rollouts taking longer.
+    # Each stack instance an operation touches takes this long; instances run as many at a time as
+    # the operation's preferences allow (stacksets.py), regions one after another when SEQUENTIAL.
     "instanceSeconds": 0.0,
+    # How long a stack created, updated or deleted through the API stays *_IN_PROGRESS (cfn_latency.py).
+    "stackSeconds": 0.0,
 }
 SETTINGS = dict(DEFAULT_SETTINGS)
 _settings_lock = threading.Lock()

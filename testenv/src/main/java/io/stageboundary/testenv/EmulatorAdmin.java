@@ -37,6 +37,11 @@ public final class EmulatorAdmin {
         "instanceSeconds", instanceSeconds));
   }
 
+  /** How long a stack created, updated or deleted through the API stays *_IN_PROGRESS (0: instant). */
+  public void setStackSeconds(double seconds) {
+    call("PUT", "settings", Map.of("stackSeconds", seconds));
+  }
+
   public void addFault(Fault fault) {
     call("POST", "faults", fault.toMap());
   }
