@@ -84,7 +84,7 @@ class FaultToleranceTest {
 
   private static void everyAccountHoldsTheBoundary(String stage, List<String> accounts) throws Exception {
     Stage s = h.stage(stage);
-    BoundaryDocument doc = BoundaryDocument.render(stage, s.getSpec().boundary(), "aws");
+    BoundaryDocument doc = BoundaryDocument.render(stage, h.renderedBoundary(s), "aws");
     for (String account : accounts) {
       try (IamClient iam = h.aws().inAccount(account).iam()) {
         String arn = "arn:aws:iam::" + account + ":policy/" + s.getSpec().boundary().policyName();
@@ -167,7 +167,8 @@ class FaultToleranceTest {
   @Order(3)
   void theApiServerRestartedWithAnOperationInFlight() throws Exception {
     emulator.setOperationTiming(3.0, 0);
-    Function<String, String> change = y -> y.replace("[\"config:*\"]", "[\"config:*\", \"guardduty:*\"]");
+    Function<String, String> change = y -> y.replace("\"savingsplans:CreateSavingsPlan\"]",
+        "\"savingsplans:CreateSavingsPlan\", \"guardduty:*\"]");
     h.apply(change.apply(OperatorHarness.read("samples/stage-dev.yaml")));
     awaitRunning("dev");
     Instant start = Instant.now();

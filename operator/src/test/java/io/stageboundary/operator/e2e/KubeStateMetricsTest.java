@@ -36,6 +36,7 @@ class KubeStateMetricsTest {
     org = peers.organization();
     h = OperatorHarness.start(peers);
     h.apply(OperatorHarness.read("samples/organization.yaml"));
+    h.apply(OperatorHarness.read("samples/boundary-rules.yaml"));
     h.apply(OperatorHarness.read("samples/stage-dev.yaml").replace("    regions: [us-east-1]",
         "    regions: [us-east-1]\n  driftCheckInterval: 2s"));
     h.awaitReady("dev");

@@ -56,6 +56,7 @@ class NoLeakTest {
         """.formatted(b64(KEY_ID), b64(SECRET), b64(TOKEN)));
     h.apply(OperatorHarness.read("samples/organization.yaml")
         .replace("source: Default", "source: Secret\n    secretRef: {namespace: default, name: canary-keys}"));
+    h.apply(OperatorHarness.read("samples/boundary-rules.yaml"));
     h.apply(OperatorHarness.read("samples/stage-dev.yaml").replace("    regions: [us-east-1]",
         "    regions: [us-east-1]\n  driftCheckInterval: 2s"));
     h.awaitReady("dev");
@@ -66,13 +67,14 @@ class NoLeakTest {
     emulator.addFault(Fault.unavailable("organizations", 1.0));
     h.apply(OperatorHarness.read("samples/stage-beta.yaml").replace("ou-sbo1-beta0001", "ou-sbo1-nothere1"));
     h.apply(OperatorHarness.read("samples/stage-prod.yaml"));
+    h.approvePlansOf("prod");  // prod is Manual
     await().pollDelay(Duration.ofSeconds(8)).atMost(Duration.ofSeconds(30)).until(() -> true);
     emulator.clearFaults();
     h.awaitReady("prod");
 
     String logs = TestLogging.stopCapture();
     String events = peers.kube().kubectl("get", "events", "--all-namespaces", "-o", "yaml");
-    String objects = peers.kube().kubectl("get", "awsorganizations,stages,stageaccounts", "-o", "yaml");
+    String objects = peers.kube().kubectl("get", "awsorganizations,boundaryrules,stages,stageaccounts", "-o", "yaml");
     assertThat(logs).as("captured logs").contains("stage dev").contains("StackSet");
     assertThat(events).contains("StackSetCreated");
     assertThat(objects).contains("developer-policy-prod");

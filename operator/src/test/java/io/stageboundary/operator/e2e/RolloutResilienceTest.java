@@ -93,7 +93,8 @@ class RolloutResilienceTest {
     try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
       cfn.detectStackSetDrift(r -> r.stackSetName("stage-boundary-dev").callAs(CallAs.DELEGATED_ADMIN));
     }
-    h.apply(OperatorHarness.read("samples/stage-dev.yaml").replace("[\"config:*\"]", "[\"config:*\", \"guardduty:*\"]"));
+    h.apply(OperatorHarness.read("samples/stage-dev.yaml").replace("\"savingsplans:CreateSavingsPlan\"]",
+        "\"savingsplans:CreateSavingsPlan\", \"guardduty:*\"]"));
     h.awaitCondition("dev", "Reconciling", "True", Duration.ofSeconds(10));
     await().atMost(Duration.ofSeconds(10)).until(() -> OperatorHarness.condition(h.stage("dev"), "Reconciling")
         .map(c -> c.getReason().equals("StackSetBusy")).orElse(false));
