@@ -222,8 +222,11 @@ public final class BenchmarkMain {
 
   static Path writeManifests(Path dir, PeerLayout layout, ScaleOrganization org) throws IOException {
     StringBuilder all = new StringBuilder(Files.readString(layout.repoRoot().resolve("samples/organization.yaml")));
+    // the rules the samples include; prod's Manual approval is a person's step, not the rollout's
+    all.append("\n---\n").append(Files.readString(layout.repoRoot().resolve("samples/boundary-rules.yaml")));
     for (String stage : ScaleOrganization.STAGES) {
       String yaml = Files.readString(layout.repoRoot().resolve("samples/stage-" + stage + ".yaml"))
+          .replace("approval: Manual", "approval: Automatic")
           .replaceAll("(?m)^    organizationalUnits: \\[.*]$", "    organizationalUnits: [" + org.stageOus().get(stage) + "]")
           .replaceAll("(?m)^    regions: \\[.*]$", "    regions: [" + String.join(", ", REGIONS) + "]")
           .replaceAll("(?m)^    accounts: \\[.*]\\n", "")

@@ -46,6 +46,7 @@ final class Report {
         .append("`, every other setting at its default (bootstrap concurrency 10, 20 reconcile threads)\n");
     md.append("- Stages: the samples' dev, beta and prod boundaries, each targeting its own OU tree, regions ")
         .append(String.join(" and ", BenchmarkMain.REGIONS)).append(", `bootstrap.createIfMissing: true`")
+        .append(", including the shared org-baseline rules; prod's `approval: Manual` set to Automatic (approving is a person's step)")
         .append("; the emulator keeps each StackSet operation RUNNING for ").append(fmt(settings.operationSeconds()))
         .append(" s\n\n");
 
