@@ -113,11 +113,7 @@ final class Guardrails {
           + "organizations enable-policy-type --root-id " + seen.snapshot().rootId()
           + " --policy-type SERVICE_CONTROL_POLICY, or turn the guardrail off");
     }
-    Optional<Scp> named = recorded != null && recorded.policyId() != null ? scps.describe(recorded.policyId())
-        : Optional.empty();
-    if (named.isEmpty()) {
-      named = scps.find(desired.name());
-    }
+    Optional<Scp> named = lookup(scps, recorded == null ? null : recorded.policyId(), desired.name());
     if (named.isPresent() && !in.name().equals(named.get().tags().get(STAGE_TAG))) {
       return stalled(status, "GuardrailNameTaken", "an SCP named " + named.get().name() + " (" + named.get().id()
           + ") exists that this operator did not create (it has no tag " + STAGE_TAG + "=" + in.name()
@@ -163,12 +159,15 @@ final class Guardrails {
     return drift;
   }
 
-  private static Optional<Scp> ours(ServiceControlPolicies scps, String id, String name, String stage) {
+  /** The SCP by the id last recorded, else by its name (one call when the id is known). */
+  private static Optional<Scp> lookup(ServiceControlPolicies scps, String id, String name) {
     Optional<Scp> p = id == null ? Optional.empty() : scps.describe(id);
-    if (p.isEmpty() && name != null) {
-      p = scps.find(name);
-    }
-    return p.filter(s -> stage.equals(s.tags().get(STAGE_TAG)));
+    return p.isPresent() || name == null ? p : scps.find(name);
+  }
+
+  /** The stage's SCP, only if it carries our tag. */
+  private static Optional<Scp> ours(ServiceControlPolicies scps, String id, String name, String stage) {
+    return lookup(scps, id, name).filter(s -> stage.equals(s.tags().get(STAGE_TAG)));
   }
 
   private static <T> Gate<T> stalled(StageStatusBuilder status, String reason, String message) {
