@@ -105,7 +105,7 @@ final class Approvals {
     Set<String> deployed = seen.instances().stream().map(InstanceView::accountId).collect(Collectors.toCollection(TreeSet::new));
     List<String> toAdd = seen.deployTo().keySet().stream().filter(a -> !deployed.contains(a)).toList();
     List<String> toRelease = deployed.stream().filter(a -> !seen.targeted().containsKey(a)).toList();
-    Map<String, List<String>> stacks = bootstrapStacks(in, doc, seen, last, desired);
+    Map<String, List<String>> stacks = bootstrapStacks(in, doc, seen, last, desired, toAdd, toRelease);
     List<String> guardrail = guardrail(scp);
     String revisionFrom = BoundaryDocument.revisionOf(deployedTemplate).orElse(null);
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
@@ -122,13 +122,13 @@ final class Approvals {
 
   /** The stacks a rollout would write, read once per desired state (and again if the accounts change). */
   private Map<String, List<String>> bootstrapStacks(StageInputs in, BoundaryDocument doc, Observation seen,
-      StageStatus.Plan last, String desired) {
+      StageStatus.Plan last, String desired, List<String> toAdd, List<String> toRelease) {
     StageSpec spec = in.stage().getSpec();
     if (!spec.bootstrapOrDefault().enabledOrDefault()) {
       return Map.of();
     }
     List<String> accounts = seen.deployTo().keySet().stream().toList();
-    if (last != null && desired.equals(last.desired()) && last.bootstrapStacks() != null && sameAccounts(last, accounts)) {
+    if (last != null && desired.equals(last.desired()) && last.bootstrapStacks() != null && sameAccounts(last, accounts, toAdd, toRelease)) {
       return last.bootstrapStacks();
     }
     Map<String, List<String>> out = new TreeMap<>();
@@ -139,9 +139,13 @@ final class Approvals {
     return out;
   }
 
-  /** The plan was made for the same accounts (those it adds plus those it leaves as they are). */
-  private static boolean sameAccounts(StageStatus.Plan last, List<String> accounts) {
-    return last.accountsToAdd() != null && accounts.containsAll(last.accountsToAdd())
+  /**
+   * The plan was made for the same accounts: none joined or left since (they would change what is
+   * added or released), and every account it lists is still one to deploy to.
+   */
+  private static boolean sameAccounts(StageStatus.Plan last, List<String> accounts, List<String> toAdd,
+      List<String> toRelease) {
+    return toAdd.equals(last.accountsToAdd()) && toRelease.equals(last.accountsToRelease())
         && last.bootstrapStacks().values().stream().allMatch(accounts::containsAll);
   }
 
