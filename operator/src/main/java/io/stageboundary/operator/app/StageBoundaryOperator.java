@@ -88,6 +88,7 @@ public final class StageBoundaryOperator implements AutoCloseable {
         new BoundaryVerifier(bootstrapPool, settings.bootstrapConcurrency(), schedule),
         new StageMetrics(meters))), c -> c
         .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
+        .withGenerationAware(false).withOnUpdateFilter(StageReconciler.WAKES_ON_UPDATE)
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.register(new BoundaryRulesReconciler(schedule, events), c -> c
         .withName("boundaryrules").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)

@@ -10,6 +10,7 @@ import io.javaoperatorsdk.operator.api.reconciler.Reconciler;
 import io.javaoperatorsdk.operator.api.reconciler.UpdateControl;
 import io.javaoperatorsdk.operator.processing.event.ResourceID;
 import io.javaoperatorsdk.operator.processing.event.source.EventSource;
+import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter;
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
@@ -80,18 +81,21 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         .withPrimaryToSecondaryMapper((Stage s) -> s.includedRules().stream().map(ResourceID::new)
             .collect(Collectors.toSet()))
         .build(), context);
-    // An approval is an annotation: it does not change the generation, so the primary event source
-    // (generation-aware) ignores it. This one wakes the Stage when that annotation changes, only.
-    var approvals = new InformerEventSource<>(InformerEventSourceConfiguration
-        .from(Stage.class, Stage.class)
-        .withName("approvals")
-        .withSecondaryToPrimaryMapper(s -> Set.of(ResourceID.fromResource(s)))
-        .withOnAddFilter(s -> false)
-        .withOnDeleteFilter((s, unknown) -> false)
-        .withOnUpdateFilter((now, before) -> !Objects.equals(approval(now), approval(before)))
-        .build(), context);
-    return List.of(orgs, stageAccounts, rules, approvals, wake);
+    return List.of(orgs, stageAccounts, rules, wake);
   }
+
+  /**
+   * Which updates of a Stage start a pass: a new generation (the spec changed), a changed approval
+   * annotation (an annotation does not change the generation), deletion, and our finalizer just
+   * added. The controller is registered with generation-aware processing off and this filter, so
+   * the one Stage informer decides; a second informer for the annotation raced the first (a pass
+   * woken by it could still read the Stage without the annotation and wait a recheck).
+   */
+  public static final OnUpdateFilter<Stage> WAKES_ON_UPDATE = (now, before) ->
+      !Objects.equals(now.getMetadata().getGeneration(), before.getMetadata().getGeneration())
+          || !Objects.equals(approval(now), approval(before))
+          || now.isMarkedForDeletion()
+          || !Objects.equals(now.getMetadata().getFinalizers(), before.getMetadata().getFinalizers());
 
   private static String approval(Stage s) {
     return s.getMetadata().getAnnotations() == null ? null
