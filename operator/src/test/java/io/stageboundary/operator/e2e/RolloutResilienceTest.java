@@ -87,9 +87,13 @@ class RolloutResilienceTest {
   @Test
   @Order(2)
   void aStackSetBusyWithSomeoneElsesOperationIsWaitedFor() {
+    // A fresh operator: the SDK's adaptive retry slows its own sending rate after the throttling of
+    // the test before and recovers over many seconds, which would make this test's timing vary.
+    h.stopOperator();
+    h.startOperator();
     await().atMost(Duration.ofSeconds(30)).until(() -> allOperations("stage-boundary-dev").stream()
         .noneMatch(o -> "RUNNING".equals(o.statusAsString())));
-    emulator.setOperationTiming(4.0, 0);
+    emulator.setOperationTiming(8.0, 0);
     try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
       cfn.detectStackSetDrift(r -> r.stackSetName("stage-boundary-dev").callAs(CallAs.DELEGATED_ADMIN));
     }
@@ -107,7 +111,8 @@ class RolloutResilienceTest {
   void aRestartInTheMiddleOfAnOperationFollowsItInsteadOfStartingItAgain() {
     emulator.setOperationTiming(3.0, 0);
     h.applySample("stage-prod.yaml");
-    await().atMost(Duration.ofSeconds(20)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
+    // rules placed, the plan computed and approved, the guardrail written, then the operation
+    await().atMost(Duration.ofSeconds(40)).until(() -> OperatorHarness.operationRunning(h.stage("prod")));
     String inFlight = h.stage("prod").getStatus().stackSet().lastOperation().id();
     h.stopOperator();
     h.startOperator();
