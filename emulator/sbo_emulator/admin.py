@@ -14,6 +14,7 @@ Admin API (JSON, under /_sbo/):
   DELETE /_sbo/calls                  clear the call log and the write counters
   POST   /_sbo/organization           seed an organisation with fixed ids (see org_fixes.seed)
   GET/POST/DELETE /_sbo/instance-failures   make StackSet operations fail for given accounts
+  GET/PUT/DELETE /_sbo/rate-limits  per-account, per-region token buckets (rate_limits.py)
 """
 import io
 import json
@@ -27,7 +28,7 @@ from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import ADMIN_PREFIX, org_fixes, stacksets, state
+from . import ADMIN_PREFIX, org_fixes, rate_limits, stacksets, state
 
 # Protocols, from botocore's service metadata: these two speak awsJson1_1, the rest awsQuery.
 JSON_SERVICES = {"organizations", "ssm"}
@@ -185,6 +186,8 @@ def _admin(environ, start_response):
         if path == "organization" and method == "POST":
             with state.LOCK:
                 return _json(start_response, org_fixes.seed(body))
+        if path == "rate-limits":
+            return _json(start_response, rate_limits.rules(method, body))
         if path == "instance-failures":
             return _json(start_response, stacksets.instance_failures(method, body))
         return _json(start_response, {"error": f"no admin endpoint {method} {path}"}, "404 Not Found")
@@ -206,10 +209,13 @@ class EmulatorDispatcher(DomainDispatcherApplication):
         service, action, account, region = classify(environ)
         write = is_write(service, action)
         fault = _pick_fault(service, action, account)
+        if fault is None and service and not rate_limits.take(service, write, account, region):
+            fault = {"kind": "throttle", "rateLimited": True}
         kind = fault.get("kind", "throttle") if fault else None
         with _lock:
-            _calls.append({"service": service, "action": action, "account": account,
-                           "region": region, "write": write, "fault": kind, "time": time.time()})
+            _calls.append({"service": service, "action": action, "account": account, "region": region,
+                           "write": write, "fault": "rate-limit" if fault and fault.get("rateLimited") else kind,
+                           "time": time.time()})
             if write and kind in (None, "latency"):
                 _writes[account] = _writes.get(account, 0) + 1
         if kind == "latency":
@@ -220,6 +226,6 @@ class EmulatorDispatcher(DomainDispatcherApplication):
         elif kind == "throttle":
             return _error(start_response, service,
                           fault.get("code") or THROTTLING_CODE.get(service, "Throttling"),
-                          "Rate exceeded (injected)", 400)
+                          "Rate exceeded" if fault.get("rateLimited") else "Rate exceeded (injected)", 400)
         with state.LOCK:
             return list(super().__call__(environ, start_response))

@@ -42,6 +42,28 @@ public final class EmulatorAdmin {
     call("PUT", "settings", Map.of("stackSeconds", seconds));
   }
 
+  /**
+   * Per-account, per-region API rate limits (replacing any before): each rule a token bucket per
+   * account and region that answers the service's own throttling error when empty.
+   */
+  public void setRateLimits(List<RateLimit> limits) {
+    call("PUT", "rate-limits", limits.stream().map(RateLimit::toMap).toList());
+  }
+
+  public void clearRateLimits() {
+    call("DELETE", "rate-limits", null);
+  }
+
+  /**
+   * @param service cloudformation, iam, sts, organizations, ssm, or * for all
+   * @param family read, write, or * for both (as the call log counts writes)
+   */
+  public record RateLimit(String service, String family, double perSecond, double burst) {
+    Map<String, Object> toMap() {
+      return Map.of("service", service, "family", family, "perSecond", perSecond, "burst", burst);
+    }
+  }
+
   public void addFault(Fault fault) {
     call("POST", "faults", fault.toMap());
   }
