@@ -39,9 +39,20 @@ public final class CdkCli {
 
   /** {@code cdk bootstrap aws://account/region} plus {@code args}, as the account's admin role. */
   public Result bootstrap(String account, String region, String... args) {
+    return bootstrap(account, List.of(region), args);
+  }
+
+  /**
+   * One {@code cdk bootstrap aws://account/r1 aws://account/r2 ...} for all of an account's
+   * regions, as the account's admin role: the CLI bootstraps the environments of one invocation in
+   * parallel (at most 20 at once).
+   */
+  public Result bootstrap(String account, List<String> regions, String... args) {
+    String region = regions.get(0);
     List<String> cmd = new ArrayList<>(List.of("node",
-        layout.cdkPackageDir().resolve("bin/cdk").toString(), "bootstrap",
-        "aws://" + account + "/" + region, "--no-notices"));
+        layout.cdkPackageDir().resolve("bin/cdk").toString(), "bootstrap"));
+    regions.forEach(r -> cmd.add("aws://" + account + "/" + r));
+    cmd.add("--no-notices");
     cmd.addAll(List.of(args));
     AwsCredentials c = aws.inAccount(account).credentials().resolveCredentials();
     try {
@@ -63,7 +74,7 @@ public final class CdkCli {
       Process p = pb.start();
       p.getOutputStream().close();
       String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      if (!p.waitFor(3, TimeUnit.MINUTES)) {
+      if (!p.waitFor(15, TimeUnit.MINUTES)) {
         p.destroyForcibly();
         throw new IllegalStateException("cdk bootstrap timed out:\n" + out);
       }
