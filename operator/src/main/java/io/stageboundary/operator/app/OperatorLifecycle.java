@@ -4,6 +4,7 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.quarkus.runtime.ShutdownEvent;
 import io.quarkus.runtime.StartupEvent;
+import io.stageboundary.operator.aws.sdk.CallRates;
 import io.stageboundary.operator.aws.sdk.SdkConnector;
 import io.stageboundary.operator.kube.Schedule;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -31,8 +32,9 @@ public class OperatorLifecycle {
     SdkConnector.Defaults standard = SdkConnector.Defaults.standard();
     OperatorSettings settings = new OperatorSettings(new Schedule(config.pollInterval(), config.resyncInterval(),
         config.retryDelay(), Clock.systemUTC()), new SdkConnector.Defaults(standard.credentials(),
-        config.awsEndpoint(), config.awsMaxAttempts()), config.reconcileThreads(), config.stageAccountWriters(),
-        config.bootstrapConcurrency(), new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
+        config.awsEndpoint(), config.awsMaxAttempts(), new CallRates(config.awsCallsPerAccount(),
+            config.awsCallsPerSecond())), config.reconcileThreads(), config.stageAccountWriters(),
+        config.bootstrapConcurrency(), config.bootstrapInFlight(), new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
             config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), null, true));
     LOG.infof("starting stage-boundary-operator against %s (leader election %s)",
         client.getMasterUrl(), config.leaderElection().enabled() ? "on" : "off");

@@ -11,10 +11,11 @@ import java.time.Duration;
  * @param schedule when the controllers look again, and the first retry delay
  * @param aws the AWS defaults every organisation shares (credentials, endpoint, attempts per call)
  * @param stageAccountWriters threads writing StageAccount objects
- * @param bootstrapConcurrency bootstrap stacks read or updated at once, across all stages
+ * @param bootstrapConcurrency bootstrap stacks read or written at once (threads), across all stages
+ * @param bootstrapInFlight bootstrap stacks being created or updated at once, across all stages
  */
 public record OperatorSettings(Schedule schedule, SdkConnector.Defaults aws, int reconcileThreads,
-    int stageAccountWriters, int bootstrapConcurrency, LeaderElection leaderElection) {
+    int stageAccountWriters, int bootstrapConcurrency, int bootstrapInFlight, LeaderElection leaderElection) {
 
   /**
    * @param exitOnLoss end the process when leadership is lost (a replica that lost its lease must
@@ -25,12 +26,12 @@ public record OperatorSettings(Schedule schedule, SdkConnector.Defaults aws, int
 
   public static OperatorSettings defaults() {
     return new OperatorSettings(new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30),
-        Clock.systemUTC()), SdkConnector.Defaults.standard(), 20, 4, 10,
+        Clock.systemUTC()), SdkConnector.Defaults.standard(), 20, 4, 10, 1000,
         new LeaderElection(false, "stage-boundary-operator", "default", null, true));
   }
 
   public OperatorSettings withSchedule(Schedule s) {
-    return new OperatorSettings(s, aws, reconcileThreads, stageAccountWriters, bootstrapConcurrency, leaderElection);
+    return new OperatorSettings(s, aws, reconcileThreads, stageAccountWriters, bootstrapConcurrency, bootstrapInFlight, leaderElection);
   }
 
   public OperatorSettings withPollInterval(Duration d) {
@@ -43,10 +44,10 @@ public record OperatorSettings(Schedule schedule, SdkConnector.Defaults aws, int
 
   public OperatorSettings withAws(SdkConnector.Defaults defaults) {
     return new OperatorSettings(schedule, defaults, reconcileThreads, stageAccountWriters, bootstrapConcurrency,
-        leaderElection);
+        bootstrapInFlight, leaderElection);
   }
 
   public OperatorSettings withLeaderElection(LeaderElection le) {
-    return new OperatorSettings(schedule, aws, reconcileThreads, stageAccountWriters, bootstrapConcurrency, le);
+    return new OperatorSettings(schedule, aws, reconcileThreads, stageAccountWriters, bootstrapConcurrency, bootstrapInFlight, le);
   }
 }

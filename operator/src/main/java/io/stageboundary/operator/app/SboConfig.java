@@ -34,9 +34,25 @@ public interface SboConfig {
   @WithDefault("4")
   int stageAccountWriters();
 
-  /** Bootstrap stacks read or updated at once, across all stages. */
+  /** Bootstrap stacks read or written at once (threads), across all stages. */
   @WithDefault("10")
   int bootstrapConcurrency();
+
+  /**
+   * Bootstrap stacks being created or updated at once, across all stages. A stack in flight costs
+   * no thread, only a look now and then; this bounds how much the operator has started and not
+   * yet seen finish.
+   */
+  @WithDefault("1000")
+  int bootstrapInFlight();
+
+  /** AWS calls a second the operator makes into one member account (0: no limit). */
+  @WithDefault("10")
+  double awsCallsPerAccount();
+
+  /** AWS calls a second the operator makes into all member accounts together (0: no limit). */
+  @WithDefault("200")
+  double awsCallsPerSecond();
 
   LeaderElection leaderElection();
 

@@ -1,5 +1,6 @@
 package io.stageboundary.operator.app;
 
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.fabric8.kubernetes.client.KubernetesClient;
 import io.javaoperatorsdk.operator.Operator;
 import io.javaoperatorsdk.operator.api.config.LeaderElectionConfigurationBuilder;
@@ -80,18 +81,18 @@ public final class StageBoundaryOperator implements AutoCloseable {
     GenericRetry retry = new GenericRetry().setInitialInterval(2000).setIntervalMultiplier(2.0)
         .setMaxInterval(Duration.ofMinutes(5).toMillis()).withoutMaxAttempts();
     operator.register(new AwsOrganizationReconciler(organizations, schedule, events), c -> c
-        .withName("awsorganization").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
+        .withName("awsorganization").withFinalizer(ApiGroup.FINALIZER).withRetry(retry).withItemStore(new LeanItemStore<>())
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.register(new StageReconciler(new StageController.Parts(organizations, new StageClaims(),
         new StageAccountSync(client, writers), events, schedule,
-        new BootstrapRunner(bootstrapPool, settings.bootstrapConcurrency(), schedule),
+        new BootstrapRunner(bootstrapPool, settings.bootstrapConcurrency(), settings.bootstrapInFlight(), schedule),
         new BoundaryVerifier(bootstrapPool, settings.bootstrapConcurrency(), schedule),
         new StageMetrics(meters))), c -> c
-        .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
+        .withName("stage").withFinalizer(ApiGroup.FINALIZER).withRetry(retry).withItemStore(new LeanItemStore<>())
         .withGenerationAware(false).withOnUpdateFilter(StageReconciler.WAKES_ON_UPDATE)
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.register(new BoundaryRulesReconciler(schedule, events), c -> c
-        .withName("boundaryrules").withFinalizer(ApiGroup.FINALIZER).withRetry(retry)
+        .withName("boundaryrules").withFinalizer(ApiGroup.FINALIZER).withRetry(retry).withItemStore(new LeanItemStore<>())
         .withFieldManager(ApiGroup.MANAGED_BY));
     operator.start();
     return new StageBoundaryOperator(operator, organizations, writers, bootstrapPool);

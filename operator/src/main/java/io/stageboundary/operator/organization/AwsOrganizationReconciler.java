@@ -1,5 +1,6 @@
 package io.stageboundary.operator.organization;
 
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -61,7 +62,7 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
         // Only deletions matter here: they may release a held AwsOrganization deletion.
         .withOnAddFilter(s -> false)
         .withOnUpdateFilter((a, b) -> false)
-        .build(), context));
+        .withItemStore(new LeanItemStore<>()).build(), context));
   }
 
   /** What one check learned: the organisation's facts, kept from the last status when unknown. */

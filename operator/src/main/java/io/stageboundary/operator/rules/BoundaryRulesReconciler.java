@@ -1,5 +1,6 @@
 package io.stageboundary.operator.rules;
 
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -56,7 +57,7 @@ public final class BoundaryRulesReconciler implements Reconciler<BoundaryRules>,
   public List<EventSource<?, BoundaryRules>> prepareEventSources(EventSourceContext<BoundaryRules> context) {
     return List.of(new InformerEventSource<>(InformerEventSourceConfiguration.from(Stage.class, BoundaryRules.class)
         .withSecondaryToPrimaryMapper(s -> s.includedRules().stream().map(ResourceID::new).collect(Collectors.toSet()))
-        .build(), context));
+        .withItemStore(new LeanItemStore<>()).build(), context));
   }
 
   @Override

@@ -25,8 +25,11 @@ import io.stageboundary.operator.policy.EnforcementProbes;
 /**
  * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
  * bounded batch per reconcile on a bounded pool: a pass never takes long, and the next pass picks
- * up what is left. A pair that is current is read again only after the verify interval; a failed
- * one is retried with exponential backoff per pair ({@link BootstrapPair} decides each pair).
+ * up what is left. A stack being created or updated holds no slot ({@link InFlightStacks}): each
+ * pass starts up to a batch of new ones, as long as fewer than the in-flight limit run across all
+ * stages, and looks at running ones only when their next look has come. A pair that is current is
+ * read again only after the verify interval; a failed one is retried with exponential backoff per
+ * pair ({@link BootstrapPair} decides each pair).
  */
 public final class BootstrapRunner {
   private static final Comparator<BootstrapState> WORST = Comparator.comparingInt(s -> switch (s) {
@@ -42,6 +45,7 @@ public final class BootstrapRunner {
   private final ExecutorService pool;
   private final int batch;
   private final BootstrapPair pairs;
+  private final InFlightStacks inFlight;
 
   /**
    * What to ask IAM in one account: the requests, made only when the pair is checked, and a
@@ -57,10 +61,21 @@ public final class BootstrapRunner {
     }
   }
 
-  public BootstrapRunner(ExecutorService pool, int concurrency, Schedule schedule) {
+  /**
+   * @param concurrency stacks read or written at once (threads of {@code pool}); a pass takes up to
+   *     four times as many pairs
+   * @param maxInFlight bootstrap stacks being created or updated at once, across all stages
+   */
+  public BootstrapRunner(ExecutorService pool, int concurrency, int maxInFlight, Schedule schedule) {
     this.pool = pool;
     this.batch = Math.max(1, concurrency) * 4;
     this.pairs = new BootstrapPair(schedule);
+    this.inFlight = new InFlightStacks(maxInFlight, schedule.pollInterval());
+  }
+
+  /** How many bootstrap stacks this operator is waiting on now, and what one has typically taken. */
+  public int inFlight() {
+    return inFlight.size();
   }
 
   /** The outcome of one pass: reports per account, and whether work is left for another pass. */
@@ -82,12 +97,22 @@ public final class BootstrapRunner {
       Function<String, ProbePlan> probes) {
     Instant now = pairs.schedule().now();
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
-    List<Pair> due = new ArrayList<>();
+    List<Pair> looks = new ArrayList<>();
+    List<Pair> starts = new ArrayList<>();
+    boolean waitingOnStacks = false;
     for (String account : ready) {
       for (String region : regions) {
         RegionBootstrap last = find(previous.get(account), region);
-        if (isDue(account, last, want, now, verifyInterval) || reprove(last, probes.apply(account))) {
-          due.add(new Pair(account, region));
+        Pair pair = new Pair(account, region);
+        if (last != null && last.state() == BootstrapState.UPDATING) {
+          // in flight: looked at when its next look has come, never holding a slot meanwhile
+          if (inFlight.waiting(key(stageUid, pair), now)) {
+            waitingOnStacks = true;
+          } else {
+            looks.add(pair);
+          }
+        } else if (isDue(account, last, want, now, verifyInterval) || reprove(last, probes.apply(account))) {
+          starts.add(pair);
         }
         put(reports, account, region, last != null ? last
             : pairs.report(region, BootstrapState.PENDING, null, "not read yet"));
@@ -104,12 +129,34 @@ public final class BootstrapRunner {
             "another Stage claims this account: its bootstrap stack is left alone"));
       }
     }
-    List<Pair> now_ = due.subList(0, Math.min(batch, due.size()));
-    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, now_, pair -> pairs.bootstrap(stageUid, want,
+    List<Pair> thisPass = new ArrayList<>(looks.subList(0, Math.min(batch, looks.size())));
+    int room = Math.min(batch, inFlight.room(now));
+    thisPass.addAll(starts.subList(0, Math.min(room, starts.size())));
+    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(stageUid, want,
         policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
         find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region()),
         probes.apply(pair.account())));
-    return collect(reports, results, due.size() > now_.size());
+    Instant after = pairs.schedule().now();
+    results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
+    return collect(reports, results, waitingOnStacks || looks.size() + starts.size() > thisPass.size());
+  }
+
+  /** What a pass learnt about a stack's flight: started, still running, or done. */
+  private void track(String key, BootstrapPair.Result r, Instant now) {
+    if (r.report() == null) {
+      return;  // not read (a transient failure): looked at again on the next pass
+    }
+    if (r.report().state() != BootstrapState.UPDATING) {
+      inFlight.finished(key, now);
+    } else if (r.wrote()) {
+      inFlight.started(key, now);
+    } else {
+      inFlight.stillRunning(key, now);
+    }
+  }
+
+  private static String key(String stageUid, Pair pair) {
+    return stageUid + "|" + pair.label();
   }
 
   /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, reading only. */

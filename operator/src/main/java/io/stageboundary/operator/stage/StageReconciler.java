@@ -1,5 +1,6 @@
 package io.stageboundary.operator.stage;
 
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -63,7 +64,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
             .byIndex(ORG_INDEX, org.getMetadata().getName()).stream()
             .map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withPrimaryToSecondaryMapper((Stage s) -> organizationOf(s).map(n -> Set.of(new ResourceID(n))).orElse(Set.of()))
-        .build(), context);
+        .withItemStore(new LeanItemStore<>()).build(), context);
     var stageAccounts = new InformerEventSource<>(InformerEventSourceConfiguration
         .from(StageAccount.class, Stage.class)
         .withLabelSelector(ApiGroup.MANAGED_BY_LABEL + "=" + ApiGroup.MANAGED_BY)
@@ -72,7 +73,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         // Our own writes must not wake the Stage again; a StageAccount deleted by hand should.
         .withOnAddFilter(a -> false)
         .withOnUpdateFilter((a, b) -> false)
-        .build(), context);
+        .withItemStore(new LeanItemStore<>()).build(), context);
     context.getPrimaryCache().addIndexer(RULES_INDEX, s -> List.copyOf(s.includedRules()));
     var rules = new InformerEventSource<>(InformerEventSourceConfiguration
         .from(BoundaryRules.class, Stage.class)
@@ -80,7 +81,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
             .stream().map(ResourceID::fromResource).collect(Collectors.toSet()))
         .withPrimaryToSecondaryMapper((Stage s) -> s.includedRules().stream().map(ResourceID::new)
             .collect(Collectors.toSet()))
-        .build(), context);
+        .withItemStore(new LeanItemStore<>()).build(), context);
     return List.of(orgs, stageAccounts, rules, wake);
   }
 

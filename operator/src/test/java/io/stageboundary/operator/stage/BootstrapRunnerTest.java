@@ -28,11 +28,11 @@ class BootstrapRunnerTest {
   private static final Want WANT = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false);
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
   private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
-  private final BootstrapRunner runner = new BootstrapRunner(pool, 2,
+  private final BootstrapRunner runner = new BootstrapRunner(pool, 2, 100,
       new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
 
   /** The stack as CloudFormation shows it; every write is recorded. */
-  private static final class FakeStack implements BootstrapStacks {
+  private static class FakeStack implements BootstrapStacks {
     String status = "UPDATE_COMPLETE";
     String boundary = POLICY;
     final List<String> writes = new ArrayList<>();
@@ -122,5 +122,113 @@ class BootstrapRunnerTest {
     assertThat(report.state()).isEqualTo(BootstrapState.CURRENT);
     assertThat(report.driftReason()).isNull();
     assertThat(stack.writes).isEmpty();
+  }
+
+  /** A clock the test moves. */
+  private static final class Moving extends Clock {
+    Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  /** Accounts without a bootstrap stack whose creation CloudFormation takes its time. */
+  private static final class SlowStacks {
+    final Map<String, String> stacks = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> describes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    BootstrapStacks in(String account) {
+      FakeStack f = new FakeStack() {
+        @Override
+        public Optional<StackView> describe(String stackName) {
+          describes.add(account);
+          String s = stacks.get(account);
+          return s == null ? Optional.empty() : Optional.of(new StackView(stackName, s, null,
+              Map.of("InputPermissionsBoundary", POLICY, "ApplyPermissionsBoundaryToAllRoles", "false",
+                  "BootstrapVariant", "AWS CDK: Default Resources"), Optional.of(30)));
+        }
+
+        @Override
+        public void create(String stackName, String templateBody, Map<String, String> parameters) {
+          stacks.put(account, "CREATE_IN_PROGRESS");
+        }
+
+        @Override
+        public Optional<String> roleBoundary(String roleName) {
+          return Optional.of("arn:aws:iam::" + account + ":policy/" + POLICY);
+        }
+      };
+      return f;
+    }
+  }
+
+  @Test
+  void stacksInFlightHoldNoSlotAndAreLookedAtWhenATypicalStackWouldBeDone() {
+    Moving clock = new Moving();
+    BootstrapRunner slow = new BootstrapRunner(pool, 1, 10, new Schedule(Duration.ofSeconds(1),
+        Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
+    Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true);
+    List<String> accounts = java.util.stream.IntStream.range(0, 12).mapToObj(i -> String.valueOf(200000000100L + i))
+        .toList();
+    SlowStacks aws = new SlowStacks();
+    Map<String, List<RegionBootstrap>> last = new java.util.HashMap<>();
+    java.util.function.Supplier<BootstrapRunner.Outcome> pass = () -> {
+      BootstrapRunner.Outcome o = slow.run("uid", create, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, accounts,
+          List.of(), List.of(), List.of(REGION), last, Duration.ofHours(1), false, true, (a, r) -> aws.in(a), a -> null);
+      last.clear();
+      last.putAll(o.reports());
+      return o;
+    };
+    pass.get();  // a batch of 4 (1 thread × 4) created
+    assertThat(aws.stacks).hasSize(4);
+    clock.now = clock.now.plusMillis(500);
+    pass.get();  // the 4 in flight are not due yet and take no slot: 4 more are started
+    assertThat(aws.stacks).hasSize(8);
+    clock.now = clock.now.plusMillis(500);
+    BootstrapRunner.Outcome third = pass.get();  // only 2 more: 10 may be in flight at once
+    assertThat(aws.stacks).hasSize(10);
+    assertThat(slow.inFlight()).isEqualTo(10);
+    assertThat(third.moreWork()).isTrue();
+
+    // the first stacks take 60 s; before any has been seen finishing the guess is 30 s: a look on
+    // the next pass, one at 27 s, then every 7.5 s. Then their slots free and the last two start
+    int before = aws.describes.size();
+    for (int s = 0; s < 75; s++) {
+      clock.now = clock.now.plusSeconds(1);
+      if (s == 57) {
+        accounts.subList(0, 10).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+      }
+      pass.get();
+    }
+    assertThat((aws.describes.size() - before) / 10).as("looks per stack, not one per pass").isLessThanOrEqualTo(8);
+    assertThat(aws.stacks).hasSize(12);
+    assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
+        .isEqualTo(10);
+
+    // now the runner knows a stack takes about a minute: the next ones are looked at 3 or 4 times
+    before = aws.describes.size();
+    for (int s = 0; s < 80; s++) {
+      clock.now = clock.now.plusSeconds(1);
+      if (s == 60) {
+        accounts.subList(10, 12).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+      }
+      pass.get();
+    }
+    assertThat((aws.describes.size() - before) / 2).as("looks per stack once learnt").isLessThanOrEqualTo(4);
+    assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
+        .isEqualTo(12);
+    assertThat(slow.inFlight()).isZero();
   }
 }

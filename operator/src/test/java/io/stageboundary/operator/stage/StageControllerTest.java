@@ -71,7 +71,7 @@ class StageControllerTest {
       }
     };
     return new StageController(new StageController.Parts(organizations, claims, accounts, events, schedule,
-        new BootstrapRunner(pool, 2, schedule), new BoundaryVerifier(pool, 2, schedule),
+        new BootstrapRunner(pool, 2, 100, schedule), new BoundaryVerifier(pool, 2, schedule),
         new StageMetrics(new SimpleMeterRegistry())), new Claiming(claims, stages -> { }));
   }
 

@@ -36,11 +36,17 @@ public final class AwsAccess implements AutoCloseable {
   private final Map<String, Object> clients = new ConcurrentHashMap<>();
   private final Map<String, MemberAccess> members = new ConcurrentHashMap<>();
   private final StsClient baseSts;
+  private final CallRates.Limiter rates;
 
   public AwsAccess(AwsSettings settings, SdkHttpClient http, MeterRegistry registry) {
+    this(settings, http, registry, new CallRates(0, 0).limiter());
+  }
+
+  AwsAccess(AwsSettings settings, SdkHttpClient http, MeterRegistry registry, CallRates.Limiter rates) {
     this.settings = settings;
     this.http = http;
     this.registry = registry;
+    this.rates = rates;
     this.baseSts = configure(StsClient.builder(), "sts", settings.baseCredentials(),
         settings.region(), settings.roleArn() == null ? "operator" : "base").build();
     this.operatorCredentials = settings.roleArn() == null ? settings.baseCredentials()
@@ -104,7 +110,7 @@ public final class AwsAccess implements AutoCloseable {
       IamClient c = iam;
       if (c == null) {
         c = MemberRequests.view(IamClient.class, cached("member:iam", () -> configure(IamClient.builder(), "iam",
-            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials);
+            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials, this::waitForTurn);
         iam = c;
       }
       return c;
@@ -113,13 +119,17 @@ public final class AwsAccess implements AutoCloseable {
     public CloudFormationClient cloudFormation(String region) {
       return cloudFormation.computeIfAbsent(region, r -> MemberRequests.view(CloudFormationClient.class,
           cached("member:cloudformation:" + r, () -> configure(CloudFormationClient.builder(), "cloudformation",
-              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
     }
 
     public SsmClient ssm(String region) {
       return ssm.computeIfAbsent(region, r -> MemberRequests.view(SsmClient.class,
           cached("member:ssm:" + r, () -> configure(SsmClient.builder(), "ssm",
-              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials));
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
+    }
+
+    private void waitForTurn() {
+      rates.acquire(accountId);
     }
 
     void close() {

@@ -21,10 +21,16 @@ final class MemberRequests {
 
   private MemberRequests() {}
 
-  @SuppressWarnings("unchecked")
   static <T extends SdkClient> T view(Class<T> type, T shared, AwsCredentialsProvider credentials) {
+    return view(type, shared, credentials, () -> { });
+  }
+
+  /** As above; {@code beforeCall} runs before each request is sent (waits for the account's call rate). */
+  @SuppressWarnings("unchecked")
+  static <T extends SdkClient> T view(Class<T> type, T shared, AwsCredentialsProvider credentials, Runnable beforeCall) {
     InvocationHandler handler = (proxy, method, args) -> {
       if (args != null && args.length == 1 && args[0] instanceof AwsRequest request) {
+        beforeCall.run();
         return call(shared, method, withCredentials(request, credentials));
       }
       if (method.getName().equals("close") && method.getParameterCount() == 0) {

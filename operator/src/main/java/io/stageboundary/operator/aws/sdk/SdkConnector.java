@@ -40,9 +40,10 @@ public final class SdkConnector implements AwsConnector {
    *     also honours AWS_ENDPOINT_URL)
    * @param maxAttempts attempts per AWS call, retries with adaptive backoff included
    */
-  public record Defaults(Supplier<AwsCredentialsProvider> credentials, Optional<URI> endpoint, int maxAttempts) {
+  public record Defaults(Supplier<AwsCredentialsProvider> credentials, Optional<URI> endpoint, int maxAttempts,
+      CallRates rates) {
     public static Defaults standard() {
-      return new Defaults(() -> DefaultCredentialsProvider.builder().build(), Optional.empty(), 8);
+      return new Defaults(() -> DefaultCredentialsProvider.builder().build(), Optional.empty(), 8, CallRates.standard());
     }
   }
 
@@ -50,8 +51,12 @@ public final class SdkConnector implements AwsConnector {
   private final MeterRegistry registry;
   private final SdkHttpClient http = ApacheHttpClient.builder().maxConnections(64).build();
 
+  /** One bound on member-account calls for the whole operator, whatever organisation they are for. */
+  private final CallRates.Limiter rates;
+
   public SdkConnector(Defaults defaults, MeterRegistry registry) {
     this.defaults = defaults;
+    this.rates = defaults.rates().limiter();
     this.registry = registry;
     AwsCallMetrics.registerGauges(registry);
   }
@@ -63,7 +68,7 @@ public final class SdkConnector implements AwsConnector {
     AwsCredentialsProvider base = c.keys().map(SdkConnector::staticCredentials)
         .orElseGet(() -> defaults.credentials().get());
     AwsAccess access = new AwsAccess(new AwsSettings(c.region(), base, c.roleArn(), c.externalId(),
-        c.memberRoleName(), endpoints, defaults.maxAttempts()), http, registry);
+        c.memberRoleName(), endpoints, defaults.maxAttempts()), http, registry, rates);
     return new Organization(access, new SdkOrganizationDirectory(access),
         new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()), new SdkServiceControlPolicies(access));
   }
