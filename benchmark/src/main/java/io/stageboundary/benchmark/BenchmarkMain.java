@@ -30,8 +30,14 @@ public final class BenchmarkMain {
 
   private BenchmarkMain() {}
 
+  /**
+   * @param stackSeconds how long the emulator keeps a stack *_IN_PROGRESS (0: instantly done)
+   * @param instanceSeconds how long each round of StackSet instances takes
+   * @param parallelBaselineAccounts accounts the CLI bootstraps 20 at a time in the largest run (0: not measured)
+   */
   record Settings(List<Integer> perStage, int baselineAccounts, int memoryLimitMiB, String javaOptions,
-      String pollInterval, double operationSeconds, Path workDir, Path docs, Path operatorJar) {
+      String pollInterval, double operationSeconds, double stackSeconds, double instanceSeconds,
+      int parallelBaselineAccounts, Path workDir, Path docs, Path operatorJar) {
 
     List<String> jvmOptions() {
       return OperatorUnderTest.jvmOptions(memoryLimitMiB, javaOptions);
@@ -44,6 +50,9 @@ public final class BenchmarkMain {
       String javaOptions = OperatorUnderTest.imageJavaOptions(repoRoot);
       String poll = "1s";
       double opSeconds = 1.0;
+      double stackSeconds = 0;
+      double instanceSeconds = 0;
+      int parallel = 0;
       Path docs = repoRoot.resolve("docs/benchmarks.md");
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
@@ -59,6 +68,9 @@ public final class BenchmarkMain {
           case "--java-options" -> javaOptions = value;
           case "--poll-interval" -> poll = value;
           case "--operation-seconds" -> opSeconds = Double.parseDouble(value);
+          case "--stack-seconds" -> stackSeconds = Double.parseDouble(value);
+          case "--instance-seconds" -> instanceSeconds = Double.parseDouble(value);
+          case "--parallel-baseline-accounts" -> parallel = Integer.parseInt(value);
           case "--docs" -> docs = Path.of(value).toAbsolutePath();
           case "--no-docs" -> docs = null;
           case "--help" -> throw new IllegalArgumentException("");
@@ -68,20 +80,27 @@ public final class BenchmarkMain {
       if (baseline < 1) {
         throw new IllegalArgumentException("--baseline-accounts must be at least 1");
       }
-      return new Settings(sizes, baseline, memory, javaOptions, poll, opSeconds, repoRoot.resolve("target/benchmark"), docs,
+      return new Settings(sizes, baseline, memory, javaOptions, poll, opSeconds, stackSeconds, instanceSeconds, parallel,
+          repoRoot.resolve("target/benchmark"), docs,
           repoRoot.resolve("operator/target/quarkus-app/quarkus-run.jar"));
     }
   }
 
   static final String USAGE = """
       usage: hack/benchmark.sh [--accounts N[,N...]] [--baseline-accounts B] [--memory-limit MiB]
-                               [--java-options "..."] [--poll-interval 1s] [--operation-seconds 1.0] [--docs FILE | --no-docs]
+                               [--java-options "..."] [--poll-interval 1s] [--operation-seconds 1.0]
+                               [--stack-seconds S] [--instance-seconds S] [--parallel-baseline-accounts P]
+                               [--docs FILE | --no-docs]
         --accounts           accounts per stage; one run per size, 3 stages x N accounts x 2 regions (default 200)
         --baseline-accounts  accounts the real cdk CLI bootstraps, in both regions, in the largest run (default 5)
         --memory-limit       the container memory limit the operator's JVM sizes itself for (default 512, the chart's)
         --java-options       the JVM options (default: the image's JAVA_TOOL_OPTIONS from the Dockerfile)
         --poll-interval      how often the operator looks at a running StackSet operation (default 1s)
         --operation-seconds  how long the emulator keeps a StackSet operation RUNNING (default 1.0)
+        --stack-seconds      how long a stack create/update stays IN_PROGRESS, as on AWS (default 0: at once)
+        --instance-seconds   how long each round of StackSet instances takes (default 0)
+        --parallel-baseline-accounts  accounts the CLI bootstraps 20 at a time, one invocation per account
+                             with all its regions, in the largest run (default 0: not measured)
         --docs               the Markdown file whose generated section is replaced (default docs/benchmarks.md)
       """;
 
@@ -126,19 +145,21 @@ public final class BenchmarkMain {
     progress("%d accounts per stage: starting kube-apiserver + etcd and the AWS emulator", perStage);
     try (Peers peers = Peers.start(dir.resolve("peers"), false)) {
       EmulatorAdmin emulator = peers.emulator();
-      ScaleOrganization org = ScaleOrganization.of(perStage, withBaseline ? settings.baselineAccounts() : 0);
+      ScaleOrganization org = ScaleOrganization.of(perStage,
+          withBaseline ? settings.baselineAccounts() + settings.parallelBaselineAccounts() : 0);
       long seedStart = System.nanoTime();
       OrganizationSeeder.seed(emulator, peers.awsClients(), layout.repoRoot().resolve("docs/iam"), org.ous(),
           org.accounts());
       double seedSeconds = seconds(seedStart);
       progress("seeded %d OUs and %d accounts in %.0f s", org.ous().size(), org.accounts().size(), seedSeconds);
-      emulator.setOperationTiming(settings.operationSeconds(), 0);
+      emulator.setOperationTiming(settings.operationSeconds(), settings.instanceSeconds());
+      emulator.setStackSeconds(settings.stackSeconds());
       peers.kube().kubectl("apply", "--server-side", "-f", layout.repoRoot().resolve("crds").toString());
       for (String crd : List.of("stages", "awsorganizations", "stageaccounts", "boundaryrules")) {
         peers.awaitCrdEstablished(crd + ".iam.stageboundary.io");
       }
 
-      Baseline baseline = withBaseline ? baseline(peers, org) : null;
+      Baseline baseline = withBaseline ? baseline(peers, org, settings.baselineAccounts()) : null;
 
       emulator.clearCalls();
       Path log = dir.resolve("operator.log");
@@ -152,7 +173,8 @@ public final class BenchmarkMain {
         peers.kube().kubectl("apply", "--server-side", "-f", writeManifests(dir, layout, org).toString());
         progress("applied the organisation and 3 stages; waiting for %d accounts in %d regions",
             org.targetedAccounts(), REGIONS.size());
-        awaitAllReady(peers.kubeClient(), op, log, Math.max(600, perStage * 6L));
+        Map<String, Double> rollouts = new java.util.concurrent.ConcurrentHashMap<>();
+        awaitAllReady(peers.kubeClient(), op, log, Math.max(1800, perStage * 6L), rollouts);
         double wall = seconds(start);
         double cpu = op.cpuTime().toMillis() / 1000.0 - cpu0;
         double inAws = op.secondsInAws() - aws0;
@@ -165,7 +187,8 @@ public final class BenchmarkMain {
         verifySample(peers, org);
         run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
             wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
-            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of());
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(),
+            rollouts.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
       }
       // a no-op resync: a new operator process reconciles everything it finds, all of it already true
       emulator.clearCalls();
@@ -175,20 +198,24 @@ public final class BenchmarkMain {
         double lastCall = awaitQuiet(emulator, start, 10, 180);
         List<EmulatorAdmin.Call> calls = emulator.calls();
         List<EmulatorAdmin.Call> writes = calls.stream().filter(EmulatorAdmin.Call::write).toList();
-        awaitAllReady(peers.kubeClient(), op, log, 60);
+        awaitAllReady(peers.kubeClient(), op, log, 60, new java.util.HashMap<>());
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),
             run.busySeconds(), run.operatorCpuSeconds(), Math.max(run.peakRssBytes(), op.peakRssBytes()),
             Math.max(run.peakHeapBytes(), op.peakHeapBytes()), run.liveHeapBytes(), lastCall, calls.size(), writes.size(),
-            byOperation(writes));
+            byOperation(writes), run.stackSetSeconds());
       }
       return new Measured(run, baseline);
     }
   }
 
-  /** The real CDK CLI, once per (account, region) of the baseline subset, one after another. */
-  static Baseline baseline(Peers peers, ScaleOrganization org) {
+  /**
+   * The real CDK CLI, once per (account, region) of the first {@code sequential} baseline accounts,
+   * one after another; then, for the rest, one invocation per account with all regions, 20 accounts
+   * at a time, each with its own credentials.
+   */
+  static Baseline baseline(Peers peers, ScaleOrganization org, int sequential) {
     String policy = "developer-policy-baseline";
     // the boundary policy is already in the account (as the StackSet would have put it): the
     // manual step being compared is the bootstrap alone
@@ -200,7 +227,8 @@ public final class BenchmarkMain {
     }
     peers.emulator().clearCalls();
     List<Double> seconds = new ArrayList<>();
-    for (String account : org.baselineAccounts()) {
+    List<String> inSequence = org.baselineAccounts().subList(0, sequential);
+    for (String account : inSequence) {
       for (String region : REGIONS) {
         var result = peers.cdk().bootstrap(account, region, "--custom-permissions-boundary", policy).orThrow();
         seconds.add(result.millis() / 1000.0);
@@ -208,16 +236,41 @@ public final class BenchmarkMain {
       }
     }
     SortedMap<String, Long> calls = byOperation(peers.emulator().calls());
-    // the same check as for the operator: the execution role carries the boundary
-    String account = org.baselineAccounts().get(0);
+    checkBaselineBoundary(peers, inSequence.get(0), policy);
+    Baseline.Parallel parallel = null;
+    List<String> rest = org.baselineAccounts().subList(sequential, org.baselineAccounts().size());
+    if (!rest.isEmpty()) {
+      peers.emulator().clearCalls();
+      List<Double> rounds = new ArrayList<>();
+      for (int i = 0; i < rest.size(); i += Baseline.PARALLEL_ACCOUNTS) {
+        List<String> round = rest.subList(i, Math.min(rest.size(), i + Baseline.PARALLEL_ACCOUNTS));
+        long start = System.nanoTime();
+        List<java.util.concurrent.CompletableFuture<?>> runs = round.stream().map(a ->
+            java.util.concurrent.CompletableFuture.runAsync(() -> peers.cdk().bootstrap(a, REGIONS,
+                "--custom-permissions-boundary", policy).orThrow())).collect(Collectors.toList());
+        runs.forEach(java.util.concurrent.CompletableFuture::join);
+        rounds.add(seconds(start));
+        progress("baseline: %d accounts x %d regions, one cdk bootstrap per account, all at once, took %.1f s",
+            round.size(), REGIONS.size(), seconds(start));
+      }
+      checkBaselineBoundary(peers, rest.get(rest.size() - 1), policy);
+      parallel = new Baseline.Parallel(rest.size(), List.copyOf(rounds), byOperation(peers.emulator().calls()));
+    }
+    return new Baseline(List.copyOf(seconds), calls, peers.layout().version("AWS_CDK_VERSION"), parallel);
+  }
+
+  /** The same check as for the operator: the execution role carries the boundary. */
+  private static void checkBaselineBoundary(Peers peers, String account, String policy) {
     try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
-      String boundary = iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGIONS.get(0)))
-          .role().permissionsBoundary().permissionsBoundaryArn();
-      if (!boundary.endsWith(":policy/" + policy)) {
-        throw new IllegalStateException("the baseline's execution role has boundary " + boundary);
+      for (String region : REGIONS) {
+        var role = iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + region)).role();
+        String boundary = role.permissionsBoundary() == null ? null : role.permissionsBoundary().permissionsBoundaryArn();
+        if (boundary == null || !boundary.endsWith(":policy/" + policy)) {
+          throw new IllegalStateException("the baseline's execution role in " + account + "/" + region
+              + " has boundary " + boundary);
+        }
       }
     }
-    return new Baseline(List.copyOf(seconds), calls, peers.layout().version("AWS_CDK_VERSION"));
   }
 
   static Path writeManifests(Path dir, PeerLayout layout, ScaleOrganization org) throws IOException {
@@ -243,7 +296,12 @@ public final class BenchmarkMain {
     return file;
   }
 
-  static void awaitAllReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds) {
+  /**
+   * Waits until the organisation and every stage are Ready; {@code rollouts} gets, per stage, how
+   * long its boundary operation (not drift detection) ran, from startedAt to endedAt in its status.
+   */
+  static void awaitAllReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds,
+      Map<String, Double> rollouts) {
     long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
     long lastReport = System.nanoTime();
     while (true) {
@@ -252,7 +310,9 @@ public final class BenchmarkMain {
         waiting.add("awsorganization/main");
       }
       for (String stage : ScaleOrganization.STAGES) {
-        if (!isReady(kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get())) {
+        GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
+        rolloutSeconds(s).ifPresent(d -> rollouts.merge(stage, d, Math::max));
+        if (!isReady(s)) {
           waiting.add("stage/" + stage);
         }
       }
@@ -268,6 +328,18 @@ public final class BenchmarkMain {
       }
       Sleep.millis(500);
     }
+  }
+
+  @SuppressWarnings("unchecked")
+  static java.util.Optional<Double> rolloutSeconds(GenericKubernetesResource r) {
+    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
+        || !(status.get("stackSet") instanceof Map<?, ?> stackSet)
+        || !(stackSet.get("lastOperation") instanceof Map<?, ?> op)
+        || "DETECT_DRIFT".equals(op.get("action")) || op.get("startedAt") == null || op.get("endedAt") == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(java.time.Duration.between(java.time.Instant.parse((String) op.get("startedAt")),
+        java.time.Instant.parse((String) op.get("endedAt"))).toMillis() / 1000.0);
   }
 
   @SuppressWarnings("unchecked")

@@ -48,13 +48,15 @@ final class Report {
         .append(String.join(" and ", BenchmarkMain.REGIONS)).append(", `bootstrap.createIfMissing: true`")
         .append(", including the shared org-baseline rules; prod's `approval: Manual` set to Automatic (approving is a person's step)")
         .append("; the emulator keeps each StackSet operation RUNNING for ").append(fmt(settings.operationSeconds()))
-        .append(" s\n\n");
+        .append(" s plus ").append(fmt(settings.instanceSeconds())).append(" s per round of instances (at the concurrency "
+            + "the stage's rollout preferences give), and each stack create or update IN_PROGRESS for ")
+        .append(fmt(settings.stackSeconds())).append(" s\n\n");
 
     md.append("#### Scale\n\n");
     md.append("| accounts per stage | accounts | (account, region) | apply → all Ready | per account | AWS calls "
         + "| calls per account | AWS writes | no-op resync: calls / writes | waiting on AWS ¹ | operator overhead ² "
-        + "| operator CPU (÷ wall) | peak RSS | peak heap | live heap ³ |\n");
-    md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        + "| operator CPU (÷ wall) | CPU per account | peak RSS | peak heap | live heap ³ | StackSet rollout ⁴ |\n");
+    md.append("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     for (Run r : runs) {
       md.append("| ").append(r.perStage()).append(" | ").append(r.accounts()).append(" | ").append(r.environments())
           .append(" | ").append(fmt(r.applyToReadySeconds())).append(" s | ")
@@ -63,9 +65,10 @@ final class Report {
           .append(r.resyncCalls()).append(" / ").append(r.resyncWrites()).append(" | ")
           .append(fmt(r.busySeconds())).append(" s | ").append(pct(r.overhead())).append(" | ")
           .append(fmt(r.operatorCpuSeconds())).append(" s (").append(pct(r.cpuShare())).append(") | ")
+          .append(fmt(r.cpuMillisPerAccount())).append(" ms | ")
           .append(fmt(r.peakRssBytes() / MIB)).append(" MiB | ")
           .append(fmt(r.peakHeapBytes() / MIB)).append(" MiB | ").append(fmt(r.liveHeapBytes() / MIB))
-          .append(" MiB |\n");
+          .append(" MiB | ").append(fmt(r.stackSetSeconds())).append(" s |\n");
     }
     md.append("\n¹ Wall-clock time with at least one AWS call in flight (`stage_boundary_aws_busy_seconds_total`). "
         + "Summed over threads instead, the calls took ").append(runs.stream().map(r -> fmt(r.secondsInAws()) + " s")
@@ -75,7 +78,9 @@ final class Report {
         + "waits between looks at a running StackSet operation.\n");
     md.append("³ What is still reachable once every stage is Ready, after a full collection (`jcmd PID "
         + "GC.class_histogram`; the histogram is kept in target/benchmark/n<N>/). Peak heap counts garbage "
-        + "not yet collected.\n\n");
+        + "not yet collected.\n");
+    md.append("⁴ The longest stage's boundary StackSet operation, from its request to its end (the stage's "
+        + "`status.stackSet.lastOperation`): the time AWS itself needs before the bootstrap stacks can start.\n\n");
 
     md.append("#### AWS calls by operation, ").append(largest.perStage()).append(" accounts per stage (")
         .append(largest.accounts()).append(" accounts)\n\n");
@@ -88,32 +93,56 @@ final class Report {
       md.append("\nWrites during the no-op resync: ").append(largest.resyncWritesByOperation()).append('\n');
     }
 
+    double fastest = Double.NaN;
+    String fastestName = null;
     if (baseline != null) {
       double extrapolated = baseline.extrapolatedSeconds(largest.environments());
-      double ratio = extrapolated / largest.applyToReadySeconds();
-      md.append("\n#### Baseline: `cdk bootstrap --custom-permissions-boundary NAME aws://ACCOUNT/REGION`\n\n");
-      md.append("The real CLI (aws-cdk ").append(baseline.cdkVersion()).append(") on the same emulator in the same run, ")
-          .append("once per (account, region) in sequence, on ").append(baseline.environments())
-          .append(" (account, region) pairs of a baseline OU no stage targets; the boundary policy already ")
-          .append("existed there, so only the bootstrap is timed.\n\n");
-      md.append("| | time |\n|---|---:|\n");
-      md.append("| one `cdk bootstrap`, mean (min – max) | ").append(fmt(baseline.meanSeconds())).append(" s (")
-          .append(fmt(baseline.minSeconds())).append(" – ").append(fmt(baseline.maxSeconds())).append(" s) |\n");
-      md.append("| AWS calls per `cdk bootstrap` | ").append(baseline.callsPerEnvironment()).append(" |\n");
-      md.append("| ").append(largest.environments()).append(" pairs in sequence (mean × pairs, extrapolated) | ")
-          .append(fmt(extrapolated)).append(" s |\n");
-      md.append("| the operator, apply → all Ready for the same ").append(largest.environments())
-          .append(" pairs, boundary policy deployed too | ").append(fmt(largest.applyToReadySeconds())).append(" s |\n");
-      md.append("| **ratio** | **").append(String.format(Locale.ROOT, "%.1f", ratio)).append("×** |\n");
+      fastest = extrapolated;
+      fastestName = "per-pair `cdk bootstrap` in sequence";
+      md.append("\n#### Baselines: the real `cdk bootstrap --custom-permissions-boundary NAME`\n\n");
+      md.append("The real CLI (aws-cdk ").append(baseline.cdkVersion()).append(") on the same emulator in the same run, "
+          + "with the same stack latency, on accounts of a baseline OU no stage targets; the boundary policy already "
+          + "existed there, so only the bootstrap is timed. Each is extrapolated to the ")
+          .append(largest.accounts()).append(" accounts × ").append(BenchmarkMain.REGIONS.size())
+          .append(" regions of the largest run.\n\n");
+      md.append("| baseline | measured | extrapolated to ").append(largest.environments()).append(" pairs | operator is faster by |\n");
+      md.append("|---|---|---:|---:|\n");
+      md.append("| one `cdk bootstrap aws://ACCOUNT/REGION` per pair, in sequence (").append(baseline.environments())
+          .append(" pairs; ").append(baseline.callsPerEnvironment()).append(" AWS calls each) | ")
+          .append(fmt(baseline.meanSeconds())).append(" s per pair (").append(fmt(baseline.minSeconds())).append(" – ")
+          .append(fmt(baseline.maxSeconds())).append(" s) | ").append(fmt(extrapolated)).append(" s | ")
+          .append(String.format(Locale.ROOT, "%.1f×", extrapolated / largest.applyToReadySeconds())).append(" |\n");
+      if (baseline.parallel() != null) {
+        Baseline.Parallel p = baseline.parallel();
+        double px = p.extrapolatedSeconds(largest.accounts());
+        md.append("| one `cdk bootstrap aws://ACCOUNT/").append(BenchmarkMain.REGIONS.get(0)).append(" aws://ACCOUNT/")
+            .append(BenchmarkMain.REGIONS.get(1)).append("` per account, ").append(Baseline.PARALLEL_ACCOUNTS)
+            .append(" accounts at a time, each with its own credentials (").append(p.accounts()).append(" accounts in ")
+            .append(p.roundSeconds().size()).append(" rounds) | ").append(fmt(p.meanRoundSeconds()))
+            .append(" s per round | ").append(fmt(px)).append(" s | ")
+            .append(String.format(Locale.ROOT, "%.1f×", px / largest.applyToReadySeconds())).append(" |\n");
+        if (px < fastest) {
+          fastest = px;
+          fastestName = Baseline.PARALLEL_ACCOUNTS + " accounts at a time";
+        }
+      }
+      md.append("| the operator, apply → all Ready, boundary policy deployed too | | ")
+          .append(fmt(largest.applyToReadySeconds())).append(" s | |\n");
     }
 
     md.append("\n#### Against the targets\n\n");
     md.append("| target | measured | |\n|---|---|---|\n");
     if (baseline != null) {
-      double ratio = baseline.extrapolatedSeconds(largest.environments()) / largest.applyToReadySeconds();
-      md.append(row("≥ 10× faster than per-account `cdk bootstrap`", String.format(Locale.ROOT, "%.1f×", ratio),
-          ratio >= 10));
+      double ratio = fastest / largest.applyToReadySeconds();
+      md.append(row("≥ 10× faster than the fastest baseline", String.format(Locale.ROOT, "%.1f× (%s)", ratio,
+          fastestName), ratio >= 10));
     }
+    double bound = 3 * (settings.stackSeconds() + largest.stackSetSeconds());
+    md.append(row("apply → all Ready ≤ 3 × (one stack + the StackSet rollout)", fmt(largest.applyToReadySeconds())
+        + " s; 3 × (" + fmt(settings.stackSeconds()) + " s + " + fmt(largest.stackSetSeconds()) + " s) = " + fmt(bound)
+        + " s", largest.applyToReadySeconds() <= bound));
+    md.append(row("≤ 15 AWS calls per account, looks at running stacks included", fmt(largest.callsPerAccount())
+        + " at 3 × " + largest.perStage() + " × 2", largest.callsPerAccount() <= 15));
     long resyncWrites = runs.stream().mapToLong(Run::resyncWrites).sum();
     md.append(row("0 AWS writes in a no-op resync", resyncWrites + " (all sizes)", resyncWrites == 0));
     String others = runs.size() < 2 ? "" : "; " + runs.subList(0, runs.size() - 1).stream()
@@ -121,7 +150,7 @@ final class Report {
     md.append(row("operator overhead ≤ 10 % (time with no AWS call in flight)", pct(largest.overhead()) + " at 3 × "
         + largest.perStage() + " × 2" + others, largest.overhead() <= 0.10));
     double rss = largest.peakRssBytes() / MIB;
-    md.append(row("≤ 256 MiB RSS", fmt(rss) + " MiB at 3 × " + largest.perStage() + " × 2", rss <= 256));
+    md.append(row("peak RSS ≤ 256 MiB", fmt(rss) + " MiB at 3 × " + largest.perStage() + " × 2", rss <= 256));
     return md.toString();
   }
 

@@ -22,7 +22,14 @@ record Run(
     double resyncSeconds,
     long resyncCalls,
     long resyncWrites,
-    Map<String, Long> resyncWritesByOperation) {
+    Map<String, Long> resyncWritesByOperation,
+    double stackSetSeconds) {
+
+  /** The StackSet rollout's own time: the longest stage's boundary operation, as its status recorded it. */
+
+  double cpuMillisPerAccount() {
+    return operatorCpuSeconds * 1000 / accounts;
+  }
 
   double callsPerAccount() {
     return (double) awsCalls / accounts;

@@ -21,9 +21,11 @@ class BenchmarkSmokeTest {
     Path docs = Files.createTempFile("benchmarks", ".md");
     Files.writeString(docs, "# kept\n\n" + Report.BEGIN + "\nold figures\n" + Report.END + "\n\nkept too\n");
     BenchmarkMain.Settings settings = BenchmarkMain.Settings.parse(
-        new String[] {"--accounts", "3", "--baseline-accounts=1", "--docs", docs.toString()}, layout.repoRoot());
+        new String[] {"--accounts", "3", "--baseline-accounts=1", "--parallel-baseline-accounts", "2",
+            "--stack-seconds", "1", "--docs", docs.toString()}, layout.repoRoot());
     settings = new BenchmarkMain.Settings(settings.perStage(), settings.baselineAccounts(),
         settings.memoryLimitMiB(), settings.javaOptions(), settings.pollInterval(), settings.operationSeconds(),
+        settings.stackSeconds(), settings.instanceSeconds(), settings.parallelBaselineAccounts(),
         layout.repoRoot().resolve("benchmark/target/benchmark-smoke"), settings.docs(), settings.operatorJar());
 
     BenchmarkMain.Measured m = BenchmarkMain.measure(layout, settings, 3, true);
@@ -41,6 +43,11 @@ class BenchmarkSmokeTest {
     assertThat(run.liveHeapBytes()).isPositive().isLessThan(run.peakRssBytes());
     assertThat(run.busySeconds()).isPositive().isLessThanOrEqualTo(run.applyToReadySeconds());
     assertThat(m.baseline().environments()).isEqualTo(2);
+    // 2 accounts at once, one invocation each for both regions
+    assertThat(m.baseline().parallel().accounts()).isEqualTo(2);
+    assertThat(m.baseline().parallel().roundSeconds()).hasSize(1);
+    assertThat(m.baseline().parallel().callsByOperation()).containsEntry("cloudformation:ExecuteChangeSet", 4L);
+    assertThat(run.stackSetSeconds()).isPositive();
     // the CLI deploys through a change set
     assertThat(m.baseline().callsByOperation()).containsEntry("cloudformation:ExecuteChangeSet", 2L);
 
@@ -49,6 +56,7 @@ class BenchmarkSmokeTest {
     String written = Files.readString(docs);
     assertThat(written).startsWith("# kept\n").endsWith("kept too\n").doesNotContain("old figures")
         .contains("| 3 | 9 | 18 |").contains("0 AWS writes in a no-op resync | 0 (all sizes) | met")
-        .contains("`cloudformation:CreateStack` | 18 | 2.00");
+        .contains("`cloudformation:CreateStack` | 18 | 2.00").contains("20 accounts at a time")
+        .contains("apply → all Ready ≤ 3 × (one stack + the StackSet rollout)");
   }
 }
