@@ -40,8 +40,12 @@ final class AccountChecks {
     this.events = events;
   }
 
-  /** Every account's view, the drift found and repaired, and whether work is left for another pass. */
-  record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork) {}
+  /**
+   * Every account's view, the drift found and repaired, and whether work is left for another pass;
+   * {@code waitUntil} is when, if all that is left is waiting for bootstrap stacks in flight.
+   */
+  record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork,
+      java.util.Optional<Instant> waitUntil) {}
 
   Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, Guardrails.Seen guardrail) {
     Stage stage = in.stage();
@@ -58,14 +62,16 @@ final class AccountChecks {
     Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
+    java.util.Optional<Instant> waitUntil = java.util.Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate);
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
+      waitUntil = more ? java.util.Optional.empty() : boot.nextLook();
       more |= boot.moreWork();
     }
-    return new Outcome(view, drifted, repaired, more);
+    return new Outcome(view, drifted, repaired, more, waitUntil);
   }
 
   /** Instances StackSet drift detection flagged since the account was last checked directly. */

@@ -78,9 +78,13 @@ public final class BootstrapRunner {
     return inFlight.size();
   }
 
-  /** The outcome of one pass: reports per account, and whether work is left for another pass. */
+  /**
+   * The outcome of one pass: reports per account, and whether work is left for another pass;
+   * {@code nextLook} says when, if all that is left is waiting for stacks in flight.
+   */
   public record Outcome(Map<String, List<RegionBootstrap>> reports, boolean moreWork,
-      List<String> written, List<String> failures, Map<String, DriftReason> drifted, List<String> repaired) {}
+      List<String> written, List<String> failures, Map<String, DriftReason> drifted, List<String> repaired,
+      Optional<Instant> nextLook) {}
 
   /**
    * @param ready accounts whose boundary is current: their stacks may be bootstrapped
@@ -138,7 +142,27 @@ public final class BootstrapRunner {
         probes.apply(pair.account())));
     Instant after = pairs.schedule().now();
     results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
-    return collect(reports, results, waitingOnStacks || looks.size() + starts.size() > thisPass.size());
+    boolean left = looks.size() + starts.size() > thisPass.size()
+        || results.values().stream().anyMatch(r -> r.report() == null);
+    Outcome out = collect(reports, results, waitingOnStacks || left);
+    return left ? out : withNextLook(out, stageUid);
+  }
+
+  /** The earliest look any of the stage's stacks in flight is due, when nothing else is left to do. */
+  private Outcome withNextLook(Outcome out, String stageUid) {
+    Optional<Instant> next = Optional.empty();
+    for (Map.Entry<String, List<RegionBootstrap>> e : out.reports().entrySet()) {
+      for (RegionBootstrap r : e.getValue()) {
+        if (r.state() == BootstrapState.UPDATING) {
+          Optional<Instant> look = inFlight.nextLook(key(stageUid, new Pair(e.getKey(), r.region())));
+          if (look.isEmpty()) {
+            return out;  // not tracked (someone else's update): look on the next pass
+          }
+          next = next.isEmpty() || look.get().isBefore(next.get()) ? look : next;
+        }
+      }
+    }
+    return new Outcome(out.reports(), out.moreWork(), out.written(), out.failures(), out.drifted(), out.repaired(), next);
   }
 
   /** What a pass learnt about a stack's flight: started, still running, or done. */
@@ -199,7 +223,7 @@ public final class BootstrapRunner {
     }
     Map<String, List<RegionBootstrap>> out = new LinkedHashMap<>();
     reports.forEach((account, byRegion) -> out.put(account, List.copyOf(byRegion.values())));
-    return new Outcome(out, more, written, failures, drifted, repaired);
+    return new Outcome(out, more, written, failures, drifted, repaired, Optional.empty());
   }
 
   private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {

@@ -22,8 +22,11 @@ import java.util.concurrent.ConcurrentHashMap;
 final class InFlightStacks {
   static final Duration MAX_LOOK = Duration.ofSeconds(30);
   static final Duration FORGOTTEN = Duration.ofMinutes(10);
-  /** What a stack is assumed to take before one has been seen finishing. */
-  static final Duration FIRST_GUESS = Duration.ofSeconds(30);
+  /**
+   * What a stack is assumed to take before one has been seen finishing: a CDKToolkit create or
+   * update takes a minute or more on AWS. A quicker stack is still seen on the first look.
+   */
+  static final Duration FIRST_GUESS = Duration.ofSeconds(60);
   private static final double WEIGHT = 0.2;
 
   private record Entry(Instant started, Instant nextLook) {}
@@ -56,6 +59,12 @@ final class InFlightStacks {
   boolean waiting(String key, Instant now) {
     Entry e = stacks.get(key);
     return e != null && e.nextLook().isAfter(now);
+  }
+
+  /** When {@code key} is next worth a look, if it is in flight. */
+  java.util.Optional<Instant> nextLook(String key) {
+    Entry e = stacks.get(key);
+    return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.nextLook());
   }
 
   /** We just wrote the stack: looked at on the next pass, whenever it comes. */

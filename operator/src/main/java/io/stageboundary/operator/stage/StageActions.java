@@ -69,7 +69,9 @@ final class StageActions {
       status.adopted(stage.getMetadata().getGeneration());
       if (work.moreWork()) {
         status.progressing("Verifying", "checking and bootstrapping accounts: " + status.bootstrapSummary());
-        return schedule.pollInterval();
+        // waiting only for stacks in flight: the next pass when the first of them is worth a look
+        return work.waitUntil().map(t -> Duration.between(schedule.now(), t)).filter(d -> d.compareTo(schedule.pollInterval()) > 0)
+            .orElse(schedule.pollInterval());
       }
     }
     status.settled(suspended);
