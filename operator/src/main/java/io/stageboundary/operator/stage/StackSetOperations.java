@@ -9,6 +9,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -21,6 +22,7 @@ import org.jboss.logging.Logger;
  * "already started" and is followed, never an error.
  */
 final class StackSetOperations {
+  static final Duration LONGEST_LOOK = Duration.ofSeconds(15);
   private static final Logger LOG = Logger.getLogger(StackSetOperations.class);
   /** IAM refused to delete a policy still in use (AWS's DeleteConflict): say what holds it. */
   private static final String DELETE_CONFLICT_HINT = " (the policy is still attached to, or the boundary of, "
@@ -130,5 +132,20 @@ final class StackSetOperations {
       String message) {
     return new StageStatus.Operation(op.id(), op.action(), phase.name(), op.startedAt(), endedAt,
         op.accounts(), message);
+  }
+
+  /**
+   * How soon to look at a running StackSet operation again: an eighth of its age so far, between
+   * the poll interval and {@link #LONGEST_LOOK}. On AWS an operation over many accounts takes
+   * minutes (a round of instances a minute or more), so it is looked at a few dozen times rather
+   * than once per poll interval; its end is seen at most an eighth of its length late.
+   */
+  Duration lookAtRunning(StageStatus.Operation op) {
+    Duration least = schedule.pollInterval();
+    if (op == null || op.startedAt() == null) {
+      return least;
+    }
+    Duration eighth = Duration.between(java.time.Instant.parse(op.startedAt()), schedule.now()).dividedBy(8);
+    return eighth.compareTo(least) < 0 ? least : eighth.compareTo(LONGEST_LOOK) > 0 ? LONGEST_LOOK : eighth;
   }
 }

@@ -48,7 +48,7 @@ final class StageActions {
     } else if (seen.detectionRunning() && !(suspended || converged)) {
       status.progressing("WaitingForDriftDetection", "StackSet drift detection is running; the next "
           + "rollout step follows when it ends");
-      return schedule.pollInterval();
+      return operations.lookAtRunning(status.lastOperation());
     }
     if (suspended || converged || step instanceof RolloutPlanner.DetectDrift) {
       return settle(in, seen, work, step instanceof RolloutPlanner.DetectDrift || seen.detectionRunning(), status);
@@ -76,7 +76,7 @@ final class StageActions {
     }
     status.settled(suspended);
     if (detecting) {
-      return schedule.pollInterval();
+      return operations.lookAtRunning(status.lastOperation());
     }
     Duration next = suspended ? schedule.resyncInterval()
         : min(seen.organization().refreshInterval(), schedule.resyncInterval());

@@ -28,7 +28,6 @@ import java.util.stream.Collectors;
  * and works out membership since the last rollout.
  */
 final class StageObserver {
-  static final Duration LONGEST_LOOK = Duration.ofSeconds(15);
   /**
    * A Stage naming an OU or account the cached snapshot lacks (created a moment ago) reads the
    * organisation again, at most this often per organisation; while the id stays unknown the Stage
@@ -93,7 +92,7 @@ final class StageObserver {
       if (OperationAction.of(running.action()) != OperationAction.DETECT_DRIFT) {
         status.progressing("OperationRunning", "StackSet operation " + running.id() + " ("
             + running.action() + ", " + running.accounts() + " account(s)) is running");
-        return Gate.stop(lookAtRunning(running));
+        return Gate.stop(operations.lookAtRunning(running));
       }
       detectionRunning = true;  // drift detection runs in the background: the stage stays as it is meanwhile
     }
@@ -137,20 +136,5 @@ final class StageObserver {
     }
     return new Observation(org, snapshot, targeted, conflicts, deployTo, held, joined, left, stackSet, instances,
         detectionRunning);
-  }
-
-  /**
-   * How soon to look at a running StackSet operation again: an eighth of its age so far, between
-   * the poll interval and {@link #LONGEST_LOOK}. On AWS an operation over many accounts takes
-   * minutes (a round of instances a minute or more), so it is looked at a few dozen times rather
-   * than once per poll interval; its end is seen at most an eighth of its length late.
-   */
-  private Duration lookAtRunning(StageStatus.Operation op) {
-    Duration least = schedule.pollInterval();
-    if (op.startedAt() == null) {
-      return least;
-    }
-    Duration eighth = Duration.between(java.time.Instant.parse(op.startedAt()), schedule.now()).dividedBy(8);
-    return eighth.compareTo(least) < 0 ? least : eighth.compareTo(LONGEST_LOOK) > 0 ? LONGEST_LOOK : eighth;
   }
 }
