@@ -1,7 +1,5 @@
 package io.stageboundary.benchmark;
 
-import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
-import io.fabric8.kubernetes.client.KubernetesClient;
 import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.OrganizationSeeder;
 import io.stageboundary.testenv.PeerLayout;
@@ -26,7 +24,6 @@ import software.amazon.awssdk.services.iam.IamClient;
  */
 public final class BenchmarkMain {
   static final List<String> REGIONS = List.of("us-east-1", "eu-west-1");
-  private static final String STAGE_API = "iam.stageboundary.io/v1alpha1";
 
   private BenchmarkMain() {}
 
@@ -159,7 +156,7 @@ public final class BenchmarkMain {
         peers.awaitCrdEstablished(crd + ".iam.stageboundary.io");
       }
 
-      Baseline baseline = withBaseline ? baseline(peers, org, settings.baselineAccounts()) : null;
+      Baseline baseline = withBaseline ? Baseline.measure(peers, org, settings.baselineAccounts()) : null;
 
       emulator.clearCalls();
       Path log = dir.resolve("operator.log");
@@ -174,7 +171,7 @@ public final class BenchmarkMain {
         progress("applied the organisation and 3 stages; waiting for %d accounts in %d regions",
             org.targetedAccounts(), REGIONS.size());
         Map<String, Double> rollouts = new java.util.concurrent.ConcurrentHashMap<>();
-        awaitAllReady(peers.kubeClient(), op, log, Math.max(1800, perStage * 6L), rollouts);
+        Waits.allReady(peers.kubeClient(), op, log, Math.max(1800, perStage * 6L), rollouts);
         double wall = seconds(start);
         double cpu = op.cpuTime().toMillis() / 1000.0 - cpu0;
         double inAws = op.secondsInAws() - aws0;
@@ -195,10 +192,10 @@ public final class BenchmarkMain {
       try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.operatorJar(), log,
           settings.jvmOptions(), settings.pollInterval())) {
         long start = System.nanoTime();
-        double lastCall = awaitQuiet(emulator, start, 10, 180);
+        double lastCall = Waits.quiet(emulator, start, 10, 180);
         List<EmulatorAdmin.Call> calls = emulator.calls();
         List<EmulatorAdmin.Call> writes = calls.stream().filter(EmulatorAdmin.Call::write).toList();
-        awaitAllReady(peers.kubeClient(), op, log, 60, new java.util.HashMap<>());
+        Waits.allReady(peers.kubeClient(), op, log, 60, new java.util.HashMap<>());
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),
@@ -207,69 +204,6 @@ public final class BenchmarkMain {
             byOperation(writes), run.stackSetSeconds());
       }
       return new Measured(run, baseline);
-    }
-  }
-
-  /**
-   * The real CDK CLI, once per (account, region) of the first {@code sequential} baseline accounts,
-   * one after another; then, for the rest, one invocation per account with all regions, 20 accounts
-   * at a time, each with its own credentials.
-   */
-  static Baseline baseline(Peers peers, ScaleOrganization org, int sequential) {
-    String policy = "developer-policy-baseline";
-    // the boundary policy is already in the account (as the StackSet would have put it): the
-    // manual step being compared is the bootstrap alone
-    for (String account : org.baselineAccounts()) {
-      try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
-        iam.createPolicy(r -> r.policyName(policy).policyDocument(
-            "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"AllowAll\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]}"));
-      }
-    }
-    peers.emulator().clearCalls();
-    List<Double> seconds = new ArrayList<>();
-    List<String> inSequence = org.baselineAccounts().subList(0, sequential);
-    for (String account : inSequence) {
-      for (String region : REGIONS) {
-        var result = peers.cdk().bootstrap(account, region, "--custom-permissions-boundary", policy).orThrow();
-        seconds.add(result.millis() / 1000.0);
-        progress("baseline: cdk bootstrap aws://%s/%s took %.1f s", account, region, result.millis() / 1000.0);
-      }
-    }
-    SortedMap<String, Long> calls = byOperation(peers.emulator().calls());
-    checkBaselineBoundary(peers, inSequence.get(0), policy);
-    Baseline.Parallel parallel = null;
-    List<String> rest = org.baselineAccounts().subList(sequential, org.baselineAccounts().size());
-    if (!rest.isEmpty()) {
-      peers.emulator().clearCalls();
-      List<Double> rounds = new ArrayList<>();
-      for (int i = 0; i < rest.size(); i += Baseline.PARALLEL_ACCOUNTS) {
-        List<String> round = rest.subList(i, Math.min(rest.size(), i + Baseline.PARALLEL_ACCOUNTS));
-        long start = System.nanoTime();
-        List<java.util.concurrent.CompletableFuture<?>> runs = round.stream().map(a ->
-            java.util.concurrent.CompletableFuture.runAsync(() -> peers.cdk().bootstrap(a, REGIONS,
-                "--custom-permissions-boundary", policy).orThrow())).collect(Collectors.toList());
-        runs.forEach(java.util.concurrent.CompletableFuture::join);
-        rounds.add(seconds(start));
-        progress("baseline: %d accounts x %d regions, one cdk bootstrap per account, all at once, took %.1f s",
-            round.size(), REGIONS.size(), seconds(start));
-      }
-      checkBaselineBoundary(peers, rest.get(rest.size() - 1), policy);
-      parallel = new Baseline.Parallel(rest.size(), List.copyOf(rounds), byOperation(peers.emulator().calls()));
-    }
-    return new Baseline(List.copyOf(seconds), calls, peers.layout().version("AWS_CDK_VERSION"), parallel);
-  }
-
-  /** The same check as for the operator: the execution role carries the boundary. */
-  private static void checkBaselineBoundary(Peers peers, String account, String policy) {
-    try (IamClient iam = peers.awsClients().inAccount(account).iam()) {
-      for (String region : REGIONS) {
-        var role = iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + region)).role();
-        String boundary = role.permissionsBoundary() == null ? null : role.permissionsBoundary().permissionsBoundaryArn();
-        if (boundary == null || !boundary.endsWith(":policy/" + policy)) {
-          throw new IllegalStateException("the baseline's execution role in " + account + "/" + region
-              + " has boundary " + boundary);
-        }
-      }
     }
   }
 
@@ -294,81 +228,6 @@ public final class BenchmarkMain {
     Path file = dir.resolve("manifests.yaml");
     Files.writeString(file, all.toString());
     return file;
-  }
-
-  /**
-   * Waits until the organisation and every stage are Ready; {@code rollouts} gets, per stage, how
-   * long its boundary operation (not drift detection) ran, from startedAt to endedAt in its status.
-   */
-  static void awaitAllReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds,
-      Map<String, Double> rollouts) {
-    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-    long lastReport = System.nanoTime();
-    while (true) {
-      List<String> waiting = new ArrayList<>();
-      if (!isReady(kube.genericKubernetesResources(STAGE_API, "AwsOrganization").withName("main").get())) {
-        waiting.add("awsorganization/main");
-      }
-      for (String stage : ScaleOrganization.STAGES) {
-        GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
-        rolloutSeconds(s).ifPresent(d -> rollouts.merge(stage, d, Math::max));
-        if (!isReady(s)) {
-          waiting.add("stage/" + stage);
-        }
-      }
-      if (waiting.isEmpty()) {
-        return;
-      }
-      if (System.nanoTime() > deadline) {
-        throw new IllegalStateException("not Ready after " + timeoutSeconds + " s: " + waiting + "; see " + log);
-      }
-      if (System.nanoTime() - lastReport > 30_000_000_000L) {
-        lastReport = System.nanoTime();
-        progress("  still waiting for %s (operator RSS %d MiB)", waiting, op.rssBytes() >> 20);
-      }
-      Sleep.millis(500);
-    }
-  }
-
-  @SuppressWarnings("unchecked")
-  static java.util.Optional<Double> rolloutSeconds(GenericKubernetesResource r) {
-    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
-        || !(status.get("stackSet") instanceof Map<?, ?> stackSet)
-        || !(stackSet.get("lastOperation") instanceof Map<?, ?> op)
-        || "DETECT_DRIFT".equals(op.get("action")) || op.get("startedAt") == null || op.get("endedAt") == null) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(java.time.Duration.between(java.time.Instant.parse((String) op.get("startedAt")),
-        java.time.Instant.parse((String) op.get("endedAt"))).toMillis() / 1000.0);
-  }
-
-  @SuppressWarnings("unchecked")
-  static boolean isReady(GenericKubernetesResource r) {
-    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
-        || !(status.get("conditions") instanceof List<?> conditions)) {
-      return false;
-    }
-    Long generation = r.getMetadata().getGeneration();
-    return conditions.stream().map(c -> (Map<String, Object>) c).anyMatch(c -> "Ready".equals(c.get("type"))
-        && "True".equals(c.get("status")) && c.get("observedGeneration") instanceof Number g
-        && generation != null && g.longValue() == generation);
-  }
-
-  /** Waits until the emulator has seen no call for {@code quietSeconds}; returns when the last came. */
-  static double awaitQuiet(EmulatorAdmin emulator, long start, int quietSeconds, int maxSeconds) {
-    int count = -1;
-    long lastChange = System.nanoTime();
-    while (seconds(start) < maxSeconds) {
-      int now = emulator.calls().size();
-      if (now != count) {
-        count = now;
-        lastChange = System.nanoTime();
-      } else if (count > 0 && (System.nanoTime() - lastChange) / 1e9 >= quietSeconds) {
-        break;
-      }
-      Sleep.millis(1000);
-    }
-    return (lastChange - start) / 1e9;
   }
 
   /** The execution role carries the stage's boundary, for the first and last account of each stage. */

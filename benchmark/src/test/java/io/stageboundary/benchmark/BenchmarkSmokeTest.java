@@ -47,7 +47,6 @@ class BenchmarkSmokeTest {
     assertThat(m.baseline().parallel().accounts()).isEqualTo(2);
     assertThat(m.baseline().parallel().roundSeconds()).hasSize(1);
     assertThat(m.baseline().parallel().callsByOperation()).containsEntry("cloudformation:ExecuteChangeSet", 4L);
-    assertThat(run.stackSetSeconds()).isPositive();
     // the CLI deploys through a change set
     assertThat(m.baseline().callsByOperation()).containsEntry("cloudformation:ExecuteChangeSet", 2L);
 

@@ -2,10 +2,7 @@ package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
-import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BootstrapStacks;
-import io.stageboundary.operator.aws.BootstrapStacks.StackView;
-import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.kube.Schedule;
 import java.time.Duration;
@@ -237,56 +234,13 @@ public final class BootstrapRunner {
             null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
   }
 
-  /** Where clearing the boundary out of bootstrap stacks stands. */
-  public record ClearOutcome(boolean done, List<String> written, List<String> failures) {}
-
-  private enum Cleared { DONE, WAIT, WRITTEN, FAILED }
-
-  private record ClearResult(Cleared what, String detail) {}
-
   /**
-   * Clears {@code policyName} out of every bootstrap stack that carries it (InputPermissionsBoundary
-   * empty, ApplyPermissionsBoundaryToAllRoles false, all else unchanged): the first step of
-   * deleting a boundary, since IAM refuses to delete a policy still in use as a boundary. Stacks
-   * carrying another boundary, or none, are not touched.
+   * Clears {@code policyName} out of every bootstrap stack that carries it ({@link BootstrapClearing}):
+   * the first step of deleting a boundary.
    */
-  public ClearOutcome clear(String stackName, String policyName, Collection<String> accounts,
+  public BootstrapClearing.Outcome clear(String stackName, String policyName, Collection<String> accounts,
       List<String> regions, BiFunction<String, String, BootstrapStacks> stacks) {
-    List<Pair> all = new ArrayList<>();
-    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
-    Map<Pair, ClearResult> results = Batches.run(pool, all, pair -> clear(stackName, policyName, pair,
-        stacks.apply(pair.account(), pair.region())));
-    List<String> written = new ArrayList<>();
-    List<String> failures = new ArrayList<>();
-    for (ClearResult r : results.values()) {
-      switch (r.what()) {
-        case WRITTEN -> written.add(r.detail());
-        case FAILED -> failures.add(r.detail());
-        default -> { }
-      }
-    }
-    boolean done = results.values().stream().allMatch(r -> r.what() == Cleared.DONE);
-    return new ClearOutcome(done, written, failures);
-  }
-
-  private static ClearResult clear(String stackName, String policyName, Pair pair, BootstrapStacks s) {
-    try {
-      Optional<StackView> stack = s.describe(stackName);
-      if (stack.isEmpty()) {
-        return new ClearResult(Cleared.DONE, null);
-      }
-      if (stack.get().status().endsWith("_IN_PROGRESS")) {
-        return new ClearResult(Cleared.WAIT, null);
-      }
-      if (!policyName.equals(stack.get().parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER))) {
-        return new ClearResult(Cleared.DONE, null);
-      }
-      s.update(stackName, Optional.empty(), BootstrapPlanner.clearingParameters(stack.get().parameters()));
-      return new ClearResult(Cleared.WRITTEN, pair.label());
-    } catch (AwsFailure f) {
-      return new ClearResult(f.kind().transientFailure() ? Cleared.WAIT : Cleared.FAILED,
-          pair.label() + ": " + f.getMessage());
-    }
+    return BootstrapClearing.clear(pool, stackName, policyName, accounts, regions, stacks);
   }
 
   /** The least finished state of an account's regions. */

@@ -115,7 +115,7 @@ final class StageActions {
     if (action == OperationAction.DELETE_INSTANCES && !retainStacks) {
       // Accounts leaving a Delete-policy stage lose the policy: the boundary comes out of their
       // bootstrap stacks first, as on deletion of the whole stage.
-      BootstrapRunner.ClearOutcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
+      BootstrapClearing.Outcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
           doc.policyName(), step.targets().stream().map(Target::accountId).distinct().toList(), in.regions(),
           seen.organization().aws()::bootstrapStacks);
       if (!cleared.done()) {

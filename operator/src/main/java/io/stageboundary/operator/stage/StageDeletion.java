@@ -100,7 +100,7 @@ final class StageDeletion {
   private Optional<Duration> clearBootstrap(StageInputs in, OrganizationContext org, List<InstanceView> instances,
       StageStatusBuilder status) {
     StageSpec spec = in.stage().getSpec();
-    BootstrapRunner.ClearOutcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
+    BootstrapClearing.Outcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
         spec.boundary().policyName(), instances.stream().map(InstanceView::accountId).distinct().toList(),
         in.regions(), org.aws()::bootstrapStacks);
     if (!cleared.written().isEmpty()) {

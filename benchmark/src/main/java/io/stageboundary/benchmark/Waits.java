@@ -1,0 +1,91 @@
+package io.stageboundary.benchmark;
+
+import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
+import io.fabric8.kubernetes.client.KubernetesClient;
+import io.stageboundary.testenv.EmulatorAdmin;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** What the benchmark waits for: every object Ready, or the emulator quiet. */
+final class Waits {
+  private static final String STAGE_API = "iam.stageboundary.io/v1alpha1";
+
+  private Waits() {}
+
+  /**
+   * Waits until the organisation and every stage are Ready; {@code rollouts} gets, per stage, how
+   * long its boundary operation (not drift detection) ran, from startedAt to endedAt in its status.
+   */
+  static void allReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds,
+      Map<String, Double> rollouts) {
+    long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
+    long lastReport = System.nanoTime();
+    while (true) {
+      List<String> waiting = new ArrayList<>();
+      if (!isReady(kube.genericKubernetesResources(STAGE_API, "AwsOrganization").withName("main").get())) {
+        waiting.add("awsorganization/main");
+      }
+      for (String stage : ScaleOrganization.STAGES) {
+        GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
+        rolloutSeconds(s).ifPresent(d -> rollouts.merge(stage, d, Math::max));
+        if (!isReady(s)) {
+          waiting.add("stage/" + stage);
+        }
+      }
+      if (waiting.isEmpty()) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("not Ready after " + timeoutSeconds + " s: " + waiting + "; see " + log);
+      }
+      if (System.nanoTime() - lastReport > 30_000_000_000L) {
+        lastReport = System.nanoTime();
+        BenchmarkMain.progress("  still waiting for %s (operator RSS %d MiB)", waiting, op.rssBytes() >> 20);
+      }
+      Sleep.millis(500);
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  static java.util.Optional<Double> rolloutSeconds(GenericKubernetesResource r) {
+    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
+        || !(status.get("stackSet") instanceof Map<?, ?> stackSet)
+        || !(stackSet.get("lastOperation") instanceof Map<?, ?> op)
+        || "DETECT_DRIFT".equals(op.get("action")) || op.get("startedAt") == null || op.get("endedAt") == null) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.of(java.time.Duration.between(java.time.Instant.parse((String) op.get("startedAt")),
+        java.time.Instant.parse((String) op.get("endedAt"))).toMillis() / 1000.0);
+  }
+
+  @SuppressWarnings("unchecked")
+  static boolean isReady(GenericKubernetesResource r) {
+    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
+        || !(status.get("conditions") instanceof List<?> conditions)) {
+      return false;
+    }
+    Long generation = r.getMetadata().getGeneration();
+    return conditions.stream().map(c -> (Map<String, Object>) c).anyMatch(c -> "Ready".equals(c.get("type"))
+        && "True".equals(c.get("status")) && c.get("observedGeneration") instanceof Number g
+        && generation != null && g.longValue() == generation);
+  }
+
+  /** Waits until the emulator has seen no call for {@code quietSeconds}; returns when the last came. */
+  static double quiet(EmulatorAdmin emulator, long start, int quietSeconds, int maxSeconds) {
+    int count = -1;
+    long lastChange = System.nanoTime();
+    while (BenchmarkMain.seconds(start) < maxSeconds) {
+      int now = emulator.calls().size();
+      if (now != count) {
+        count = now;
+        lastChange = System.nanoTime();
+      } else if (count > 0 && (System.nanoTime() - lastChange) / 1e9 >= quietSeconds) {
+        break;
+      }
+      Sleep.millis(1000);
+    }
+    return (lastChange - start) / 1e9;
+  }
+}
