@@ -23,9 +23,8 @@ record Run(
     long resyncCalls,
     long resyncWrites,
     Map<String, Long> resyncWritesByOperation,
+    /* the StackSet rollout's own time: the longest stage's boundary operation, as its status recorded it */
     double stackSetSeconds) {
-
-  /** The StackSet rollout's own time: the longest stage's boundary operation, as its status recorded it. */
 
   double cpuMillisPerAccount() {
     return operatorCpuSeconds * 1000 / accounts;

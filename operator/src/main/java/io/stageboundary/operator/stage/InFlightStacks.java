@@ -95,11 +95,6 @@ final class InFlightStacks {
     }
   }
 
-  /** The stage is gone or its pairs no longer apply: forget them, learning nothing. */
-  void forget(String key) {
-    stacks.remove(key);
-  }
-
   /** What a stack takes, as seen so far. */
   Duration typical() {
     double t = typicalMillis;
