@@ -75,6 +75,37 @@ class EmulatorCloudFormationContractTest {
   }
 
   @Test
+  void stacksFromTheSameTemplateBodyKeepTheirOwnResources() {
+    // the emulator memoises parsed templates (cfn_parse.py); each stack must still get its own copy
+    String body = """
+        {"Parameters": {"Sid": {"Type": "String"}},
+         "Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+           "ManagedPolicyName": "shared-body", "PolicyDocument": {"Version": "2012-10-17",
+             "Statement": [{"Sid": {"Ref": "Sid"}, "Effect": "Allow", "Action": "*", "Resource": "*"}]}}}}}""";
+    String first = org.account("dev-data");
+    String second = org.account("beta-search");
+    try (CloudFormationClient a = aws.inAccount(first).cloudFormation();
+        CloudFormationClient b = aws.inAccount(second).cloudFormation();
+        IamClient iamA = aws.inAccount(first).iam(); IamClient iamB = aws.inAccount(second).iam()) {
+      a.createStack(r -> r.stackName("shared").templateBody(body).parameters(sid("One")));
+      b.createStack(r -> r.stackName("shared").templateBody(body).parameters(sid("Two")));
+      waitForStack(a, "shared");
+      waitForStack(b, "shared");
+      a.updateStack(r -> r.stackName("shared").templateBody(body).parameters(sid("Three")));
+      waitForStack(a, "shared");
+      assertThat(defaultDocument(iamA, "arn:aws:iam::" + first + ":policy/shared-body")).contains("Three");
+      assertThat(defaultDocument(iamB, "arn:aws:iam::" + second + ":policy/shared-body")).contains("Two")
+          .doesNotContain("Three");
+      a.deleteStack(r -> r.stackName("shared"));
+      b.deleteStack(r -> r.stackName("shared"));
+    }
+  }
+
+  private static Parameter sid(String value) {
+    return Parameter.builder().parameterKey("Sid").parameterValue(value).build();
+  }
+
+  @Test
   void policyDocumentsComeBackUrlEncodedAsAwsSendsThem() {
     String account = org.account("dev-search");
     try (IamClient iam = aws.inAccount(account).iam()) {
