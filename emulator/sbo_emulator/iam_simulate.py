@@ -5,7 +5,8 @@ moto implements neither call. The decision itself is not written here: it comes 
 @cloud-copilot/iam-simulate (AGPL-3.0), run as a separate Node process (emulator/iam-simulate-helper.js,
 installed by hack/install-iam-simulate.sh into the cache; SBO_IAM_SIMULATE_DIR names it). It is a
 test peer only, never part of the operator. This module gathers the inputs from moto's state the
-way AWS does and shapes the answer as AWS does:
+way AWS does and shapes the answer as AWS does; the evaluator gets all of a call's simulations in one
+round trip, while the backend lock is let go (other requests go on meanwhile):
 
 - SimulatePrincipalPolicy evaluates the principal's inline and attached managed policies (plus
   PolicyInputList) with its permissions boundary; PermissionsBoundaryPolicyInputList replaces the
@@ -52,6 +53,12 @@ class SimulatorUnavailable(Exception):
 
 
 def evaluate(simulation):
+    """One decision of the evaluator (under the caller's locks: for the Organizations checks)."""
+    return evaluate_all([simulation])[0]
+
+
+def evaluate_all(simulations):
+    """The evaluator's decisions for a list of simulations, in one round trip to the helper."""
     global _helper
     with _helper_lock:
         if _helper is None or _helper.poll() is not None:
@@ -63,12 +70,23 @@ def evaluate(simulation):
                                        env=dict(os.environ, NODE_PATH=os.path.join(home, "node_modules")),
                                        text=True, bufsize=1)
         rid = next(_ids)
-        _helper.stdin.write(json.dumps({"id": rid, "simulation": simulation}) + "\n")
+        _helper.stdin.write(json.dumps({"id": rid, "simulations": simulations}) + "\n")
         _helper.stdin.flush()
         answer = json.loads(_helper.stdout.readline())
     if "error" in answer:
         raise RuntimeError(answer["error"])
-    return answer["result"]
+    return answer["results"]
+
+
+def _outside_backend_lock(work):
+    """Runs `work` with the backend lock let go, so other requests go on while the evaluator works.
+    The dispatcher holds the (re-entrant) lock once around each request; the inputs were gathered
+    from moto's state before, and the answer is shaped from them after."""
+    state.LOCK.release()
+    try:
+        return work()
+    finally:
+        state.LOCK.acquire()
 
 
 def _aws_managed_document(arn):
@@ -176,7 +194,8 @@ def _simulate(account_id, principal, identity, boundaries, params):
     resources = params.get("ResourceArns") or ["*"]
     context = _context(params.get("ContextEntries"))
     scps = _scps(account_id)
-    results = []
+    asked = []  # per (action, resource): where its simulations sit in the batch
+    batch = []
     for action in actions:
         for resource in resources:
             simulation = {"identityPolicies": identity, "serviceControlPolicies": scps,
@@ -186,22 +205,34 @@ def _simulate(account_id, principal, identity, boundaries, params):
                                       "contextVariables": context}}
             if not boundaries:
                 del simulation["permissionBoundaryPolicies"]
-            result = _result(action, resource, evaluate(simulation), bool(boundaries), bool(scps))
+            at = {"action": action, "resource": resource, "main": len(batch)}
+            batch.append(simulation)
             if boundaries:
                 # AWS reports whether the boundary itself allows the request, whatever the identity
                 # policies say; iam-simulate skips the boundary when they already deny, so ask it alone
                 alone = dict(simulation, identityPolicies=boundaries, serviceControlPolicies=[])
                 del alone["permissionBoundaryPolicies"]
-                result["PermissionsBoundaryDecisionDetail"] = {
-                    "AllowedByPermissionsBoundary": evaluate(alone).get("overallResult") == "Allowed"}
+                at["boundary"] = len(batch)
+                batch.append(alone)
             if scps:
                 # Likewise whether the organisation's SCPs allow it, whatever the principal's own
                 # policies say (they may not allow it at all): ask with the SCPs alone
                 alone = dict(simulation, identityPolicies=[{"name": "any", "policy": FULL_AWS_ACCESS}])
                 alone.pop("permissionBoundaryPolicies", None)
-                result["OrganizationsDecisionDetail"] = {
-                    "AllowedByOrganizations": evaluate(alone).get("overallResult") == "Allowed"}
-            results.append(result)
+                at["scps"] = len(batch)
+                batch.append(alone)
+            asked.append(at)
+    decided = _outside_backend_lock(lambda: evaluate_all(batch)) if batch else []
+    results = []
+    for at in asked:
+        result = _result(at["action"], at["resource"], decided[at["main"]], bool(boundaries), bool(scps))
+        if "boundary" in at:
+            result["PermissionsBoundaryDecisionDetail"] = {
+                "AllowedByPermissionsBoundary": decided[at["boundary"]].get("overallResult") == "Allowed"}
+        if "scps" in at:
+            result["OrganizationsDecisionDetail"] = {
+                "AllowedByOrganizations": decided[at["scps"]].get("overallResult") == "Allowed"}
+        results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 
 
