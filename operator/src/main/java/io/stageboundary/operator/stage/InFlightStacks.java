@@ -9,11 +9,14 @@ import java.util.concurrent.ConcurrentHashMap;
  * The bootstrap stacks being created or updated, across all stages, and when each is worth a look.
  * A stack in flight holds no thread and no batch slot: a pass starts new stacks up to its budget
  * and looks only at the in-flight ones whose next look has come. Looks adapt to how long stacks
- * have really taken (a moving average of the stacks seen finishing): the first look comes on the
- * next pass (a stack that was quick is not kept waiting), the second when a stack of typical length
- * would be done, the next ones a quarter of that apart, at most {@link #MAX_LOOK}. On AWS a
- * CDKToolkit stack takes a minute or more, so a stack costs three or four DescribeStacks while it
- * runs instead of one per pass; on the emulator it is done by the first look.
+ * have really taken (a moving average of the stacks seen finishing): once one has been seen
+ * finishing, a stack is first looked at when a stack of typical length would be done, then a
+ * quarter of that apart, at most {@link #MAX_LOOK}; before that, on the next pass (a quick stack
+ * is not kept waiting, and the functional tests' instant stacks teach the average at once). A
+ * stack found done on its first look may have been done earlier, so it counts a little shorter
+ * than seen: the average comes down when stacks get quicker, and about one stack in six needs a
+ * second look. On AWS a CDKToolkit stack takes a minute or more, so it costs one or two
+ * DescribeStacks while it runs instead of one per pass.
  *
  * <p>Kept in memory only: after a restart every stack reported UPDATING is looked at once. A stack
  * nobody has looked at for {@link #FORGOTTEN} (its stage was deleted, or no longer targets it) no
@@ -28,8 +31,11 @@ final class InFlightStacks {
    */
   static final Duration FIRST_GUESS = Duration.ofSeconds(60);
   private static final double WEIGHT = 0.2;
+  /** What a stack found done on its first look counts, of the time seen. */
+  private static final double FOUND_AT_ONCE = 0.95;
 
-  private record Entry(Instant started, Instant nextLook) {}
+  /** @param missed how many looks found it still running */
+  private record Entry(Instant started, Instant nextLook, int missed) {}
 
   private final Map<String, Entry> stacks = new ConcurrentHashMap<>();
   private final int max;
@@ -67,9 +73,10 @@ final class InFlightStacks {
     return e == null ? java.util.Optional.empty() : java.util.Optional.of(e.nextLook());
   }
 
-  /** We just wrote the stack: looked at on the next pass, whenever it comes. */
+  /** We just wrote the stack: looked at when a typical stack would be done, or on the next pass until one was seen. */
   void started(String key, Instant now) {
-    stacks.put(key, new Entry(now, now));
+    Instant first = typicalMillis < 0 ? now : now.plus(typical().compareTo(firstLook) < 0 ? firstLook : typical());
+    stacks.put(key, new Entry(now, first, 0));
   }
 
   /**
@@ -80,16 +87,16 @@ final class InFlightStacks {
     Entry e = stacks.get(key);
     Instant started = e == null ? now : e.started();
     Duration typical = typical();
-    Instant done = started.plus(typical.multipliedBy(9).dividedBy(10));
+    Instant done = started.plus(typical);
     Instant next = done.isAfter(now.plus(firstLook)) ? done : now.plus(clamp(typical.dividedBy(4)));
-    stacks.put(key, new Entry(started, next));
+    stacks.put(key, new Entry(started, next, e == null ? 0 : e.missed() + 1));
   }
 
   /** It is done: learn from how long it took, if we saw it start. */
   void finished(String key, Instant now) {
     Entry e = stacks.remove(key);
     if (e != null) {
-      double took = Duration.between(e.started(), now).toMillis();
+      double took = Duration.between(e.started(), now).toMillis() * (e.missed() == 0 ? FOUND_AT_ONCE : 1.0);
       double t = typicalMillis;
       typicalMillis = t < 0 ? took : t + WEIGHT * (took - t);
     }

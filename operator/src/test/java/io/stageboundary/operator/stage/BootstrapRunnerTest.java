@@ -202,8 +202,8 @@ class BootstrapRunnerTest {
     assertThat(slow.inFlight()).isEqualTo(10);
     assertThat(third.moreWork()).isTrue();
 
-    // the first stacks take 60 s; before any has been seen finishing the guess is 30 s: a look on
-    // the next pass, one at 27 s, then every 7.5 s. Then their slots free and the last two start
+    // the first stacks take 60 s; before any has been seen finishing the guess is 60 s: a look on
+    // the next pass, one at 60 s, then every 15 s. Then their slots free and the last two start
     int before = aws.describes.size();
     for (int s = 0; s < 75; s++) {
       clock.now = clock.now.plusSeconds(1);
@@ -217,7 +217,8 @@ class BootstrapRunnerTest {
     assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
         .isEqualTo(10);
 
-    // now the runner knows a stack takes about a minute: the next ones are looked at 3 or 4 times
+    // now the runner knows a stack takes about a minute: the next ones are first looked at when a
+    // minute is up, not on the next pass, and then a quarter of that apart
     before = aws.describes.size();
     for (int s = 0; s < 80; s++) {
       clock.now = clock.now.plusSeconds(1);
@@ -226,7 +227,7 @@ class BootstrapRunnerTest {
       }
       pass.get();
     }
-    assertThat((aws.describes.size() - before) / 2).as("looks per stack once learnt").isLessThanOrEqualTo(4);
+    assertThat((aws.describes.size() - before) / 2).as("looks per stack once learnt").isLessThanOrEqualTo(3);
     assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
         .isEqualTo(12);
     assertThat(slow.inFlight()).isZero();
