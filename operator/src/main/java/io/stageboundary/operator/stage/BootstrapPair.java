@@ -199,15 +199,17 @@ final class BootstrapPair {
   /**
    * The roles' boundaries checked (and repaired under Reconcile), then IAM asked whether the
    * boundary really holds them: the proof runs whenever the stack is verified, on the drift check
-   * interval and after every update, also when a role lost its boundary (the probes then show it).
+   * interval and after every update, in the account's proving region (see
+   * {@link BootstrapRunner.ProbePlan}), and in any region where a role lost its boundary (the probes
+   * then show it).
    */
   private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
       BootstrapRunner.ProbePlan probes) {
     RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
-    boolean heldOrLost = report.state() == BootstrapState.CURRENT
-        || DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
-    if (probes == null || !heldOrLost) {
+    boolean lost = DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
+    boolean held = report.state() == BootstrapState.CURRENT && !lost;
+    if (probes == null || !(lost || held && probes.whenHeld())) {
       return report;
     }
     return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes.requests().get(), stacks,

@@ -48,8 +48,21 @@ public final class BootstrapRunner {
    * What to ask IAM in one account: the requests, made only when the pair is checked, and a
    * fingerprint of them; a current pair whose last proof was asked with another fingerprint (new
    * rules, declared probes, the guardrail now applying) is checked again at once.
+   *
+   * <p>IAM is global, so an account is proven once, in the stage's first region: its other regions'
+   * roles are read (GetRole) to carry the same boundary, and IAM is asked about them too only when
+   * one has lost it ({@code whenHeld} false), so the failed probes show it.
    */
-  public record ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests) {}
+  public record ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests,
+      boolean whenHeld) {
+    public ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests) {
+      this(fingerprint, requests, true);
+    }
+
+    ProbePlan onlyWhenLost() {
+      return new ProbePlan(fingerprint, requests, false);
+    }
+  }
 
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {
@@ -112,7 +125,8 @@ public final class BootstrapRunner {
           } else {
             looks.add(pair);
           }
-        } else if (isDue(account, last, want, now, verifyInterval) || reprove(last, probes.apply(account))) {
+        } else if (isDue(account, last, want, now, verifyInterval)
+            || (region.equals(regions.get(0)) && reprove(last, probes.apply(account)))) {
           starts.add(pair);
         }
         put(reports, account, region, last != null ? last
@@ -136,7 +150,7 @@ public final class BootstrapRunner {
     Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(stageUid, want,
         policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
         find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region()),
-        probes.apply(pair.account())));
+        probePlan(probes, pair, regions)));
     Instant after = pairs.schedule().now();
     results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
     boolean left = looks.size() + starts.size() > thisPass.size()
@@ -268,6 +282,12 @@ public final class BootstrapRunner {
         return last.state() == BootstrapState.NOT_BOOTSTRAPPED && want.createIfMissing();
       }
     }
+  }
+
+  /** The account's probes: in full in the stage's first region, elsewhere only for a role that lost its boundary. */
+  private static ProbePlan probePlan(Function<String, ProbePlan> probes, Pair pair, List<String> regions) {
+    ProbePlan plan = probes.apply(pair.account());
+    return plan == null || pair.region().equals(regions.get(0)) ? plan : plan.onlyWhenLost();
   }
 
   /** A current pair whose proof was asked with other probes than today's. */

@@ -7,6 +7,7 @@ import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Re
 import io.stageboundary.operator.aws.BootstrapStacks;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.EnforcementProbes;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -35,7 +36,9 @@ class BootstrapRunnerTest {
   private static class FakeStack implements BootstrapStacks {
     String status = "UPDATE_COMPLETE";
     String boundary = POLICY;
+    String roleBoundary = "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY;
     final List<String> writes = new ArrayList<>();
+    final List<String> simulated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public Optional<StackView> describe(String stackName) {
@@ -57,7 +60,7 @@ class BootstrapRunnerTest {
 
     @Override
     public Optional<String> roleBoundary(String roleName) {
-      return Optional.of("arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY);
+      return Optional.of(roleBoundary);
     }
 
     @Override
@@ -73,6 +76,7 @@ class BootstrapRunnerTest {
     @Override
     public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
         Map<String, List<String>> context) {
+      simulated.add(roleName);
       return List.of();
     }
 
@@ -231,5 +235,30 @@ class BootstrapRunnerTest {
     assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
         .isEqualTo(12);
     assertThat(slow.inFlight()).isZero();
+  }
+
+  @Test
+  void iamIsAskedOncePerAccountInTheFirstRegionAndWhereARoleLostItsBoundary() {
+    FakeStack east = new FakeStack();
+    FakeStack west = new FakeStack();
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
+        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    BootstrapRunner.ProbePlan plan = new BootstrapRunner.ProbePlan("fp",
+        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))));
+    java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(), List.of(),
+        List.of(REGION, "eu-west-1"), Map.of(), Duration.ZERO, false, false,
+        (a, r) -> r.equals(REGION) ? east : west, a -> plan);
+
+    BootstrapRunner.Outcome held = verify.get();
+    assertThat(east.simulated).as("the first region proves the account").isNotEmpty();
+    assertThat(west.simulated).as("the other region's role carries the same boundary: read, not asked again").isEmpty();
+    assertThat(held.reports().get(ACCOUNT)).extracting(RegionBootstrap::state)
+        .containsOnly(BootstrapState.CURRENT);
+
+    west.roleBoundary = "";  // removed out of band, and driftRemediation is Report
+    BootstrapRunner.Outcome lost = verify.get();
+    assertThat(west.simulated).as("a role that lost its boundary is asked about, so the probes show it").isNotEmpty();
+    assertThat(lost.reports().get(ACCOUNT).get(1).enforcement()).isNotNull();
   }
 }
