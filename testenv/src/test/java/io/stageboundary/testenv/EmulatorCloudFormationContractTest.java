@@ -66,7 +66,18 @@ class EmulatorCloudFormationContractTest {
         cfn.updateStack(r -> r.stackName("mp").templateBody(policyStack("cfn-managed", sid)));
         waitForStack(cfn, "mp");
         assertThat(defaultDocument(iam, arn)).contains(sid);
+        // IAM numbers versions v1, v2 … and never reuses one; IsDefaultVersion tells the default
+        // (the operator asks for the version it expects and trusts only that flag)
+        String expected = "v" + i;
+        String before = "v" + (i - 1);
+        assertThat(iam.getPolicy(r -> r.policyArn(arn)).policy().defaultVersionId()).isEqualTo(expected);
+        assertThat(iam.getPolicyVersion(r -> r.policyArn(arn).versionId(expected)).policyVersion().isDefaultVersion())
+            .isTrue();
+        assertThat(iam.getPolicyVersion(r -> r.policyArn(arn).versionId(before)).policyVersion().isDefaultVersion())
+            .isFalse();
       }
+      assertThatThrownBy(() -> iam.getPolicyVersion(r -> r.policyArn(arn).versionId("v1")))
+          .as("pruned").isInstanceOf(NoSuchEntityException.class);
       assertThat(iam.listPolicyVersions(r -> r.policyArn(arn)).versions()).hasSize(5);
       cfn.deleteStack(r -> r.stackName("mp"));
       assertThatThrownBy(() -> iam.getPolicy(r -> r.policyArn(arn)))

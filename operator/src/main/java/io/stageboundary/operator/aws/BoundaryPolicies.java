@@ -5,8 +5,15 @@ import java.util.Optional;
 /** The boundary policy in one member account, read and (for drift repair) written directly. */
 public interface BoundaryPolicies {
 
-  /** The default version's document (URL-decoded JSON), or empty when the policy does not exist. */
-  Optional<String> defaultDocument(String policyArn);
+  /** The policy's default version: IAM's version id (v1, v2 …) and its document (URL-decoded JSON). */
+  record Version(String id, String document) {}
+
+  /**
+   * The default version, or empty when the policy does not exist. {@code likely} (may be null) is
+   * the version id expected to be the default: it is asked for directly, one call, and used when
+   * IAM says it is the default; otherwise the policy is read first to learn which is (two calls).
+   */
+  Optional<Version> defaultVersion(String policyArn, String likely);
 
   /** Makes {@code document} the default version, deleting the oldest other version at IAM's limit of five. */
   void restoreDocument(String policyArn, String document);

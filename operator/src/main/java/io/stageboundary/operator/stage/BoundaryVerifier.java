@@ -21,17 +21,28 @@ import java.util.function.Function;
 
 /**
  * Compares the boundary policy each account holds with the stage's rendered document, directly in
- * the account (GetPolicy, GetPolicyVersion: two calls per account per drift check interval), and
+ * the account, and
  * under driftRemediation Reconcile restores it: an edited policy gets the rendered document as a
  * new default version, a deleted one is created again under the same name (so every role that
  * names it as boundary is covered again). CloudFormation does not undo such out-of-band changes
  * itself: re-applying an unchanged template changes nothing.
+ *
+ * <p>A check costs one call (GetPolicyVersion of the version expected to be the default, confirmed
+ * by IAM's IsDefaultVersion) when that version can be foreseen: the one seen last time at the same
+ * revision, the next one after the StackSet updated the policy, v1 for a policy it has just
+ * created. Otherwise, or when IAM says another version is the default, GetPolicy tells which (two
+ * calls; three after a wrong guess). What was seen is kept in memory only: after a restart, a policy
+ * checked before costs two calls at its first check.
  */
 public final class BoundaryVerifier {
   private final ExecutorService pool;
   private final int batch;
   private final Schedule schedule;
   private final ContestGuard contest;
+  /** Per policy ARN, the default version seen at the last check, and at which revision. */
+  private final Map<String, Seen> versions = new java.util.concurrent.ConcurrentHashMap<>();
+
+  private record Seen(String revision, String versionId) {}
 
   public BoundaryVerifier(ExecutorService pool, int concurrency, Schedule schedule) {
     this.pool = pool;
@@ -68,7 +79,7 @@ public final class BoundaryVerifier {
     }
     List<String> nowDue = due.subList(0, Math.min(batch, due.size()));
     Map<String, Boundary> checked = Batches.run(pool, nowDue, account -> check(doc, account,
-        forced.contains(account), remediate, policies.apply(account)));
+        previous.get(account), forced.contains(account), remediate, policies.apply(account)));
     Map<String, DriftReason> detected = new LinkedHashMap<>();
     List<String> repaired = new ArrayList<>();
     boolean more = due.size() > nowDue.size();
@@ -93,19 +104,41 @@ public final class BoundaryVerifier {
     return new Outcome(out, detected, repaired, more);
   }
 
-  private Boundary check(BoundaryDocument doc, String account, boolean stackSetSaysDrifted,
+  /**
+   * The version id likely to be the default now (see the class comment), or null when it cannot be
+   * foreseen: a policy checked before this process started.
+   */
+  String likelyVersion(String arn, String revision, Boundary last) {
+    Seen seen = versions.get(arn);
+    if (seen == null) {
+      return last == null || last.lastChecked() == null ? "v1" : null;
+    }
+    return seen.revision().equals(revision) ? seen.versionId() : next(seen.versionId());
+  }
+
+  /** IAM numbers a policy's versions v1, v2 … and never reuses one. */
+  static String next(String versionId) {
+    try {
+      return "v" + (Integer.parseInt(versionId.substring(1)) + 1);
+    } catch (RuntimeException e) {
+      return null;
+    }
+  }
+
+  private Boundary check(BoundaryDocument doc, String account, Boundary last, boolean stackSetSaysDrifted,
       boolean remediate, BoundaryPolicies policies) {
     String arn = doc.policyArn(account);
     JsonNode wanted = doc.documentFor(account);
     String checked = schedule.stamp();
     try {
-      var live = policies.defaultDocument(arn);
+      var live = policies.defaultVersion(arn, likelyVersion(arn, doc.revision(), last));
+      live.ifPresentOrElse(v -> versions.put(arn, new Seen(doc.revision(), v.id())), () -> versions.remove(arn));
       DriftReason reason;
       String what;
       if (live.isEmpty()) {
         reason = DriftReason.PolicyDeleted;
         what = "the policy was deleted outside the operator";
-      } else if (!CanonicalPolicy.sameDocument(CanonicalPolicy.parse(live.get()), wanted)) {
+      } else if (!CanonicalPolicy.sameDocument(CanonicalPolicy.parse(live.get().document()), wanted)) {
         reason = DriftReason.PolicyModified;
         what = "the policy's default version differs from revision " + doc.revision()
             + " (it was edited outside the operator)";
@@ -131,6 +164,7 @@ public final class BoundaryVerifier {
             + " (stage-boundary-operator)", wanted.toString());
       } else {
         policies.restoreDocument(arn, wanted.toString());
+        versions.put(arn, new Seen(doc.revision(), next(live.get().id())));
       }
       return new Boundary(State.CURRENT, doc.revision(), "CURRENT", "repaired at " + checked + ": " + what,
           checked, reason.name());

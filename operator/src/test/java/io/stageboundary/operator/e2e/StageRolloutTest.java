@@ -91,6 +91,7 @@ class StageRolloutTest {
   @Test
   @Order(1)
   void theSamplesRollOutAndEveryAccountHoldsItsBoundary() throws Exception {
+    emulator.clearCalls();
     h.applySample("organization.yaml");
     h.applySample("stage-dev.yaml");
     h.applySample("stage-beta.yaml");
@@ -98,6 +99,10 @@ class StageRolloutTest {
     for (String s : List.of("dev", "beta", "prod")) {
       h.awaitReady(s);
     }
+    // each account's first direct check asked for v1 of the policy the StackSet had just created:
+    // one GetPolicyVersion, no GetPolicy to learn which version is the default
+    assertThat(emulator.calls()).extracting(EmulatorAdmin.Call::action).contains("GetPolicyVersion")
+        .doesNotContain("GetPolicy");
     AwsOrganization o = h.organization("main");
     assertThat(o.getStatus().organizationId()).isEqualTo("o-sbo1example");
     assertThat(o.getStatus().callerAccountId()).isEqualTo(org.delegatedAdminAccountId());

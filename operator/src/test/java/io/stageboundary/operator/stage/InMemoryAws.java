@@ -194,8 +194,8 @@ final class InMemoryAws implements OrganizationAws {
     Map<String, String> held = policies.computeIfAbsent(accountId, a -> new ConcurrentHashMap<>());
     return new BoundaryPolicies() {
       @Override
-      public Optional<String> defaultDocument(String policyArn) {
-        return Optional.ofNullable(held.get(policyArn));
+      public Optional<Version> defaultVersion(String policyArn, String likely) {
+        return Optional.ofNullable(held.get(policyArn)).map(d -> new Version("v1", d));
       }
 
       @Override

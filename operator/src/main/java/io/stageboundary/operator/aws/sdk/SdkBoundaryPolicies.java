@@ -24,18 +24,32 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
   }
 
   @Override
-  public Optional<String> defaultDocument(String policyArn) {
+  public Optional<Version> defaultVersion(String policyArn, String likely) {
     try {
+      if (likely != null) {
+        try {
+          PolicyVersion v = iam().getPolicyVersion(r -> r.policyArn(policyArn).versionId(likely)).policyVersion();
+          if (Boolean.TRUE.equals(v.isDefaultVersion())) {
+            return Optional.of(new Version(likely, decoded(v.document())));
+          }
+        } catch (NoSuchEntityException e) {
+          // no such version (or no policy): read the policy to tell which
+        }
+      }
       String version = iam().getPolicy(r -> r.policyArn(policyArn)).policy().defaultVersionId();
       String doc = iam().getPolicyVersion(r -> r.policyArn(policyArn).versionId(version))
           .policyVersion().document();
-      // IAM returns the document URL-encoded (RFC 3986)
-      return Optional.of(doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc);
+      return Optional.of(new Version(version, decoded(doc)));
     } catch (NoSuchEntityException e) {
       return Optional.empty();
     } catch (SdkException e) {
       throw SdkFailures.of("IAM GetPolicy in " + member.accountId(), e);
     }
+  }
+
+  /** IAM returns documents URL-encoded (RFC 3986). */
+  private static String decoded(String doc) {
+    return doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc;
   }
 
   @Override
