@@ -4,6 +4,8 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -37,6 +39,15 @@ public final class AwsAccess implements AutoCloseable {
   private final Map<String, MemberAccess> members = new ConcurrentHashMap<>();
   private final StsClient baseSts;
   private final CallRates.Limiter rates;
+  /**
+   * The timers of every client's call timeouts: one thread, where each SDK client would otherwise
+   * start a scheduler of five threads of its own.
+   */
+  private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
+    Thread t = new Thread(r, "aws-call-timeouts");
+    t.setDaemon(true);
+    return t;
+  });
 
   public AwsAccess(AwsSettings settings, SdkHttpClient http, MeterRegistry registry) {
     this(settings, http, registry, new CallRates(0, 0).limiter());
@@ -167,6 +178,7 @@ public final class AwsAccess implements AutoCloseable {
             .retryStrategy(AwsRetryStrategy.adaptiveRetryStrategy().toBuilder()
                 .maxAttempts(settings.maxAttempts()).build())
             .apiCallTimeout(Duration.ofMinutes(2))
+            .scheduledExecutorService(timers)
             .addExecutionInterceptor(new AwsCallMetrics(registry, identity)).build());
     settings.endpoint(service).ifPresent(builder::endpointOverride);
     return builder;
@@ -177,5 +189,6 @@ public final class AwsAccess implements AutoCloseable {
     members.values().forEach(MemberAccess::close);
     clients.values().forEach(c -> ((SdkAutoCloseable) c).close());
     baseSts.close();
+    timers.shutdownNow();
   }
 }
