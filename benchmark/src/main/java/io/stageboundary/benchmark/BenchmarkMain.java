@@ -170,8 +170,7 @@ public final class BenchmarkMain {
         peers.kube().kubectl("apply", "--server-side", "-f", writeManifests(dir, layout, org).toString());
         progress("applied the organisation and 3 stages; waiting for %d accounts in %d regions",
             org.targetedAccounts(), REGIONS.size());
-        Map<String, Double> rollouts = new java.util.concurrent.ConcurrentHashMap<>();
-        Waits.allReady(peers.kubeClient(), op, log, Math.max(1800, perStage * 6L), rollouts);
+        Waits.allReady(peers.kubeClient(), op, log, Math.max(1800, perStage * 6L));
         double wall = seconds(start);
         double cpu = op.cpuTime().toMillis() / 1000.0 - cpu0;
         double inAws = op.secondsInAws() - aws0;
@@ -184,8 +183,7 @@ public final class BenchmarkMain {
         verifySample(peers, org);
         run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
             wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
-            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(),
-            rollouts.values().stream().mapToDouble(Double::doubleValue).max().orElse(0));
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers));
       }
       // a no-op resync: a new operator process reconciles everything it finds, all of it already true
       emulator.clearCalls();
@@ -195,7 +193,7 @@ public final class BenchmarkMain {
         double lastCall = Waits.quiet(emulator, start, 10, 180);
         List<EmulatorAdmin.Call> calls = emulator.calls();
         List<EmulatorAdmin.Call> writes = calls.stream().filter(EmulatorAdmin.Call::write).toList();
-        Waits.allReady(peers.kubeClient(), op, log, 60, new java.util.HashMap<>());
+        Waits.allReady(peers.kubeClient(), op, log, 60);
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),

@@ -79,8 +79,9 @@ final class Report {
     md.append("³ What is still reachable once every stage is Ready, after a full collection (`jcmd PID "
         + "GC.class_histogram`; the histogram is kept in target/benchmark/n<N>/). Peak heap counts garbage "
         + "not yet collected.\n");
-    md.append("⁴ The longest stage's boundary StackSet operation, from its request to its end (the stage's "
-        + "`status.stackSet.lastOperation`): the time AWS itself needs before the bootstrap stacks can start.\n\n");
+    md.append("⁴ The longest boundary StackSet operation of any stage (drift detection aside), from its creation "
+        + "to its end as CloudFormation reports them (ListStackSetOperations): the time AWS itself needs before the "
+        + "bootstrap stacks can start.\n\n");
 
     md.append("#### AWS calls by operation, ").append(largest.perStage()).append(" accounts per stage (")
         .append(largest.accounts()).append(" accounts)\n\n");

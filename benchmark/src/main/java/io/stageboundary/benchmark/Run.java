@@ -23,7 +23,7 @@ record Run(
     long resyncCalls,
     long resyncWrites,
     Map<String, Long> resyncWritesByOperation,
-    /* the StackSet rollout's own time: the longest stage's boundary operation, as its status recorded it */
+    /* the StackSet rollout's own time: the longest boundary operation, as CloudFormation reports it */
     double stackSetSeconds) {
 
   double cpuMillisPerAccount() {

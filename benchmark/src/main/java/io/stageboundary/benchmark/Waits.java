@@ -14,12 +14,8 @@ final class Waits {
 
   private Waits() {}
 
-  /**
-   * Waits until the organisation and every stage are Ready; {@code rollouts} gets, per stage, how
-   * long its boundary operation (not drift detection) ran, from startedAt to endedAt in its status.
-   */
-  static void allReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds,
-      Map<String, Double> rollouts) {
+  /** Waits until the organisation and every stage are Ready. */
+  static void allReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds) {
     long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
     long lastReport = System.nanoTime();
     while (true) {
@@ -29,7 +25,6 @@ final class Waits {
       }
       for (String stage : ScaleOrganization.STAGES) {
         GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
-        rolloutSeconds(s).ifPresent(d -> rollouts.merge(stage, d, Math::max));
         if (!isReady(s)) {
           waiting.add("stage/" + stage);
         }
@@ -46,18 +41,6 @@ final class Waits {
       }
       Sleep.millis(500);
     }
-  }
-
-  @SuppressWarnings("unchecked")
-  static java.util.Optional<Double> rolloutSeconds(GenericKubernetesResource r) {
-    if (r == null || !(r.getAdditionalProperties().get("status") instanceof Map<?, ?> status)
-        || !(status.get("stackSet") instanceof Map<?, ?> stackSet)
-        || !(stackSet.get("lastOperation") instanceof Map<?, ?> op)
-        || "DETECT_DRIFT".equals(op.get("action")) || op.get("startedAt") == null || op.get("endedAt") == null) {
-      return java.util.Optional.empty();
-    }
-    return java.util.Optional.of(java.time.Duration.between(java.time.Instant.parse((String) op.get("startedAt")),
-        java.time.Instant.parse((String) op.get("endedAt"))).toMillis() / 1000.0);
   }
 
   @SuppressWarnings("unchecked")

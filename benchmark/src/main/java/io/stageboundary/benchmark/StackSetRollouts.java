@@ -1,0 +1,33 @@
+package io.stageboundary.benchmark;
+
+import io.stageboundary.testenv.OrganizationSeeder;
+import io.stageboundary.testenv.Peers;
+import java.time.Duration;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CallAs;
+import software.amazon.awssdk.services.cloudformation.model.StackSetOperationAction;
+import software.amazon.awssdk.services.cloudformation.model.StackSetOperationSummary;
+
+/**
+ * The StackSet rollout's own time: the longest boundary operation (not drift detection) of any
+ * stage, from its creation to its end as CloudFormation reports them (ListStackSetOperations, as
+ * the delegated administrator). Read once every stage is Ready, after the operator's calls are counted.
+ */
+final class StackSetRollouts {
+  private StackSetRollouts() {}
+
+  static double longestSeconds(Peers peers) {
+    double longest = 0;
+    try (CloudFormationClient cfn = peers.awsClients().inAccount(OrganizationSeeder.TOOLING_ACCOUNT).cloudFormation()) {
+      for (String stage : ScaleOrganization.STAGES) {
+        for (StackSetOperationSummary op : cfn.listStackSetOperationsPaginator(r -> r
+            .stackSetName("stage-boundary-" + stage).callAs(CallAs.DELEGATED_ADMIN)).summaries()) {
+          if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null) {
+            longest = Math.max(longest, Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0);
+          }
+        }
+      }
+    }
+    return longest;
+  }
+}
