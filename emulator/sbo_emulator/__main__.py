@@ -3,11 +3,11 @@ import sys
 
 import moto.server
 
-from . import admin, cfn_fixes, cfn_parse, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, stacksets
+from . import admin, cfn_fixes, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, scale, stacksets
 
 
 def main(argv=None):
-    cfn_parse.apply()
+    scale.apply()
     cfn_fixes.apply()
     iam_fixes.apply()
     iam_simulate.apply()
