@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
@@ -80,6 +81,12 @@ class EmulatorLatencyContractTest {
   /** How long an operation over the four prod accounts takes with these preferences, by its own timestamps. */
   private Duration operation(String name, java.util.function.Consumer<
       software.amazon.awssdk.services.cloudformation.model.StackSetOperationPreferences.Builder> prefs) {
+    return operation(name, prefs, List.of(AwsEmulator.REGION));
+  }
+
+  private Duration operation(String name, java.util.function.Consumer<
+      software.amazon.awssdk.services.cloudformation.model.StackSetOperationPreferences.Builder> prefs,
+      List<String> regions) {
     try (CloudFormationClient cfn = aws.assumeRole(org.operatorRoleArn()).cloudFormation()) {
       cfn.createStackSet(r -> r.stackSetName(name).callAs(CallAs.DELEGATED_ADMIN)
           .permissionModel(PermissionModels.SERVICE_MANAGED)
@@ -87,7 +94,7 @@ class EmulatorLatencyContractTest {
           .capabilities(Capability.CAPABILITY_NAMED_IAM)
           .templateBody(policyTemplate("latency-" + name, "[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"}]")));
       String id = cfn.createStackInstances(r -> r.stackSetName(name).callAs(CallAs.DELEGATED_ADMIN)
-          .deploymentTargets(t -> t.organizationalUnitIds(org.ou("prod"))).regions(AwsEmulator.REGION)
+          .deploymentTargets(t -> t.organizationalUnitIds(org.ou("prod"))).regions(regions)
           .operationPreferences(prefs)).operationId();
       StackSetOperation op = StackSetTestSupport.await(cfn, name, id, CallAs.DELEGATED_ADMIN);
       return Duration.between(op.creationTimestamp(), op.endTimestamp());
@@ -105,5 +112,18 @@ class EmulatorLatencyContractTest {
         .isBetween(Duration.ofMillis(1900), Duration.ofMillis(3500));
     assertThat(soft).as("SOFT: 4 at a time: 1 round").isLessThan(Duration.ofMillis(1400));
     assertThat(half).as("50 % of 4 = 2 at a time: 2 rounds").isBetween(Duration.ofMillis(900), Duration.ofMillis(2400));
+  }
+
+  @Test
+  void regionsGoOneAfterAnotherUnlessParallel() {
+    admin.setOperationTiming(0, 0.5);  // 4 instances per region, all at once (SOFT): one round per region
+    List<String> two = List.of(AwsEmulator.REGION, "eu-west-1");
+    Duration sequential = operation("sequential", p -> p.maxConcurrentCount(4).concurrencyMode("SOFT_FAILURE_TOLERANCE")
+        .regionConcurrencyType("SEQUENTIAL"), two);
+    Duration parallel = operation("parallel", p -> p.maxConcurrentCount(4).concurrencyMode("SOFT_FAILURE_TOLERANCE")
+        .regionConcurrencyType("PARALLEL"), two);
+    assertThat(sequential).as("SEQUENTIAL (the default): a round per region, one region after the other")
+        .isBetween(Duration.ofMillis(900), Duration.ofMillis(1900));
+    assertThat(parallel).as("PARALLEL: both regions in the same round").isLessThan(Duration.ofMillis(900));
   }
 }
