@@ -23,7 +23,10 @@ final class StackSetRollouts {
         for (StackSetOperationSummary op : cfn.listStackSetOperationsPaginator(r -> r
             .stackSetName("stage-boundary-" + stage).callAs(CallAs.DELEGATED_ADMIN)).summaries()) {
           if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null) {
-            longest = Math.max(longest, Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0);
+            double took = Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0;
+            BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s (%s)", stage, op.action(), op.status(), took,
+                op.operationPreferences());
+            longest = Math.max(longest, took);
           }
         }
       }
