@@ -9,6 +9,9 @@ to work that repeats with the same inputs:
 - moto finds the account of a request's access key by looking through every account's keys, twice
   per request (O(accounts)). The owner of a key is remembered, and checked in that account alone.
 - moto lists its own package directory on every request to route it. The list is read once.
+- moto's BackendDict copies its account ids into a list, and compares itself with every other
+  BackendDict, at every look-up of an account's backend (O(accounts) each, several per request).
+  An account already there is returned at once.
 - werkzeug writes a line per request to stderr; the call log (/_sbo/calls) has every request, so
   only errors are written.
 """
@@ -16,6 +19,7 @@ import copy
 import functools
 
 from moto import backends
+from moto.core import base_backend
 from werkzeug import serving
 from moto.cloudformation import models as cfm
 from moto.iam import models as iamm
@@ -47,12 +51,20 @@ def account_of(access_key):
         # no account had it: keys are made at random when they are issued, and only then handed
         # out, so a key asked about before can never become another account's
         return known
-    if known is not None and known in iamm.iam_backends and any(
-            access_key in iamm.iam_backends[known][p].access_keys for p in iamm.PARTITION_NAMES):
+    if known is not None and dict.__contains__(iamm.iam_backends, known) \
+            and access_key in iamm.iam_backends[known]["aws"].access_keys:
         return known
     account = _original_owner(access_key)
     _owners[access_key] = account
     return account
+
+
+_original_create = base_backend.BackendDict._create_account_specific_backend
+
+
+def _create_account_specific_backend(self, account_id):
+    if not dict.__contains__(self, account_id):  # made (and the BackendDict registered) on first use
+        _original_create(self, account_id)
 
 
 @state.on_reset
@@ -64,6 +76,7 @@ def apply():
     cfm.Stack.parse_template = staticmethod(parse_template)
     cfm.ChangeSet._parse_template = _change_set_parse
     iamm.get_account_id_from = account_of
+    base_backend.BackendDict._create_account_specific_backend = _create_account_specific_backend
     modules = tuple(backends.list_of_moto_modules())
     backends.list_of_moto_modules = lambda: modules
     serving.WSGIRequestHandler.log_request = lambda self, code="-", size="-": None
