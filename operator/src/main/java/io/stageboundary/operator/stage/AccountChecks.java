@@ -132,7 +132,7 @@ final class AccountChecks {
    * The probes for each account: the boundary's, and the guardrail's where the stage's current SCP
    * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once.
    */
-  private static Function<String, BootstrapRunner.ProbePlan> probePlan(StageInputs in,
+  private static Function<String, ProbePlan> probePlan(StageInputs in,
       BoundaryDocument doc, Guardrails.Seen guardrail) {
     StageSpec spec = in.stage().getSpec();
     String memberRole = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse(null);
@@ -142,7 +142,7 @@ final class AccountChecks {
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     return account -> {
       boolean covered = guardrail.covers(account);
-      return new BootstrapRunner.ProbePlan(covered ? guarded : base, () -> EnforcementProbes.of(doc, spec, account,
+      return new ProbePlan(covered ? guarded : base, () -> EnforcementProbes.of(doc, spec, account,
           IamCatalogue.pinned(), covered ? memberRole : null));
     };
   }

@@ -45,7 +45,7 @@ final class BootstrapPair {
   }
 
   Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
-      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, BootstrapRunner.ProbePlan probes) {
+      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, ProbePlan probes) {
     Want want = stageWant.in(pair.account());
     String key = stageUid + "|" + pair.account() + "|" + pair.region();
     String region = pair.region();
@@ -106,7 +106,7 @@ final class BootstrapPair {
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
-      StackDrift drift, boolean remediate, BootstrapRunner.ProbePlan probes) {
+      StackDrift drift, boolean remediate, ProbePlan probes) {
     String region = pair.region();
     DriftReason reason = drift == null ? null : drift.reason();
     String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
@@ -200,12 +200,12 @@ final class BootstrapPair {
    * The roles' boundaries checked (and repaired under Reconcile), then IAM asked whether the
    * boundary really holds them: the proof runs whenever the stack is verified, on the drift check
    * interval and after every update, in the account's proving region (see
-   * {@link BootstrapRunner.ProbePlan}), and in any region where a role lost its boundary (the probes
+   * {@link ProbePlan}), and in any region where a role lost its boundary (the probes
    * then show it).
    */
   private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
       Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
-      BootstrapRunner.ProbePlan probes) {
+      ProbePlan probes) {
     RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
     boolean lost = DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
     boolean held = report.state() == BootstrapState.CURRENT && !lost;

@@ -17,7 +17,6 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Function;
-import io.stageboundary.operator.policy.EnforcementProbes;
 
 /**
  * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
@@ -43,26 +42,6 @@ public final class BootstrapRunner {
   private final int batch;
   private final BootstrapPair pairs;
   private final InFlightStacks inFlight;
-
-  /**
-   * What to ask IAM in one account: the requests, made only when the pair is checked, and a
-   * fingerprint of them; a current pair whose last proof was asked with another fingerprint (new
-   * rules, declared probes, the guardrail now applying) is checked again at once.
-   *
-   * <p>IAM is global, so an account is proven once, in the stage's first region: its other regions'
-   * roles are read (GetRole) to carry the same boundary, and IAM is asked about them too only when
-   * one has lost it ({@code whenHeld} false), so the failed probes show it.
-   */
-  public record ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests,
-      boolean whenHeld) {
-    public ProbePlan(String fingerprint, java.util.function.Supplier<List<EnforcementProbes.Request>> requests) {
-      this(fingerprint, requests, true);
-    }
-
-    ProbePlan onlyWhenLost() {
-      return new ProbePlan(fingerprint, requests, false);
-    }
-  }
 
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {

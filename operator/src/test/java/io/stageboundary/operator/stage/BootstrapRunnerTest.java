@@ -243,7 +243,7 @@ class BootstrapRunnerTest {
     FakeStack west = new FakeStack();
     EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
         EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
-    BootstrapRunner.ProbePlan plan = new BootstrapRunner.ProbePlan("fp",
+    ProbePlan plan = new ProbePlan("fp",
         () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))));
     java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run("uid", WANT,
         (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(), List.of(),
