@@ -19,10 +19,10 @@ import copy
 import functools
 
 from moto import backends
-from moto.core import base_backend
-from werkzeug import serving
 from moto.cloudformation import models as cfm
+from moto.core import base_backend
 from moto.iam import models as iamm
+from werkzeug import serving
 
 from . import state
 
