@@ -55,12 +55,13 @@ public final class StageController {
     this.parts = parts;
     this.claiming = claiming;
     StackSetOperations operations = new StackSetOperations(parts.events(), parts.metrics(), parts.schedule());
-    this.observer = new StageObserver(claiming, operations, parts.schedule());
+    InstanceListings listings = new InstanceListings(parts.schedule());
+    this.observer = new StageObserver(claiming, operations, listings, parts.schedule());
     this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events());
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
     this.guardrails = new Guardrails(parts.events());
     this.approvals = new Approvals(parts.bootstrap(), parts.events(), parts.schedule());
-    this.deletion = new StageDeletion(parts.organizations(), operations, parts.bootstrap(), guardrails,
+    this.deletion = new StageDeletion(parts.organizations(), operations, listings, parts.bootstrap(), guardrails,
         parts.events(), parts.schedule());
   }
 

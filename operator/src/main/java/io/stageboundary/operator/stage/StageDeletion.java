@@ -28,13 +28,15 @@ import java.util.Optional;
 final class StageDeletion {
   private final Organizations organizations;
   private final StackSetOperations operations;
+  private final InstanceListings listings;
   private final BootstrapRunner bootstrap;
   private final Guardrails guardrails;
   private final Events events;
   private final Schedule schedule;
 
-  StageDeletion(Organizations organizations, StackSetOperations operations, BootstrapRunner bootstrap,
-      Guardrails guardrails, Events events, Schedule schedule) {
+  StageDeletion(Organizations organizations, StackSetOperations operations, InstanceListings listings,
+      BootstrapRunner bootstrap, Guardrails guardrails, Events events, Schedule schedule) {
+    this.listings = listings;
     this.guardrails = guardrails;
     this.organizations = organizations;
     this.operations = operations;
@@ -69,6 +71,7 @@ final class StageDeletion {
     }
     if (instances.isEmpty()) {
       stackSets.delete(stackSet.get().name());
+      listings.forget(stackSet.get().id());
       events.normal(stage, EventReason.StackSetDeleted, "deleted StackSet " + stackSet.get().name());
       return Optional.empty();
     }

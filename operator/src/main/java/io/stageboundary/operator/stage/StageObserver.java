@@ -39,11 +39,13 @@ final class StageObserver {
 
   private final Claiming claiming;
   private final StackSetOperations operations;
+  private final InstanceListings listings;
   private final Schedule schedule;
 
-  StageObserver(Claiming claiming, StackSetOperations operations, Schedule schedule) {
+  StageObserver(Claiming claiming, StackSetOperations operations, InstanceListings listings, Schedule schedule) {
     this.claiming = claiming;
     this.operations = operations;
+    this.listings = listings;
     this.schedule = schedule;
   }
 
@@ -96,8 +98,8 @@ final class StageObserver {
       }
       detectionRunning = true;  // drift detection runs in the background: the stage stays as it is meanwhile
     }
-    List<InstanceView> instances = stackSet.isEmpty() ? List.of() : stackSets.instances(stackSet.get().name())
-        .stream().filter(i -> org.region().equals(i.region())).toList();
+    List<InstanceView> instances = stackSet.isEmpty() ? List.of()
+        : listings.in(stackSets, stackSet.get(), status.lastOperation(), org.region());
     Set<String> heldByConflict = in.lastReported(StageAccountStatus::boundary).entrySet().stream()
         .filter(e -> e.getValue().state() == StageAccountStatus.State.CONFLICT).map(Map.Entry::getKey)
         .collect(Collectors.toSet());

@@ -42,6 +42,8 @@ final class InMemoryAws implements OrganizationAws {
   /** SCPs someone else attached directly to a target, by target (count toward AWS's five). */
   final Map<String, Integer> otherScps = new ConcurrentHashMap<>();
   boolean scpEnabled = true;
+  /** ListStackInstances calls (reads, not writes). */
+  final java.util.concurrent.atomic.AtomicInteger instanceListings = new java.util.concurrent.atomic.AtomicInteger();
 
   static final class FakeScp {
     final String id;
@@ -364,6 +366,7 @@ final class InMemoryAws implements OrganizationAws {
 
     @Override
     public List<InstanceView> instances(String name) {
+      instanceListings.incrementAndGet();
       return List.copyOf(stackSets.get(name).instances.values());
     }
 

@@ -123,6 +123,28 @@ class StageControllerTest {
   }
 
   @Test
+  void instancesAreListedAgainOnlyAfterAnOperationEndsOrAResyncInterval() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    pass(dev);  // sees the first drift detection end
+    int listed = aws.instanceListings.get();
+    for (int i = 0; i < 5; i++) {
+      clock.advance(Duration.ofMinutes(1));
+      pass(dev);
+    }
+    assertThat(aws.instanceListings.get()).as("passes with no operation in between").isEqualTo(listed);
+    clock.advance(schedule.resyncInterval());
+    pass(dev);
+    assertThat(aws.instanceListings.get()).as("a resync interval later").isEqualTo(listed + 1);
+
+    respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, TARGET_OU);
+    pass(dev);
+    aws.finish();
+    int beforeEnd = aws.instanceListings.get();
+    pass(dev);
+    assertThat(aws.instanceListings.get()).as("the update ended").isEqualTo(beforeEnd + 1);
+  }
+
+  @Test
   void aBoundaryChangeRollsOutOneTemplateUpdate() {
     Stage dev = converged(stage("dev", "developer-policy-dev", ""));
     String before = dev.getStatus().revision();
