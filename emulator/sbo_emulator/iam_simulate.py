@@ -70,12 +70,41 @@ def evaluate_all(simulations):
                                        env=dict(os.environ, NODE_PATH=os.path.join(home, "node_modules")),
                                        text=True, bufsize=1)
         rid = next(_ids)
-        _helper.stdin.write(json.dumps({"id": rid, "simulations": simulations}) + "\n")
+        policies, simulations = _by_reference(simulations)
+        _helper.stdin.write(json.dumps({"id": rid, "policies": policies, "simulations": simulations}) + "\n")
         _helper.stdin.flush()
         answer = json.loads(_helper.stdout.readline())
     if "error" in answer:
         raise RuntimeError(answer["error"])
     return answer["results"]
+
+
+def _by_reference(simulations):
+    """Each distinct policy document once, the simulations naming it by index: a call's simulations
+    share the principal's policies, the boundary and the SCPs (the helper's request format)."""
+    policies, index = [], {}
+
+    def refs(entries):
+        if entries is None:
+            return None
+        out = []
+        for e in entries:
+            key = id(e["policy"])
+            if key not in index:
+                index[key] = len(policies)
+                policies.append(e["policy"])
+            out.append({"name": e["name"], "ref": index[key]})
+        return out
+
+    shaped = []
+    for s in simulations:
+        s = dict(s, identityPolicies=refs(s["identityPolicies"]),
+                 serviceControlPolicies=[dict(level, policies=refs(level["policies"]))
+                                         for level in s.get("serviceControlPolicies") or []])
+        if "permissionBoundaryPolicies" in s:
+            s["permissionBoundaryPolicies"] = refs(s["permissionBoundaryPolicies"])
+        shaped.append(s)
+    return policies, shaped
 
 
 def _outside_backend_lock(work):
