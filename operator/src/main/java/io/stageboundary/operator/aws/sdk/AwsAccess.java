@@ -117,7 +117,7 @@ public final class AwsAccess implements AutoCloseable {
     public IamClient iam() {
       IamClient c = iam;
       if (c == null) {
-        c = MemberRequests.view(IamClient.class, cached("member:iam", () -> configure(IamClient.builder(), "iam",
+        c = MemberRequests.iam(cached("member:iam", () -> configure(IamClient.builder(), "iam",
             MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials, this::waitForTurn);
         iam = c;
       }
@@ -125,13 +125,13 @@ public final class AwsAccess implements AutoCloseable {
     }
 
     public CloudFormationClient cloudFormation(String region) {
-      return cloudFormation.computeIfAbsent(region, r -> MemberRequests.view(CloudFormationClient.class,
+      return cloudFormation.computeIfAbsent(region, r -> MemberRequests.cloudFormation(
           cached("member:cloudformation:" + r, () -> configure(CloudFormationClient.builder(), "cloudformation",
               MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
     }
 
     public SsmClient ssm(String region) {
-      return ssm.computeIfAbsent(region, r -> MemberRequests.view(SsmClient.class,
+      return ssm.computeIfAbsent(region, r -> MemberRequests.ssm(
           cached("member:ssm:" + r, () -> configure(SsmClient.builder(), "ssm",
               MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
     }

@@ -57,8 +57,8 @@ class MemberRequestsTest {
 
   @Test
   void eachViewSignsWithItsOwnAccountsCredentials() {
-    IamClient first = MemberRequests.view(IamClient.class, shared, keys("AKIDACCOUNTONE"));
-    IamClient second = MemberRequests.view(IamClient.class, shared, keys("AKIDACCOUNTTWO"));
+    IamClient first = MemberRequests.iam(shared, keys("AKIDACCOUNTONE"), () -> { });
+    IamClient second = MemberRequests.iam(shared, keys("AKIDACCOUNTTWO"), () -> { });
     assertThatThrownBy(() -> first.getRole(r -> r.roleName("a"))).isInstanceOf(NoSuchEntityException.class);
     assertThatThrownBy(() -> second.getPolicy(GetPolicyRequest.builder()
         .policyArn("arn:aws:iam::222222222222:policy/p").build())).isInstanceOf(NoSuchEntityException.class);
@@ -72,5 +72,15 @@ class MemberRequestsTest {
     assertThatThrownBy(() -> shared.getRole(r -> r.roleName("a")))
         .hasStackTraceContaining("without the account's credentials");
     assertThat(signedBy).isEmpty();
+  }
+
+  @Test
+  void eachRequestWaitsForTheAccountsTurnAndACallTheOperatorNeverMakesIsRefusedUnsent() {
+    java.util.concurrent.atomic.AtomicInteger turns = new java.util.concurrent.atomic.AtomicInteger();
+    IamClient view = MemberRequests.iam(shared, keys("AKIDACCOUNTONE"), turns::incrementAndGet);
+    assertThatThrownBy(() -> view.getRole(r -> r.roleName("a"))).isInstanceOf(NoSuchEntityException.class);
+    assertThat(turns).hasValue(1);
+    assertThatThrownBy(() -> view.deleteRole(r -> r.roleName("a"))).isInstanceOf(UnsupportedOperationException.class);
+    assertThat(signedBy).containsExactly("AKIDACCOUNTONE");
   }
 }
