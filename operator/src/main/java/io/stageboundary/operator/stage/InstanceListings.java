@@ -22,16 +22,17 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 final class InstanceListings {
   /** What the list depends on: when any part differs from the listing's, the list is read again. */
-  private record Basis(String stackSetId, String operationId, String operationStatus, Instant lastDriftCheck,
-      String driftStatus, int template) {
+  private record Basis(String operationId, String operationStatus, Instant lastDriftCheck, String driftStatus,
+      int template) {
     static Basis of(StackSetView stackSet, StageStatus.Operation last) {
-      return new Basis(stackSet.id(), last == null ? null : last.id(), last == null ? null : last.status(),
+      return new Basis(last == null ? null : last.id(), last == null ? null : last.status(),
           stackSet.lastDriftCheck(), stackSet.driftStatus(), Objects.hashCode(stackSet.templateBody()));
     }
   }
 
   private record Listing(Basis basis, Instant at, List<InstanceView> instances) {}
 
+  /** By stack set id: a stack set made again under the same name is listed afresh. */
   private final Map<String, Listing> byStackSet = new ConcurrentHashMap<>();
   private final Schedule schedule;
 

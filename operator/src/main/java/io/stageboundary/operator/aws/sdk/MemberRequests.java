@@ -81,7 +81,22 @@ final class MemberRequests {
     }
   }
 
-  private record Iam(Sender<IamClient> to) implements IamClient {
+  /** What every view shares: the shared client's service name, and a close that leaves it open. */
+  private interface View<C extends SdkClient> extends SdkClient {
+    Sender<C> to();
+
+    @Override
+    default String serviceName() {
+      return to().shared().serviceName();
+    }
+
+    @Override
+    default void close() {
+      // the shared client outlives this view
+    }
+  }
+
+  private record Iam(Sender<IamClient> to) implements IamClient, View<IamClient> {
     @Override
     public GetRoleResponse getRole(GetRoleRequest r) {
       return to.send(IamClient::getRole, r);
@@ -126,19 +141,10 @@ final class MemberRequests {
     public SimulatePrincipalPolicyResponse simulatePrincipalPolicy(SimulatePrincipalPolicyRequest r) {
       return to.send(IamClient::simulatePrincipalPolicy, r);
     }
-
-    @Override
-    public String serviceName() {
-      return to.shared().serviceName();
-    }
-
-    @Override
-    public void close() {
-      // the shared client outlives this view
-    }
   }
 
-  private record CloudFormation(Sender<CloudFormationClient> to) implements CloudFormationClient {
+  private record CloudFormation(Sender<CloudFormationClient> to)
+      implements CloudFormationClient, View<CloudFormationClient> {
     @Override
     public DescribeStacksResponse describeStacks(DescribeStacksRequest r) {
       return to.send(CloudFormationClient::describeStacks, r);
@@ -153,32 +159,12 @@ final class MemberRequests {
     public UpdateStackResponse updateStack(UpdateStackRequest r) {
       return to.send(CloudFormationClient::updateStack, r);
     }
-
-    @Override
-    public String serviceName() {
-      return to.shared().serviceName();
-    }
-
-    @Override
-    public void close() {
-      // the shared client outlives this view
-    }
   }
 
-  private record Ssm(Sender<SsmClient> to) implements SsmClient {
+  private record Ssm(Sender<SsmClient> to) implements SsmClient, View<SsmClient> {
     @Override
     public GetParameterResponse getParameter(GetParameterRequest r) {
       return to.send(SsmClient::getParameter, r);
-    }
-
-    @Override
-    public String serviceName() {
-      return to.shared().serviceName();
-    }
-
-    @Override
-    public void close() {
-      // the shared client outlives this view
     }
   }
 }
