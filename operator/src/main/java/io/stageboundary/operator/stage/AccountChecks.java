@@ -2,8 +2,8 @@ package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
-import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.cdk.BootstrapPlanner;
@@ -13,6 +13,15 @@ import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.IamCatalogue;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.pass.DriftReason;
+import io.stageboundary.operator.stage.pass.GuardrailObservation;
+import io.stageboundary.operator.stage.pass.Observation;
+import io.stageboundary.operator.stage.pass.StageInputs;
+import io.stageboundary.operator.stage.pass.Text;
+import io.stageboundary.operator.stage.status.StageMetrics;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,7 +56,7 @@ final class AccountChecks {
   record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork,
       java.util.Optional<Instant> waitUntil) {}
 
-  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, Guardrails.Seen guardrail) {
+  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation guardrail) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     boolean remediate = spec.remediatesDrift() && !spec.suspended();
@@ -84,7 +93,7 @@ final class AccountChecks {
   }
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
-      Observation seen, Guardrails.Seen guardrail, boolean remediate) {
+      Observation seen, GuardrailObservation guardrail, boolean remediate) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -100,7 +109,7 @@ final class AccountChecks {
       boolean policyExists = state == State.CURRENT || (i != null && i.current());
       (policyExists ? ready : waiting).add(account);
     });
-    BootstrapPlanner.Want want = want(spec, doc);
+    BootstrapPlanner.Want want = BootstrapRunner.want(spec, doc);
     OrganizationAws aws = seen.organization().aws();
     BootstrapRunner.Outcome out = bootstrap.run(stage.getMetadata().getUid(), want,
         (account, region) -> doc.policyArn(account), ready, waiting,
@@ -120,20 +129,13 @@ final class AccountChecks {
     return out;
   }
 
-  /** What the stage wants of every bootstrap stack. */
-  static BootstrapPlanner.Want want(StageSpec spec, BoundaryDocument doc) {
-    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
-    return new BootstrapPlanner.Want(doc.policyName(), b.applyToAllRolesOrDefault(), b.qualifierOrDefault(),
-        b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault(), b.executionPolicies(),
-        b.trustedAccounts(), b.trustedAccountsForLookup());
-  }
 
   /**
    * The probes for each account: the boundary's, and the guardrail's where the stage's current SCP
    * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once.
    */
   private static Function<String, ProbePlan> probePlan(StageInputs in,
-      BoundaryDocument doc, Guardrails.Seen guardrail) {
+      BoundaryDocument doc, GuardrailObservation guardrail) {
     StageSpec spec = in.stage().getSpec();
     String memberRole = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse(null);
     String base = CanonicalPolicy.hash(doc.revision() + "|" + spec.targets().regions()

@@ -2,13 +2,16 @@ package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountSpec;
-import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
 import io.stageboundary.operator.kube.StageAccountWriter.Desired;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
+import io.stageboundary.operator.stage.pass.DriftReason;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

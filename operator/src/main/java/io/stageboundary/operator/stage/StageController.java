@@ -3,6 +3,7 @@ package io.stageboundary.operator.stage;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BoundaryStackSets.OperationPreferences;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
@@ -14,11 +15,25 @@ import io.stageboundary.operator.organization.CredentialsUnavailable;
 import io.stageboundary.operator.organization.OrganizationContext;
 import io.stageboundary.operator.organization.Organizations;
 import io.stageboundary.operator.organization.Readiness;
-import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.CatalogueCheck;
 import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.policy.InvalidBoundaryException;
+import io.stageboundary.operator.stage.approval.Approvals;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.claims.Claiming;
+import io.stageboundary.operator.stage.claims.StageClaims;
+import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.guardrail.Guardrails;
+import io.stageboundary.operator.stage.pass.Gate;
+import io.stageboundary.operator.stage.pass.GuardrailObservation;
+import io.stageboundary.operator.stage.pass.Observation;
+import io.stageboundary.operator.stage.pass.StageInputs;
+import io.stageboundary.operator.stage.rollout.InstanceListings;
+import io.stageboundary.operator.stage.rollout.RolloutPlanner;
+import io.stageboundary.operator.stage.rollout.StackSetOperations;
+import io.stageboundary.operator.stage.status.StageMetrics;
+import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -83,7 +98,7 @@ public final class StageController {
     if (seen.stopped()) {
       return seen.stop();
     }
-    Gate<Guardrails.Seen> scp = guardrails.observe(in, seen.value(), status); // 4. the guardrail SCP: rights, limits
+    Gate<GuardrailObservation> scp = guardrails.observe(in, seen.value(), status); // 4. the guardrail SCP: rights, limits
     if (scp.stopped()) {
       return scp.stop();
     }
@@ -181,7 +196,7 @@ public final class StageController {
         || Instant.parse(d.lastStackSetCheck()).plus(interval).isBefore(parts.schedule().now());
   }
 
-  private void report(Stage stage, Observation seen, Guardrails.Seen scp, AccountChecks.Outcome work,
+  private void report(Stage stage, Observation seen, GuardrailObservation scp, AccountChecks.Outcome work,
       StageStatusBuilder status) {
     StageSpec spec = stage.getSpec();
     AccountView view = work.view();

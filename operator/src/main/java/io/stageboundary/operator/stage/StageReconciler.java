@@ -1,6 +1,5 @@
 package io.stageboundary.operator.stage;
 
-import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -21,8 +20,12 @@ import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.kube.Fresh;
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.stageboundary.operator.kube.StatusPatch;
 import io.stageboundary.operator.organization.Readiness;
+import io.stageboundary.operator.stage.claims.Claiming;
+import io.stageboundary.operator.stage.pass.StageInputs;
+import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;

@@ -4,6 +4,7 @@ import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPac
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideOutsideOfPackages;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
 import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
@@ -98,5 +99,41 @@ class PackageRulesTest {
         .resideInAPackage(KUBE_CLIENT)
         .because("status, events, StageAccounts and Secrets go through kube, so the decisions are testable")
         .check(OPERATOR);
+  }
+
+  /** What every part of the Stage controller may use: the resources, rendering, the ports, Kubernetes, the organisation. */
+  private static final String[] STAGE_BASE = {"api", "policy", "aws", "kube", "organization"};
+
+  private static ArchRule capability(String name, String... alsoAllowed) {
+    String[] allowed = new String[STAGE_BASE.length + alsoAllowed.length];
+    System.arraycopy(STAGE_BASE, 0, allowed, 0, STAGE_BASE.length);
+    System.arraycopy(alsoAllowed, 0, allowed, STAGE_BASE.length, alsoAllowed.length);
+    return ours(name, allowed);
+  }
+
+  /**
+   * One package per capability under the Stage controller (docs/architecture.md, "The Stage
+   * controller's rooms"): each uses only the capabilities below it, so a change to one shows, in
+   * its imports, what it may reach.
+   */
+  @Test
+  void eachCapabilityOfTheStageControllerUsesOnlyTheOnesBelowIt() {
+    capability("stage.pass").check(OPERATOR);
+    capability("stage.status", "stage.pass").check(OPERATOR);
+    capability("stage.claims", "stage.pass").check(OPERATOR);
+    capability("stage.rollout", "stage.pass", "stage.status").check(OPERATOR);
+    capability("stage.enforcement", "stage.pass", "stage.claims").check(OPERATOR);
+    capability("stage.bootstrap", "cdk", "stage.pass", "stage.claims", "stage.enforcement").check(OPERATOR);
+    capability("stage.guardrail", "stage.pass", "stage.status").check(OPERATOR);
+    capability("stage.approval", "stage.pass", "stage.status", "stage.bootstrap").check(OPERATOR);
+  }
+
+  @Test
+  void theStageControllerSitsOnTopOfItsCapabilities() {
+    noClasses().that().resideInAPackage(ROOT + ".stage.*..").should().dependOnClassesThat()
+        .resideInAPackage(ROOT + ".stage")
+        .because("the controller and its observation use the capabilities, never the other way round")
+        .check(OPERATOR);
+    slices().matching(ROOT + ".stage.(*)..").should().beFreeOfCycles().check(OPERATOR);
   }
 }

@@ -1,8 +1,8 @@
 package io.stageboundary.operator.stage;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
+import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus;
@@ -19,8 +19,13 @@ import io.stageboundary.operator.kube.StageAccountWriter;
 import io.stageboundary.operator.organization.OrganizationContext;
 import io.stageboundary.operator.organization.Organizations;
 import io.stageboundary.operator.policy.BoundaryDocument;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.fabric8.kubernetes.api.model.HasMetadata;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.claims.Claiming;
+import io.stageboundary.operator.stage.claims.StageClaims;
+import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.pass.StageInputs;
+import io.stageboundary.operator.stage.status.StageMetrics;
+import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -36,6 +41,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The Stage controller's decisions over {@link InMemoryAws} and small fakes of the Kubernetes side:

@@ -1,0 +1,205 @@
+package io.stageboundary.operator.stage.approval;
+
+import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
+import io.stageboundary.operator.kube.EventReason;
+import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.CanonicalPolicy;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.pass.Gate;
+import io.stageboundary.operator.stage.pass.GuardrailObservation;
+import io.stageboundary.operator.stage.pass.Observation;
+import io.stageboundary.operator.stage.pass.StageInputs;
+import io.stageboundary.operator.stage.status.StageStatusBuilder;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
+
+/**
+ * Plan, then apply ({@code spec.rollout.approval}). The desired state — the rendered boundary, the
+ * targets, the bootstrap profile and the guardrail — is hashed; when it differs from the one last
+ * approved, a Manual stage gets a plan of exactly what would be written, reading AWS but writing
+ * nothing, and waits until the plan's id is put in the {@value ApiGroup#APPROVE_ANNOTATION}
+ * annotation. An approved desired state is then followed to the end, drift repair included, with
+ * no new approval; a spec that changed again makes a new plan, and the old approval does not apply
+ * to it. Automatic stages record every desired state as approved, so switching to Manual starts
+ * from what is deployed.
+ */
+public final class Approvals {
+  static final String AUTOMATIC = "Automatic";
+  /** How often a waiting plan is computed again (a few reads each time, no writes). */
+  static final java.time.Duration WAITING_RECHECK = java.time.Duration.ofSeconds(15);
+  private final BootstrapRunner bootstrap;
+  private final Events events;
+  private final Schedule schedule;
+
+  public Approvals(BootstrapRunner bootstrap, Events events, Schedule schedule) {
+    this.bootstrap = bootstrap;
+    this.events = events;
+    this.schedule = schedule;
+  }
+
+  /** Goes on when the desired state is approved (or the stage is Automatic); else holds with a plan. */
+  public Gate<Void> check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation scp, StageStatusBuilder status) {
+    StageSpec spec = in.stage().getSpec();
+    String desired = desired(spec, doc, scp);
+    StageStatus.Approved approved = status.approved();
+    if (approved != null && desired.equals(approved.desired())) {
+      status.plan(null);
+      return Gate.go(null);
+    }
+    if (spec.rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Automatic || spec.suspended()) {
+      if (!spec.suspended()) {
+        status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp())).plan(null);
+      }
+      return Gate.go(null);
+    }
+    StageStatus.Plan plan = plan(in, doc, seen, scp, desired, status.plan());
+    if (plan.id() == null) {
+      // nothing would be written: the new desired state is already what AWS holds
+      status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp())).plan(null);
+      return Gate.go(null);
+    }
+    String approval = in.stage().getMetadata().getAnnotations() == null ? null
+        : in.stage().getMetadata().getAnnotations().get(ApiGroup.APPROVE_ANNOTATION);
+    if (plan.id().equals(approval)) {
+      status.approved(new StageStatus.Approved(plan.id(), desired, schedule.stamp())).plan(null);
+      events.normal(in.stage(), EventReason.PlanApproved, "plan " + plan.id() + " approved: " + summary(plan));
+      return Gate.go(null);
+    }
+    if (status.plan() == null || !plan.id().equals(status.plan().id())) {
+      events.normal(in.stage(), EventReason.PlanReady, "plan " + plan.id() + " waits for approval: " + summary(plan));
+    }
+    status.plan(plan);
+    status.progressing("AwaitingApproval", "spec.rollout.approval is Manual: plan " + plan.id() + " (" + summary(plan)
+        + ") waits; nothing is written until kubectl annotate stage " + in.name() + " --overwrite "
+        + ApiGroup.APPROVE_ANNOTATION + "=" + plan.id()
+        + (approval == null ? "" : " (the annotation names " + approval + ", not this plan)"));
+    // the annotation wakes the Stage at once; looking again soon also covers a missed watch event
+    return Gate.stop(WAITING_RECHECK.compareTo(schedule.resyncInterval()) < 0 ? WAITING_RECHECK : schedule.resyncInterval());
+  }
+
+  /** Hash of what the operator would make AWS hold: boundary, targets, bootstrap profile, guardrail. */
+  static String desired(StageSpec spec, BoundaryDocument doc, GuardrailObservation scp) {
+    return CanonicalPolicy.hash(doc.revision() + "|" + spec.targets() + "|" + spec.bootstrapOrDefault()
+        + "|" + (scp.enabled() ? scp.desired().revision() + scp.wanted() : "no guardrail"));
+  }
+
+  private StageStatus.Plan plan(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation scp,
+      String desired, StageStatus.Plan last) {
+    String deployedTemplate = seen.stackSet().map(s -> s.templateBody()).orElse(null);
+    SortedMap<String, String> before = BoundaryDocument.statementsOf(deployedTemplate);
+    SortedMap<String, String> after = doc.statements();
+    List<String> added = after.keySet().stream().filter(k -> !before.containsKey(k)).toList();
+    List<String> removed = before.keySet().stream().filter(k -> !after.containsKey(k)).toList();
+    List<String> changed = after.keySet().stream().filter(k -> before.containsKey(k) && !before.get(k).equals(after.get(k)))
+        .toList();
+    List<String> diff = new ArrayList<>();
+    added.forEach(k -> diff.add("+ " + after.get(k)));
+    removed.forEach(k -> diff.add("- " + before.get(k)));
+    changed.forEach(k -> diff.add("~ " + after.get(k)));
+    Set<String> deployed = seen.instances().stream().map(InstanceView::accountId).collect(Collectors.toCollection(TreeSet::new));
+    List<String> toAdd = seen.deployTo().keySet().stream().filter(a -> !deployed.contains(a)).toList();
+    List<String> toRelease = deployed.stream().filter(a -> !seen.targeted().containsKey(a)).toList();
+    Map<String, List<String>> stacks = bootstrapStacks(in, doc, seen, last, desired, toAdd, toRelease);
+    List<String> guardrail = guardrail(scp);
+    String revisionFrom = BoundaryDocument.revisionOf(deployedTemplate).orElse(null);
+    boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
+    if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
+      return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(),
+          List.of(), List.of(), Map.of(), List.of(), schedule.stamp());
+    }
+    String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
+        + "|" + stacks + "|" + guardrail);
+    String at = last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp();
+    return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, toAdd,
+        toRelease, stacks, guardrail, at);
+  }
+
+  /** The stacks a rollout would write, read once per desired state (and again if the accounts change). */
+  private Map<String, List<String>> bootstrapStacks(StageInputs in, BoundaryDocument doc, Observation seen,
+      StageStatus.Plan last, String desired, List<String> toAdd, List<String> toRelease) {
+    StageSpec spec = in.stage().getSpec();
+    if (!spec.bootstrapOrDefault().enabledOrDefault()) {
+      return Map.of();
+    }
+    List<String> accounts = seen.deployTo().keySet().stream().toList();
+    if (last != null && desired.equals(last.desired()) && last.bootstrapStacks() != null && sameAccounts(last, accounts, toAdd, toRelease)) {
+      return last.bootstrapStacks();
+    }
+    Map<String, List<String>> out = new TreeMap<>();
+    for (BootstrapRunner.Pair p : bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts, in.regions(),
+        seen.organization().aws()::bootstrapStacks)) {
+      out.computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account());
+    }
+    return out;
+  }
+
+  /**
+   * The plan was made for the same accounts: none joined or left since (they would change what is
+   * added or released), and every account it lists is still one to deploy to.
+   */
+  private static boolean sameAccounts(StageStatus.Plan last, List<String> accounts, List<String> toAdd,
+      List<String> toRelease) {
+    return toAdd.equals(last.accountsToAdd()) && toRelease.equals(last.accountsToRelease())
+        && last.bootstrapStacks().values().stream().allMatch(accounts::containsAll);
+  }
+
+  private static List<String> guardrail(GuardrailObservation g) {
+    List<String> out = new ArrayList<>();
+    if (!g.enabled()) {
+      if (g.actual().isPresent() && !g.attached().isEmpty()) {
+        out.add("detach " + g.actual().get().name() + " from " + String.join(", ", g.attached()));
+      }
+      return out;
+    }
+    if (g.actual().isEmpty()) {
+      out.add("create the service control policy " + g.desired().name() + " (" + g.desired().content().length()
+          + " characters)");
+    } else if (!g.contentCurrent()) {
+      out.add("update the document of " + g.desired().name());
+    }
+    List<String> attach = g.wanted().stream().filter(t -> !g.attached().contains(t)).toList();
+    if (!attach.isEmpty()) {
+      out.add("attach " + g.desired().name() + " to " + String.join(", ", attach));
+    }
+    List<String> detach = g.attached().stream().filter(t -> !g.wanted().contains(t)).toList();
+    if (!detach.isEmpty()) {
+      out.add("detach " + g.desired().name() + " from " + String.join(", ", detach));
+    }
+    return out;
+  }
+
+  static String summary(StageStatus.Plan p) {
+    List<String> parts = new ArrayList<>();
+    if (!Objects.equals(p.revisionFrom(), p.revisionTo())) {
+      parts.add("boundary " + (p.revisionFrom() == null ? "new" : p.revisionFrom()) + " -> " + p.revisionTo() + " (+"
+          + p.statementsAdded().size() + " -" + p.statementsRemoved().size() + " ~" + p.statementsChanged().size()
+          + " statements)");
+    }
+    if (!p.accountsToAdd().isEmpty()) {
+      parts.add(p.accountsToAdd().size() + " account(s) to add");
+    }
+    if (!p.accountsToRelease().isEmpty()) {
+      parts.add(p.accountsToRelease().size() + " to release");
+    }
+    int stacks = p.bootstrapStacks().values().stream().mapToInt(List::size).sum();
+    if (stacks > 0) {
+      parts.add(stacks + " bootstrap stack(s) to update");
+    }
+    if (!p.guardrail().isEmpty()) {
+      parts.add("guardrail: " + String.join("; ", p.guardrail()));
+    }
+    return String.join(", ", parts);
+  }
+}

@@ -1,0 +1,321 @@
+package io.stageboundary.operator.stage.bootstrap;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks.StackView;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.cdk.BootstrapTemplate;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.stage.claims.ContestGuard;
+import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
+import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * One bootstrap stack, one pass: read it, judge drift against the last report, let
+ * {@link BootstrapPlanner} decide, write (or only report), and check that the roles really carry
+ * the boundary. Failed writes back off per pair.
+ */
+final class BootstrapPair {
+  private static final String NOT_CHANGED_REPORT = "; driftRemediation is Report: not changed";
+  private static final String NOT_CHANGED_SUSPENDED = "; spec.suspend is true: not changed";
+
+  private final Schedule schedule;
+  private final Map<String, Backoff> backoff = new ConcurrentHashMap<>();
+  private final ContestGuard contest;
+
+  private record Backoff(int attempts, Instant next) {}
+
+  /** What a pass found; no report means keep the last one and look again soon. */
+  record Result(RegionBootstrap report, boolean wrote) {}
+
+  BootstrapPair(Schedule schedule) {
+    this.schedule = schedule;
+    this.contest = new ContestGuard(schedule);
+  }
+
+  Schedule schedule() {
+    return schedule;
+  }
+
+  Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
+      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, ProbePlan probes) {
+    Want want = stageWant.in(pair.account());
+    String key = stageUid + "|" + pair.account() + "|" + pair.region();
+    String region = pair.region();
+    try {
+      Optional<StackView> stack = stacks.describe(want.stackName());
+      Optional<Integer> version = stack.flatMap(StackView::versionOutput);
+      if (stack.isPresent() && version.isEmpty()) {
+        version = stacks.bootstrapVersion(want.qualifier());
+      }
+      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && StackDrift.carries(want, last);
+      boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED
+          && DriftReason.of(last.driftReason()).filter(r -> r != DriftReason.ExecutionRoleBoundaryRemoved).isPresent();
+      if ((wasCurrent || stillDrifted) && stack.isPresent() && stack.get().status().endsWith("_IN_PROGRESS")) {
+        // Someone else (cdk bootstrap, the console) is changing a stack the operator had
+        // bootstrapped: keep what was known and look again once it settles, so the change is
+        // judged as drift. Reporting "in progress" now would forget that the stack was current, and
+        // the change would later pass for first-time work and be undone even under Report.
+        return new Result(null, false);
+      }
+      StackDrift drift = wasCurrent || stillDrifted ? StackDrift.of(want, last, wasCurrent, stack, version) : null;
+      if (drift != null && !remediate) {
+        return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, drift.what()
+            + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), drift.reason()), false);
+      }
+      DriftReason reason = drift == null ? null : drift.reason();
+      BootstrapPlanner.Decision decision = decide(want, reason, stack, version);
+      if (decision instanceof BootstrapPlanner.Report r) {
+        return new Result(report(region, r.state(), stack, version, null, r.message(), null), false);
+      }
+      if (decision instanceof BootstrapPlanner.Verify) {
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, suspended, probes), false);
+      }
+      if (suspended) {
+        return new Result(report(region, BootstrapState.PENDING, stack, version, null,
+            "spec.suspend is true: the bootstrap stack would be updated", reason), false);
+      }
+      return write(want, policyArn, pair, stacks, stack, version, key, decision, drift, remediate, probes);
+    } catch (AwsFailure f) {
+      if (f.kind().transientFailure()) {
+        return new Result(null, false);
+      }
+      return failed(key, region, f, hint(want, pair, f, false));
+    }
+  }
+
+  /** Whether a pass would write this stack (update or create it), reading only: for a plan. */
+  boolean wouldWrite(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
+    Want want = stageWant.in(pair.account());
+    Optional<StackView> stack = stacks.describe(want.stackName());
+    Optional<Integer> version = stack.flatMap(StackView::versionOutput);
+    if (stack.isPresent() && version.isEmpty()) {
+      version = stacks.bootstrapVersion(want.qualifier());
+    }
+    BootstrapPlanner.Decision d = decide(want, null, stack, version);
+    return d instanceof BootstrapPlanner.Update || d instanceof BootstrapPlanner.Create;
+  }
+
+  /** Updates or creates the stack, unless the pair's last failure is still backing off. */
+  private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
+      StackDrift drift, boolean remediate, ProbePlan probes) {
+    String region = pair.region();
+    DriftReason reason = drift == null ? null : drift.reason();
+    String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
+    Optional<Instant> spent = contest.spentUntil(resource);
+    if (spent.isPresent()) {
+      return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, ContestGuard.message(
+          "the bootstrap stack " + want.stackName(), spent.get()), DriftReason.ContestedByAnotherWriter), false);
+    }
+    Optional<String> unusable = unusableExecutionPolicy(want, pair.account(), stacks);
+    if (unusable.isPresent()) {
+      return new Result(report(region, BootstrapState.FAILED, stack, version, null, unusable.get()
+          + "; the bootstrap stack is left as it is", reason), false);
+    }
+    Backoff b = backoff.get(key);
+    boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
+    if (b != null && b.next().isAfter(schedule.now())) {
+      return new Result(report(region, BootstrapState.FAILED, stack, version, null,
+          (rolledBack ? "the last update rolled back" + stack.map(s -> s.statusReason() == null ? ""
+              : " (" + s.statusReason() + ")").orElse("") : "the last attempt failed")
+              + "; next attempt at " + b.next().truncatedTo(ChronoUnit.SECONDS), reason), false);
+    }
+    if (rolledBack) {
+      record(key);
+    }
+    String why;
+    if (decision instanceof BootstrapPlanner.Update u) {
+      if (!stacks.update(want.stackName(), u.template(), u.parameters())) {
+        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false, probes), false);
+      }
+      contest.wrote(resource);
+      why = u.why();
+    } else {
+      BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
+      try {
+        stacks.create(want.stackName(), c.template(), c.parameters());
+        contest.wrote(resource);
+      } catch (AwsFailure f) {
+        if (f.kind().transientFailure()) {
+          throw f;
+        }
+        return failed(key, region, f, hint(want, pair, f, true));
+      }
+      why = drift != null ? "creating the bootstrap stack again" : "creating the bootstrap stack (createIfMissing)";
+    }
+    return new Result(report(region, BootstrapState.UPDATING, stack, version, null,
+        drift == null ? why : "repairing drift (" + drift.what() + "): " + why, reason), true);
+  }
+
+  /**
+   * Why an execution policy the stage names cannot be given to this account's execution role, if
+   * one cannot: checked before the update, so no stack is left half updated by CloudFormation.
+   */
+  private static Optional<String> unusableExecutionPolicy(Want want, String account, BootstrapStacks stacks) {
+    if (want.executionPolicies() == null) {
+      return Optional.empty();
+    }
+    for (String arn : want.executionPolicies()) {
+      String owner = arn.split(":", 6)[4];
+      if (owner.equals("aws")) {
+        continue;
+      }
+      if (!owner.equals(account)) {
+        return Optional.of("execution policy " + arn + " belongs to account " + owner + ": a role can only have AWS "
+            + "managed policies or its own account's; use arn:aws:iam::${AWS::AccountId}:policy/NAME in "
+            + "spec.bootstrap.executionPolicies");
+      }
+      if (!stacks.managedPolicyExists(arn)) {
+        return Optional.of("execution policy " + arn + " does not exist in this account: create it, or change "
+            + "spec.bootstrap.executionPolicies");
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Optional<StackView> stack,
+      Optional<Integer> version) {
+    BootstrapTemplate pinned = BootstrapTemplate.pinned();
+    Want effective = drift == DriftReason.StackDeleted ? new Want(want.policyName(), want.applyToAllRoles(),
+        want.qualifier(), want.stackName(), want.minimumVersion(), true) : want;
+    BootstrapPlanner.Decision decision = BootstrapPlanner.decide(effective, stack, version, pinned);
+    if (drift == DriftReason.Downgraded && decision instanceof BootstrapPlanner.Verify
+        && version.orElse(0) < pinned.version()) {
+      return new BootstrapPlanner.Update(Optional.of(pinned.body()),
+          BootstrapPlanner.updateParameters(want, stack.get().parameters(), pinned.parameters()),
+          "upgrading the downgraded stack again");
+    }
+    return decision;
+  }
+
+  /**
+   * The roles' boundaries checked (and repaired under Reconcile), then IAM asked whether the
+   * boundary really holds them: the proof runs whenever the stack is verified, on the drift check
+   * interval and after every update, in the account's proving region (see
+   * {@link ProbePlan}), and in any region where a role lost its boundary (the probes
+   * then show it).
+   */
+  private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
+      ProbePlan probes) {
+    RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
+    boolean lost = DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
+    boolean held = report.state() == BootstrapState.CURRENT && !lost;
+    if (probes == null || !(lost || held && probes.whenHeld())) {
+      return report;
+    }
+    return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes.requests().get(), stacks,
+        pair.region(), schedule.stamp(), probes.fingerprint()));
+  }
+
+  private static List<String> roles(Want want, BootstrapRunner.Pair pair) {
+    return want.applyToAllRoles() ? BootstrapStacks.bootstrapRoles(want.qualifier(), pair.account(), pair.region())
+        : List.of(BootstrapStacks.executionRole(want.qualifier(), pair.account(), pair.region()));
+  }
+
+  private RegionBootstrap checkRoles(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
+      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended) {
+    String account = pair.account();
+    String region = pair.region();
+    List<String> roles = roles(want, pair);
+    String execBoundary = null;
+    List<String> lacking = new ArrayList<>();
+    for (String role : roles) {
+      Optional<String> boundary = stacks.roleBoundary(role);
+      if (boundary.isEmpty()) {
+        return report(region, BootstrapState.FAILED, stack, version, null, "role " + role
+            + " does not exist although the bootstrap stack is complete", null);
+      }
+      boolean execution = role.equals(BootstrapStacks.executionRole(want.qualifier(), account, region));
+      if (execution) {
+        execBoundary = boundary.get();
+      }
+      if (!boundary.get().equals(policyArn)) {
+        lacking.add(role + " carries " + (boundary.get().isEmpty() ? "no boundary" : boundary.get()));
+        String resource = key + "|role|" + role + "|" + policyArn;
+        Optional<Instant> spent = contest.spentUntil(resource);
+        if (remediate && spent.isPresent()) {
+          return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, ContestGuard.message(
+              "the permissions boundary of role " + role, spent.get()), DriftReason.ContestedByAnotherWriter);
+        }
+        if (remediate) {
+          stacks.putRoleBoundary(role, policyArn);
+          contest.wrote(resource);
+          if (execution) {
+            execBoundary = policyArn;
+          }
+        }
+      }
+    }
+    if (lacking.isEmpty()) {
+      backoff.remove(key);
+      return report(region, BootstrapState.CURRENT, stack, version, execBoundary, null, null);
+    }
+    String what = String.join(", ", lacking) + " although the stack sets " + policyArn
+        + " (changed outside CloudFormation)";
+    if (!remediate) {
+      return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, what
+          + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), DriftReason.ExecutionRoleBoundaryRemoved);
+    }
+    backoff.remove(key);
+    return report(region, BootstrapState.CURRENT, stack, version, execBoundary,
+        "repaired at " + schedule.stamp() + ": " + what, DriftReason.ExecutionRoleBoundaryRemoved);
+  }
+
+  private static String hint(Want want, BootstrapRunner.Pair pair, AwsFailure f, boolean creating) {
+    if (f.kind() == AwsFailure.Kind.ACCESS_DENIED) {
+      return ": check the member role (spec.memberRoleName of the AwsOrganization) and its permissions";
+    }
+    // creating: AWS says the retained staging bucket of an earlier bootstrap stack still exists
+    return creating && String.valueOf(f.getMessage()).contains("exist")
+        ? ": a deleted bootstrap stack leaves its staging bucket behind (DeletionPolicy Retain); delete "
+            + "cdk-" + want.qualifier() + "-assets-" + pair.account() + "-" + pair.region()
+            + " or bootstrap the account by hand"
+        : "";
+  }
+
+  private Result failed(String key, String region, AwsFailure f, String hint) {
+    record(key);
+    return new Result(report(region, BootstrapState.FAILED, null, f.getMessage() + hint), false);
+  }
+
+  private void record(String key) {
+    Backoff b = backoff.get(key);
+    int attempts = b == null ? 0 : b.attempts() + 1;
+    backoff.put(key, new Backoff(attempts, schedule.now().plus(schedule.backoff(attempts))));
+  }
+
+  RegionBootstrap report(String region, BootstrapState state, String stackStatus, String message) {
+    return new RegionBootstrap(region, state, stackStatus, null, null, null, null, schedule.stamp(), message);
+  }
+
+  private RegionBootstrap report(String region, BootstrapState state, Optional<StackView> stack,
+      Optional<Integer> version, String execBoundary, String message, DriftReason driftReason) {
+    return new RegionBootstrap(region, state, stack.map(StackView::status).orElse(null),
+        version.orElse(null),
+        stack.map(s -> s.parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)).orElse(null),
+        stack.map(s -> s.parameters().get(BootstrapPlanner.ALL_ROLES_PARAMETER)).map(Boolean::parseBoolean).orElse(null),
+        execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name(),
+        listParameter(stack, BootstrapPlanner.TRUSTED_PARAMETER),
+        listParameter(stack, BootstrapPlanner.TRUSTED_FOR_LOOKUP_PARAMETER),
+        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null);
+  }
+
+  /** A list parameter as the stack holds it; null when there is no stack or no such parameter. */
+  private static List<String> listParameter(Optional<StackView> stack, String name) {
+    return stack.filter(s -> s.parameters().containsKey(name)).map(s -> BootstrapPlanner.split(s.parameters().get(name)))
+        .orElse(null);
+  }
+}

@@ -1,0 +1,299 @@
+package io.stageboundary.operator.stage.bootstrap;
+
+import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.pass.Batches;
+import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BiFunction;
+import java.util.function.Function;
+
+/**
+ * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
+ * bounded batch per reconcile on a bounded pool: a pass never takes long, and the next pass picks
+ * up what is left. A stack being created or updated holds no slot ({@link InFlightStacks}): each
+ * pass starts up to a batch of new ones, as long as fewer than the in-flight limit run across all
+ * stages, and looks at running ones only when their next look has come. A pair that is current is
+ * read again only after the verify interval; a failed one is retried with exponential backoff per
+ * pair ({@link BootstrapPair} decides each pair).
+ */
+public final class BootstrapRunner {
+  private static final Comparator<BootstrapState> WORST = Comparator.comparingInt(s -> switch (s) {
+    case FAILED -> 0;
+    case FOREIGN, DRIFTED -> 1;
+    case CONFLICT -> 2;
+    case UPDATING -> 3;
+    case PENDING -> 4;
+    case NOT_BOOTSTRAPPED -> 5;
+    case CURRENT -> 6;
+  });
+
+  private final ExecutorService pool;
+  private final int batch;
+  private final BootstrapPair pairs;
+  private final InFlightStacks inFlight;
+
+  /** One account and region: one bootstrap stack. */
+  public record Pair(String account, String region) {
+    String label() {
+      return account + "/" + region;
+    }
+  }
+
+  /**
+   * @param concurrency stacks read or written at once (threads of {@code pool}); a pass takes up to
+   *     four times as many pairs
+   * @param maxInFlight bootstrap stacks being created or updated at once, across all stages
+   */
+  public BootstrapRunner(ExecutorService pool, int concurrency, int maxInFlight, Schedule schedule) {
+    this.pool = pool;
+    this.batch = Math.max(1, concurrency) * 4;
+    this.pairs = new BootstrapPair(schedule);
+    this.inFlight = new InFlightStacks(maxInFlight, schedule.pollInterval());
+  }
+
+  /** How many bootstrap stacks this operator is waiting on now, and what one has typically taken. */
+  public int inFlight() {
+    return inFlight.size();
+  }
+
+  /**
+   * The outcome of one pass: reports per account, and whether work is left for another pass;
+   * {@code nextLook} says when, if all that is left is waiting for stacks in flight.
+   */
+  public record Outcome(Map<String, List<RegionBootstrap>> reports, boolean moreWork,
+      List<String> written, List<String> failures, Map<String, DriftReason> drifted, List<String> repaired,
+      Optional<Instant> nextLook) {}
+
+  /**
+   * @param ready accounts whose boundary is current: their stacks may be bootstrapped
+   * @param waiting accounts whose boundary is not current yet
+   * @param held accounts another Stage claims
+   * @param previous the last reports (from the StageAccount objects)
+   * @param stacks how to reach the bootstrap stack of an (account, region)
+   * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
+   */
+  public Outcome run(String stageUid, Want want, BiFunction<String, String, String> policyArn,
+      Collection<String> ready, Collection<String> waiting, Collection<String> held,
+      List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
+      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks,
+      Function<String, ProbePlan> probes) {
+    Instant now = pairs.schedule().now();
+    Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
+    List<Pair> looks = new ArrayList<>();
+    List<Pair> starts = new ArrayList<>();
+    boolean waitingOnStacks = false;
+    for (String account : ready) {
+      for (String region : regions) {
+        RegionBootstrap last = find(previous.get(account), region);
+        Pair pair = new Pair(account, region);
+        if (last != null && last.state() == BootstrapState.UPDATING) {
+          // in flight: looked at when its next look has come, never holding a slot meanwhile
+          if (inFlight.waiting(key(stageUid, pair), now)) {
+            waitingOnStacks = true;
+          } else {
+            looks.add(pair);
+          }
+        } else if (isDue(account, last, want, now, verifyInterval)
+            || (region.equals(regions.get(0)) && reprove(last, probes.apply(account)))) {
+          starts.add(pair);
+        }
+        put(reports, account, region, last != null ? last
+            : pairs.report(region, BootstrapState.PENDING, null, "not read yet"));
+      }
+    }
+    for (String account : waiting) {
+      for (String region : regions) {
+        put(reports, account, region, waitingForPolicy(find(previous.get(account), region), region));
+      }
+    }
+    for (String account : held) {
+      for (String region : regions) {
+        put(reports, account, region, pairs.report(region, BootstrapState.CONFLICT, null,
+            "another Stage claims this account: its bootstrap stack is left alone"));
+      }
+    }
+    List<Pair> thisPass = new ArrayList<>(looks.subList(0, Math.min(batch, looks.size())));
+    int room = Math.min(batch, inFlight.room(now));
+    thisPass.addAll(starts.subList(0, Math.min(room, starts.size())));
+    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(stageUid, want,
+        policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
+        find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region()),
+        probePlan(probes, pair, regions)));
+    Instant after = pairs.schedule().now();
+    results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
+    boolean left = looks.size() + starts.size() > thisPass.size()
+        || results.values().stream().anyMatch(r -> r.report() == null);
+    Outcome out = collect(reports, results, waitingOnStacks || left);
+    return left ? out : withNextLook(out, stageUid);
+  }
+
+  /** The earliest look any of the stage's stacks in flight is due, when nothing else is left to do. */
+  private Outcome withNextLook(Outcome out, String stageUid) {
+    Optional<Instant> next = Optional.empty();
+    for (Map.Entry<String, List<RegionBootstrap>> e : out.reports().entrySet()) {
+      for (RegionBootstrap r : e.getValue()) {
+        if (r.state() == BootstrapState.UPDATING) {
+          Optional<Instant> look = inFlight.nextLook(key(stageUid, new Pair(e.getKey(), r.region())));
+          if (look.isEmpty()) {
+            return out;  // not tracked (someone else's update): look on the next pass
+          }
+          next = next.isEmpty() || look.get().isBefore(next.get()) ? look : next;
+        }
+      }
+    }
+    return new Outcome(out.reports(), out.moreWork(), out.written(), out.failures(), out.drifted(), out.repaired(), next);
+  }
+
+  /** What a pass learnt about a stack's flight: started, still running, or done. */
+  private void track(String key, BootstrapPair.Result r, Instant now) {
+    if (r.report() == null) {
+      return;  // not read (a transient failure): looked at again on the next pass
+    }
+    if (r.report().state() != BootstrapState.UPDATING) {
+      inFlight.finished(key, now);
+    } else if (r.wrote()) {
+      inFlight.started(key, now);
+    } else {
+      inFlight.stillRunning(key, now);
+    }
+  }
+
+  private static String key(String stageUid, Pair pair) {
+    return stageUid + "|" + pair.label();
+  }
+
+  /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, reading only. */
+  public List<Pair> wouldWrite(Want want, Collection<String> accounts, List<String> regions,
+      BiFunction<String, String, BootstrapStacks> stacks) {
+    List<Pair> all = new ArrayList<>();
+    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
+    Map<Pair, Boolean> writes = Batches.run(pool, all, p -> pairs.wouldWrite(want, p, stacks.apply(p.account(), p.region())));
+    return all.stream().filter(p -> Boolean.TRUE.equals(writes.get(p))).toList();
+  }
+
+  /** Folds one pass's results into the reports, with what was written, failed, drifted or repaired. */
+  private static Outcome collect(Map<String, Map<String, RegionBootstrap>> reports,
+      Map<Pair, BootstrapPair.Result> results, boolean more) {
+    List<String> written = new ArrayList<>();
+    List<String> failures = new ArrayList<>();
+    Map<String, DriftReason> drifted = new LinkedHashMap<>();
+    List<String> repaired = new ArrayList<>();
+    for (Map.Entry<Pair, BootstrapPair.Result> e : results.entrySet()) {
+      Pair pair = e.getKey();
+      RegionBootstrap report = e.getValue().report();
+      if (report == null) {
+        more = true;  // transient failure, or someone else's update still running: look again soon
+      } else {
+        put(reports, pair.account(), pair.region(), report);
+        DriftReason.of(report.driftReason()).ifPresent(reason -> {
+          drifted.put(pair.label(), reason);
+          if (report.state() != BootstrapState.DRIFTED) {
+            repaired.add(pair.label() + " (" + reason + ")");
+          }
+        });
+        if (report.state() == BootstrapState.FAILED) {
+          failures.add(pair.label() + ": " + report.message());
+        }
+        more |= report.state() == BootstrapState.UPDATING;
+      }
+      if (e.getValue().wrote()) {
+        written.add(pair.label());
+      }
+    }
+    Map<String, List<RegionBootstrap>> out = new LinkedHashMap<>();
+    reports.forEach((account, byRegion) -> out.put(account, List.copyOf(byRegion.values())));
+    return new Outcome(out, more, written, failures, drifted, repaired, Optional.empty());
+  }
+
+  private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {
+    if (last != null && last.state() == BootstrapState.CURRENT) {
+      return last;  // bootstrapped before; a boundary rollout does not undo that
+    }
+    String waiting = "waiting for the boundary policy to be deployed to this account first";
+    return last == null ? new RegionBootstrap(region, BootstrapState.PENDING, null, null, null, null, null, null, waiting)
+        : new RegionBootstrap(region, BootstrapState.PENDING, last.stackStatus(), last.version(),
+            last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), waiting,
+            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
+  }
+
+  /**
+   * Clears {@code policyName} out of every bootstrap stack that carries it ({@link BootstrapClearing}):
+   * the first step of deleting a boundary.
+   */
+  public BootstrapClearing.Outcome clear(String stackName, String policyName, Collection<String> accounts,
+      List<String> regions, BiFunction<String, String, BootstrapStacks> stacks) {
+    return BootstrapClearing.clear(pool, stackName, policyName, accounts, regions, stacks);
+  }
+
+  /** The least finished state of an account's regions. */
+  public static BootstrapState overall(List<RegionBootstrap> regions) {
+    return regions.stream().map(RegionBootstrap::state).min(WORST).orElse(BootstrapState.PENDING);
+  }
+
+  private static boolean isDue(String account, RegionBootstrap last, Want want, Instant now, Duration verifyInterval) {
+    if (last == null || last.lastChecked() == null) {
+      return true;
+    }
+    switch (last.state()) {
+      case UPDATING, PENDING, CONFLICT, FAILED, DRIFTED -> {
+        return true;  // for FAILED and DRIFTED the pair's own backoff decides whether it writes again
+      }
+      default -> {
+        if (!Instant.parse(last.lastChecked()).plus(verifyInterval).isAfter(now)) {
+          return true;
+        }
+        if (last.state() == BootstrapState.CURRENT) {
+          return !StackDrift.carries(want.in(account), last);
+        }
+        // NOT_BOOTSTRAPPED is acted on at once when createIfMissing is switched on; FOREIGN only
+        // needs a look after the interval
+        return last.state() == BootstrapState.NOT_BOOTSTRAPPED && want.createIfMissing();
+      }
+    }
+  }
+
+  /** The account's probes: in full in the stage's first region, elsewhere only for a role that lost its boundary. */
+  private static ProbePlan probePlan(Function<String, ProbePlan> probes, Pair pair, List<String> regions) {
+    ProbePlan plan = probes.apply(pair.account());
+    return plan == null || pair.region().equals(regions.get(0)) ? plan : plan.onlyWhenLost();
+  }
+
+  /** A current pair whose proof was asked with other probes than today's. */
+  private static boolean reprove(RegionBootstrap last, ProbePlan plan) {
+    return last != null && last.state() == BootstrapState.CURRENT && plan != null
+        && (last.enforcement() == null || !plan.fingerprint().equals(last.enforcement().probeSet()));
+  }
+
+  private static RegionBootstrap find(List<RegionBootstrap> reports, String region) {
+    return reports == null ? null : reports.stream().filter(r -> region.equals(r.region())).findFirst().orElse(null);
+  }
+
+  private static void put(Map<String, Map<String, RegionBootstrap>> reports, String account, String region,
+      RegionBootstrap r) {
+    reports.computeIfAbsent(account, a -> new LinkedHashMap<>()).put(region, r);
+  }
+
+  /** What the stage wants of every bootstrap stack. */
+  public static Want want(StageSpec spec, BoundaryDocument doc) {
+    StageSpec.Bootstrap b = spec.bootstrapOrDefault();
+    return new Want(doc.policyName(), b.applyToAllRolesOrDefault(), b.qualifierOrDefault(),
+        b.stackNameOrDefault(), b.minimumVersionOrDefault(), b.createIfMissingOrDefault(), b.executionPolicies(),
+        b.trustedAccounts(), b.trustedAccountsForLookup());
+  }
+}

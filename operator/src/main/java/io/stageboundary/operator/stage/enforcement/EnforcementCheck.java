@@ -1,0 +1,130 @@
+package io.stageboundary.operator.stage.enforcement;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.GuardrailProof;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.ProbeFailure;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.BootstrapStacks.Decision;
+import io.stageboundary.operator.aws.BootstrapStacks.Simulated;
+import io.stageboundary.operator.policy.EnforcementProbes;
+import io.stageboundary.operator.policy.EnforcementProbes.Expect;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Asks IAM, for each CDK role of one account and region, whether the boundary holds it
+ * (SimulatePrincipalPolicy, one call per request of {@link EnforcementProbes}), and says which
+ * probes IAM decided otherwise. A failed probe is reported, never repaired: it means the rules are
+ * wrong, or the boundary is off the role (which drift repair restores; the next check proves it).
+ */
+public final class EnforcementCheck {
+  static final int MAX_FAILURES = 10;
+
+  private EnforcementCheck() {}
+
+  /**
+   * @param region the region the roles work in: every request is simulated there (aws:RequestedRegion),
+   *     as a real request would be, unless a probe needs another value to make a condition apply
+   */
+  public static Enforcement run(Collection<String> roles, List<EnforcementProbes.Request> requests, BootstrapStacks stacks,
+      String region, String now, String probeSet) {
+    int passed = 0;
+    int failed = 0;
+    int guardPassed = 0;
+    int guardFailed = 0;
+    boolean guarded = false;
+    List<ProbeFailure> failures = new ArrayList<>();
+    for (EnforcementProbes.Request request : requests) {
+      for (String role : request.role() == null ? roles : List.of(request.role())) {
+        List<Simulated> results;
+        try {
+          Map<String, List<String>> context = new java.util.LinkedHashMap<>(request.context());
+          context.putIfAbsent("aws:RequestedRegion", List.of(region));
+          results = stacks.simulate(role, request.actions(), request.resources(), context);
+        } catch (AwsFailure f) {
+          int g = (int) request.probes().stream().filter(p -> p.expect().guardrail()).count();
+          guardFailed += g;
+          guarded |= g > 0;
+          failed += request.probes().size() - g;
+          add(failures, new ProbeFailure(role, "IAM could not be asked", String.join(", ", request.actions()),
+              "an answer", f.getMessage(), null));
+          continue;
+        }
+        Map<String, Simulated> byRequest = new HashMap<>();
+        results.forEach(r -> byRequest.put(r.action().toLowerCase() + "|" + r.resource(), r));
+        for (EnforcementProbes.Probe probe : request.probes()) {
+          Simulated r = byRequest.get(probe.action().toLowerCase() + "|" + probe.resource());
+          boolean ok = r != null && passes(probe.expect(), r);
+          guarded |= probe.expect().guardrail();
+          if (ok && probe.expect().guardrail()) {
+            guardPassed++;
+          } else if (ok) {
+            passed++;
+          } else {
+            if (probe.expect().guardrail()) {
+              guardFailed++;
+            } else {
+              failed++;
+            }
+            add(failures, new ProbeFailure(role, probe.label(), probe.action(), probe.expect().describe(),
+                r == null ? "no answer" : actual(r, probe.expect().guardrail()), r == null || r.decisiveStatements().isEmpty() ? null
+                    : String.join(", ", r.decisiveStatements())));
+          }
+        }
+      }
+    }
+    return new Enforcement(now, passed, failed, failures.isEmpty() ? null : List.copyOf(failures),
+        guarded ? new GuardrailProof(guardPassed, guardFailed) : null, probeSet);
+  }
+
+  static boolean passes(Expect expect, Simulated r) {
+    return switch (expect) {
+      case DENIED_BY_BOUNDARY -> r.decision() == Decision.EXPLICIT_DENY && Boolean.FALSE.equals(r.allowedByBoundary());
+      case NOT_DENIED_BY_BOUNDARY -> Boolean.TRUE.equals(r.allowedByBoundary());
+      case ALLOWED -> r.decision() == Decision.ALLOWED;
+      case DENIED -> r.decision() != Decision.ALLOWED;
+      case DENIED_BY_ORGANIZATIONS -> r.decision() == Decision.EXPLICIT_DENY && Boolean.FALSE.equals(r.allowedByOrganizations());
+      case ALLOWED_BY_ORGANIZATIONS -> Boolean.TRUE.equals(r.allowedByOrganizations());
+    };
+  }
+
+  /** IAM's decision, with each layer's part; the organisation's only when it matters (it denies, or is probed). */
+  private static String actual(Simulated r, boolean guardrail) {
+    String decision = switch (r.decision()) {
+      case ALLOWED -> "allowed";
+      case EXPLICIT_DENY -> "explicitDeny";
+      case IMPLICIT_DENY -> "implicitDeny";
+    };
+    return decision + (r.allowedByBoundary() == null ? " (the role has no boundary)"
+        : r.allowedByBoundary() ? " (the boundary allows it)" : " (the boundary denies it)")
+        + (r.allowedByOrganizations() == null || (r.allowedByOrganizations() && !guardrail) ? ""
+            : r.allowedByOrganizations() ? " (the service control policies allow it)"
+            : " (the service control policies deny it)");
+  }
+
+  private static void add(List<ProbeFailure> failures, ProbeFailure f) {
+    if (failures.size() < MAX_FAILURES) {
+      failures.add(f);
+    }
+  }
+
+  /** One account's proof over its regions: the latest check, the sums, the first failures. */
+  public static Enforcement combine(List<Enforcement> regions) {
+    List<Enforcement> checked = regions.stream().filter(java.util.Objects::nonNull).toList();
+    if (checked.isEmpty()) {
+      return null;
+    }
+    List<ProbeFailure> failures = checked.stream().filter(e -> e.failures() != null).flatMap(e -> e.failures().stream())
+        .limit(MAX_FAILURES).toList();
+    List<GuardrailProof> guards = checked.stream().map(Enforcement::guardrail).filter(java.util.Objects::nonNull).toList();
+    return new Enforcement(checked.stream().map(Enforcement::lastChecked).max(String::compareTo).orElse(null),
+        checked.stream().mapToInt(Enforcement::passed).sum(), checked.stream().mapToInt(Enforcement::failed).sum(),
+        failures.isEmpty() ? null : failures, guards.isEmpty() ? null : new GuardrailProof(
+            guards.stream().mapToInt(GuardrailProof::passed).sum(), guards.stream().mapToInt(GuardrailProof::failed).sum()),
+        null);
+  }
+}

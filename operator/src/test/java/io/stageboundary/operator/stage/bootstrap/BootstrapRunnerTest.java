@@ -1,0 +1,266 @@
+package io.stageboundary.operator.stage.bootstrap;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.EnforcementProbes;
+import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** BootstrapRunner over a small fake of one account's bootstrap stack. */
+class BootstrapRunnerTest {
+  private static final String ACCOUNT = "200000000001";
+  private static final String REGION = "us-east-1";
+  private static final String POLICY = "developer-policy-dev";
+  private static final Want WANT = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false);
+  private final ExecutorService pool = Executors.newFixedThreadPool(2);
+  private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
+  private final BootstrapRunner runner = new BootstrapRunner(pool, 2, 100,
+      new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
+
+  /** The stack as CloudFormation shows it; every write is recorded. */
+  private static class FakeStack implements BootstrapStacks {
+    String status = "UPDATE_COMPLETE";
+    String boundary = POLICY;
+    String roleBoundary = "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY;
+    final List<String> writes = new ArrayList<>();
+    final List<String> simulated = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    @Override
+    public Optional<StackView> describe(String stackName) {
+      return Optional.of(new StackView(stackName, status, null, Map.of("InputPermissionsBoundary", boundary,
+          "ApplyPermissionsBoundaryToAllRoles", "false", "BootstrapVariant", "AWS CDK: Default Resources"),
+          Optional.of(30)));
+    }
+
+    @Override
+    public boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters) {
+      writes.add("update " + parameters);
+      return true;
+    }
+
+    @Override
+    public void create(String stackName, String templateBody, Map<String, String> parameters) {
+      writes.add("create");
+    }
+
+    @Override
+    public Optional<String> roleBoundary(String roleName) {
+      return Optional.of(roleBoundary);
+    }
+
+    @Override
+    public void putRoleBoundary(String roleName, String policyArn) {
+      writes.add("putRoleBoundary");
+    }
+
+    @Override
+    public boolean managedPolicyExists(String policyArn) {
+      return true;
+    }
+
+    @Override
+    public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+        Map<String, List<String>> context) {
+      simulated.add(roleName);
+      return List.of();
+    }
+
+    @Override
+    public Optional<Integer> bootstrapVersion(String qualifier) {
+      return Optional.of(30);
+    }
+  }
+
+  @AfterEach
+  void stop() {
+    pool.shutdownNow();
+  }
+
+  private BootstrapRunner.Outcome pass(FakeStack stack, RegionBootstrap last) {
+    return runner.run("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(),
+        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack, a -> null);
+  }
+
+  @Test
+  void aChangeSeenWhileItIsInProgressIsStillReportedAsDriftUnderReport() {
+    RegionBootstrap current = new RegionBootstrap(REGION, BootstrapState.CURRENT, "UPDATE_COMPLETE", 30, POLICY, false,
+        "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY, "2026-11-25T11:00:00Z", null);
+    FakeStack stack = new FakeStack();
+    // cdk bootstrap --no-previous-parameters is running when the operator looks
+    stack.status = "UPDATE_IN_PROGRESS";
+    stack.boundary = "";
+    BootstrapRunner.Outcome during = pass(stack, current);
+    assertThat(during.reports().get(ACCOUNT)).containsExactly(current);
+    assertThat(during.moreWork()).as("look again soon").isTrue();
+
+    stack.status = "UPDATE_COMPLETE";
+    BootstrapRunner.Outcome after = pass(stack, during.reports().get(ACCOUNT).get(0));
+    RegionBootstrap report = after.reports().get(ACCOUNT).get(0);
+    assertThat(report.state()).isEqualTo(BootstrapState.DRIFTED);
+    assertThat(report.driftReason()).isEqualTo(DriftReason.ParameterChanged.name());
+    assertThat(report.message()).contains("driftRemediation is Report");
+    assertThat(stack.writes).as("Report never writes").isEmpty();
+  }
+
+  @Test
+  void anUnchangedStackStaysCurrentWithoutWrites() {
+    RegionBootstrap current = new RegionBootstrap(REGION, BootstrapState.CURRENT, "UPDATE_COMPLETE", 30, POLICY, false,
+        "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY, "2026-11-25T11:00:00Z", null);
+    FakeStack stack = new FakeStack();
+    RegionBootstrap report = pass(stack, current).reports().get(ACCOUNT).get(0);
+    assertThat(report.state()).isEqualTo(BootstrapState.CURRENT);
+    assertThat(report.driftReason()).isNull();
+    assertThat(stack.writes).isEmpty();
+  }
+
+  /** A clock the test moves. */
+  private static final class Moving extends Clock {
+    Instant now = Instant.parse("2026-11-25T12:00:00Z");
+
+    @Override
+    public Instant instant() {
+      return now;
+    }
+
+    @Override
+    public java.time.ZoneId getZone() {
+      return ZoneOffset.UTC;
+    }
+
+    @Override
+    public Clock withZone(java.time.ZoneId zone) {
+      return this;
+    }
+  }
+
+  /** Accounts without a bootstrap stack whose creation CloudFormation takes its time. */
+  private static final class SlowStacks {
+    final Map<String, String> stacks = new java.util.concurrent.ConcurrentHashMap<>();
+    final List<String> describes = java.util.Collections.synchronizedList(new ArrayList<>());
+
+    BootstrapStacks in(String account) {
+      FakeStack f = new FakeStack() {
+        @Override
+        public Optional<StackView> describe(String stackName) {
+          describes.add(account);
+          String s = stacks.get(account);
+          return s == null ? Optional.empty() : Optional.of(new StackView(stackName, s, null,
+              Map.of("InputPermissionsBoundary", POLICY, "ApplyPermissionsBoundaryToAllRoles", "false",
+                  "BootstrapVariant", "AWS CDK: Default Resources"), Optional.of(30)));
+        }
+
+        @Override
+        public void create(String stackName, String templateBody, Map<String, String> parameters) {
+          stacks.put(account, "CREATE_IN_PROGRESS");
+        }
+
+        @Override
+        public Optional<String> roleBoundary(String roleName) {
+          return Optional.of("arn:aws:iam::" + account + ":policy/" + POLICY);
+        }
+      };
+      return f;
+    }
+  }
+
+  @Test
+  void stacksInFlightHoldNoSlotAndAreLookedAtWhenATypicalStackWouldBeDone() {
+    Moving clock = new Moving();
+    BootstrapRunner slow = new BootstrapRunner(pool, 1, 10, new Schedule(Duration.ofSeconds(1),
+        Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
+    Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true);
+    List<String> accounts = java.util.stream.IntStream.range(0, 12).mapToObj(i -> String.valueOf(200000000100L + i))
+        .toList();
+    SlowStacks aws = new SlowStacks();
+    Map<String, List<RegionBootstrap>> last = new java.util.HashMap<>();
+    java.util.function.Supplier<BootstrapRunner.Outcome> pass = () -> {
+      BootstrapRunner.Outcome o = slow.run("uid", create, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, accounts,
+          List.of(), List.of(), List.of(REGION), last, Duration.ofHours(1), false, true, (a, r) -> aws.in(a), a -> null);
+      last.clear();
+      last.putAll(o.reports());
+      return o;
+    };
+    pass.get();  // a batch of 4 (1 thread × 4) created
+    assertThat(aws.stacks).hasSize(4);
+    clock.now = clock.now.plusMillis(500);
+    pass.get();  // the 4 in flight are not due yet and take no slot: 4 more are started
+    assertThat(aws.stacks).hasSize(8);
+    clock.now = clock.now.plusMillis(500);
+    BootstrapRunner.Outcome third = pass.get();  // only 2 more: 10 may be in flight at once
+    assertThat(aws.stacks).hasSize(10);
+    assertThat(slow.inFlight()).isEqualTo(10);
+    assertThat(third.moreWork()).isTrue();
+
+    // the first stacks take 60 s; before any has been seen finishing the guess is 60 s: a look on
+    // the next pass, one at 60 s, then every 15 s. Then their slots free and the last two start
+    int before = aws.describes.size();
+    for (int s = 0; s < 75; s++) {
+      clock.now = clock.now.plusSeconds(1);
+      if (s == 57) {
+        accounts.subList(0, 10).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+      }
+      pass.get();
+    }
+    assertThat((aws.describes.size() - before) / 10).as("looks per stack, not one per pass").isLessThanOrEqualTo(8);
+    assertThat(aws.stacks).hasSize(12);
+    assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
+        .isEqualTo(10);
+
+    // now the runner knows a stack takes about a minute: the next ones are first looked at when a
+    // minute is up, not on the next pass, and then a quarter of that apart
+    before = aws.describes.size();
+    for (int s = 0; s < 80; s++) {
+      clock.now = clock.now.plusSeconds(1);
+      if (s == 60) {
+        accounts.subList(10, 12).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+      }
+      pass.get();
+    }
+    assertThat((aws.describes.size() - before) / 2).as("looks per stack once learnt").isLessThanOrEqualTo(3);
+    assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
+        .isEqualTo(12);
+    assertThat(slow.inFlight()).isZero();
+  }
+
+  @Test
+  void iamIsAskedOncePerAccountInTheFirstRegionAndWhereARoleLostItsBoundary() {
+    FakeStack east = new FakeStack();
+    FakeStack west = new FakeStack();
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
+        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    ProbePlan plan = new ProbePlan("fp",
+        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))));
+    java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(), List.of(),
+        List.of(REGION, "eu-west-1"), Map.of(), Duration.ZERO, false, false,
+        (a, r) -> r.equals(REGION) ? east : west, a -> plan);
+
+    BootstrapRunner.Outcome held = verify.get();
+    assertThat(east.simulated).as("the first region proves the account").isNotEmpty();
+    assertThat(west.simulated).as("the other region's role carries the same boundary: read, not asked again").isEmpty();
+    assertThat(held.reports().get(ACCOUNT)).extracting(RegionBootstrap::state)
+        .containsOnly(BootstrapState.CURRENT);
+
+    west.roleBoundary = "";  // removed out of band, and driftRemediation is Report
+    BootstrapRunner.Outcome lost = verify.get();
+    assertThat(west.simulated).as("a role that lost its boundary is asked about, so the probes show it").isNotEmpty();
+    assertThat(lost.reports().get(ACCOUNT).get(1).enforcement()).isNotNull();
+  }
+}
