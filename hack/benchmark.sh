@@ -7,6 +7,9 @@
 #   hack/benchmark.sh --help                   every option
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+for a in "$@"; do
+  case "$a" in -h|--help) cat "$REPO_ROOT/benchmark/src/main/resources/usage.txt"; exit 0 ;; esac
+done
 
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"

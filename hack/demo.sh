@@ -8,6 +8,7 @@
 #   hack/demo.sh --keep-running  leave it all running and print how to reach it
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+help_if_asked "$@"
 keep=false
 [ "${1:-}" = "--keep-running" ] && keep=true
 

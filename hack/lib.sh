@@ -22,3 +22,16 @@ THIRD_PARTY_CRDS_DIR="$SBO_CACHE_DIR/third-party-crds"
 log() { printf '[%s] %s\n' "$(basename "$0")" "$*" >&2; }
 die() { log "error: $*"; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required but not on PATH ($2)"; }
+
+# Prints the calling script's header comment (its usage) and exits, when asked with -h or --help:
+# before anything is set up or built, so a new user gets an answer at once.
+help_if_asked() {
+  local a
+  for a in "$@"; do
+    case "$a" in
+      -h|--help)
+        sed -n '2,/^[^#]/{/^#/{s/^# \{0,1\}//;p}}' "$0"
+        exit 0 ;;
+    esac
+  done
+}

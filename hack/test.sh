@@ -4,6 +4,7 @@
 # Extra arguments go to Maven, e.g. hack/test.sh -Dtest=StageRolloutTest -Dsurefire.failIfNoSpecifiedTests=false
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+help_if_asked "$@"
 
 "$HACK_DIR/setup.sh"
 cd "$REPO_ROOT"

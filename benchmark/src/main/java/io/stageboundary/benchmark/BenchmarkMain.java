@@ -83,23 +83,16 @@ public final class BenchmarkMain {
     }
   }
 
-  static final String USAGE = """
-      usage: hack/benchmark.sh [--accounts N[,N...]] [--baseline-accounts B] [--memory-limit MiB]
-                               [--java-options "..."] [--poll-interval 1s] [--operation-seconds 1.0]
-                               [--stack-seconds S] [--instance-seconds S] [--parallel-baseline-accounts P]
-                               [--docs FILE | --no-docs]
-        --accounts           accounts per stage; one run per size, 3 stages x N accounts x 2 regions (default 200)
-        --baseline-accounts  accounts the real cdk CLI bootstraps, in both regions, in the largest run (default 5)
-        --memory-limit       the container memory limit the operator's JVM sizes itself for (default 512, the chart's)
-        --java-options       the JVM options (default: the image's JAVA_TOOL_OPTIONS from the Dockerfile)
-        --poll-interval      how often the operator looks at a running StackSet operation (default 1s)
-        --operation-seconds  how long the emulator keeps a StackSet operation RUNNING (default 1.0)
-        --stack-seconds      how long a stack create/update stays IN_PROGRESS, as on AWS (default 0: at once)
-        --instance-seconds   how long each round of StackSet instances takes (default 0)
-        --parallel-baseline-accounts  accounts the CLI bootstraps 20 at a time, one invocation per account
-                             with all its regions, in the largest run (default 0: not measured)
-        --docs               the Markdown file whose generated section is replaced (default docs/benchmarks.md)
-      """;
+  /** The usage text; hack/benchmark.sh prints the same file for --help before setting anything up. */
+  static final String USAGE = usage();
+
+  private static String usage() {
+    try (var in = BenchmarkMain.class.getResourceAsStream("/usage.txt")) {
+      return new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("usage.txt is missing from the benchmark's classpath", e);
+    }
+  }
 
   public static void main(String[] args) throws Exception {
     PeerLayout layout = PeerLayout.discover();
