@@ -38,9 +38,10 @@ public final class BootstrapPlanner {
       int minimumVersion, boolean createIfMissing, List<String> executionPolicies, List<String> trustedAccounts,
       List<String> trustedAccountsForLookup) {
 
-    public Want(String policyName, boolean applyToAllRoles, String qualifier, String stackName, int minimumVersion,
-        boolean createIfMissing) {
-      this(policyName, applyToAllRoles, qualifier, stackName, minimumVersion, createIfMissing, null, null, null);
+    /** The same, creating the stack when it is missing: the whole profile goes with it, in one write. */
+    public Want withCreateIfMissing(boolean create) {
+      return new Want(policyName, applyToAllRoles, qualifier, stackName, minimumVersion, create, executionPolicies,
+          trustedAccounts, trustedAccountsForLookup);
     }
 
     /** The same, for one account: ${AWS::AccountId} in an execution policy ARN is that account. */

@@ -38,40 +38,40 @@ public final class Conditions {
     this.clock = clock;
   }
 
-  public Conditions set(String type, boolean status, String reason, String message) {
+  public Conditions set(String type, boolean status, ConditionReason reason, String message) {
     String value = status ? "True" : "False";
     Condition before = previous.get(type);
     String since = before != null && value.equals(before.getStatus()) && before.getLastTransitionTime() != null
         ? before.getLastTransitionTime()
         : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-    next.put(type, new Condition(type, value, generation, since, reason, message));
+    next.put(type, new Condition(type, value, generation, since, reason.name(), message));
     return this;
   }
 
   /** A condition that cannot be decided yet (kstatus reads Unknown as neither). */
-  public Conditions unknown(String type, String reason, String message) {
+  public Conditions unknown(String type, ConditionReason reason, String message) {
     Condition before = previous.get(type);
     String since = before != null && "Unknown".equals(before.getStatus()) && before.getLastTransitionTime() != null
         ? before.getLastTransitionTime() : Instant.now(clock).truncatedTo(ChronoUnit.SECONDS).toString();
-    next.put(type, new Condition(type, "Unknown", generation, since, reason, message));
+    next.put(type, new Condition(type, "Unknown", generation, since, reason.name(), message));
     return this;
   }
 
   /** The resource cannot be acted on until a human changes something: Stalled, not Ready. */
-  public Conditions stalled(String reason, String message, String waitingFor) {
+  public Conditions stalled(ConditionReason reason, String message, String waitingFor) {
     return set(STALLED, true, reason, message).set(RECONCILING, false, reason, waitingFor)
         .set(READY, false, reason, message);
   }
 
   /** Work is under way, or waits for something that will come by itself. */
-  public Conditions progressing(String reason, String message) {
-    return set(STALLED, false, "Progressing", "no problem found").set(RECONCILING, true, reason, message)
+  public Conditions progressing(ConditionReason reason, String message) {
+    return set(STALLED, false, ConditionReason.Progressing, "no problem found").set(RECONCILING, true, reason, message)
         .set(READY, false, reason, message);
   }
 
   /** Nothing is wrong and nothing is running; the caller decides Ready. */
-  public Conditions settled(String reason, String message) {
-    return set(STALLED, false, "NoProblem", "no problem found").set(RECONCILING, false, reason, message);
+  public Conditions settled(ConditionReason reason, String message) {
+    return set(STALLED, false, ConditionReason.NoProblem, "no problem found").set(RECONCILING, false, reason, message);
   }
 
   public List<Condition> build() {

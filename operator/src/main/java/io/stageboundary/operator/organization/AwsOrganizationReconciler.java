@@ -1,6 +1,5 @@
 package io.stageboundary.operator.organization;
 
-import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -13,21 +12,23 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec.CallAs;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement.Via;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.aws.AwsFailure;
-import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement;
-import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus.PolicyManagement.Via;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
-import io.stageboundary.operator.policy.DelegationPolicy;
-import java.util.Optional;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.kube.StatusPatch;
+import io.stageboundary.operator.policy.DelegationPolicy;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
@@ -40,7 +41,7 @@ import org.jboss.logging.Logger;
  * Deleting it is held back while any Stage still refers to it.
  */
 public final class AwsOrganizationReconciler implements Reconciler<AwsOrganization>, Cleaner<AwsOrganization> {
-  static final String IN_USE = "InUse";
+
   private static final Logger LOG = Logger.getLogger(AwsOrganizationReconciler.class);
   private static final String WAITING = "waiting for the configuration to be fixed";
   private final Organizations organizations;
@@ -93,18 +94,18 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
           policyManagement(context, caller, snapshot, facts.policyManagement()));
       String problem = callAsProblem(org, context, caller, snapshot.managementAccountId());
       if (problem != null) {
-        conditions.stalled("CallAsMismatch", problem, WAITING);
+        conditions.stalled(ConditionReason.CallAsMismatch, problem, WAITING);
         next = schedule.resyncInterval();
       } else {
         String as = org.getSpec().callAsOrDefault() == CallAs.SELF ? "as the management account"
             : "as delegated administrator " + caller;
-        conditions.settled("Checked", "credentials and organisation checked").set(Conditions.READY, true,
-            "Ready", "organization " + facts.organizationId() + " with " + facts.accounts()
+        conditions.settled(ConditionReason.Checked, "credentials and organisation checked").set(Conditions.READY, true,
+            ConditionReason.Ready, "organization " + facts.organizationId() + " with " + facts.accounts()
             + " member account(s) in " + facts.organizationalUnits() + " OU(s), reached " + as);
         next = context.refreshInterval();
       }
     } catch (CredentialsUnavailable e) {
-      conditions.stalled("CredentialsUnavailable", e.getMessage(), WAITING);
+      conditions.stalled(ConditionReason.CredentialsUnavailable, e.getMessage(), WAITING);
       next = schedule.resyncInterval();
     } catch (AwsFailure f) {
       next = failure(org, conditions, f);
@@ -176,11 +177,11 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
   private Duration failure(AwsOrganization org, Conditions conditions, AwsFailure f) {
     LOG.infof("organization %s: %s (%s)", org.getMetadata().getName(), f.getMessage(), f.kind());
     if (f.kind().transientFailure()) {
-      conditions.progressing("AwsUnavailable", f.getMessage());
+      conditions.progressing(ConditionReason.AwsUnavailable, f.getMessage());
       return schedule.retryDelay();
     }
     events.warning(org, EventReason.AwsError, f.getMessage());
-    conditions.stalled(f.kind() == AwsFailure.Kind.ACCESS_DENIED ? "AwsAccessDenied" : "AwsError",
+    conditions.stalled(f.kind() == AwsFailure.Kind.ACCESS_DENIED ? ConditionReason.AwsAccessDenied : ConditionReason.AwsError,
         f.getMessage(), WAITING);
     return Duration.ofMinutes(5);
   }
@@ -197,7 +198,7 @@ public final class AwsOrganizationReconciler implements Reconciler<AwsOrganizati
     if (!users.isEmpty()) {
       String message = "deletion waits: Stage(s) " + String.join(", ", users)
           + " still use this organisation; delete them first (AWS is not touched)";
-      Conditions conditions = conditionsOf(org).stalled(IN_USE, message, WAITING);
+      Conditions conditions = conditionsOf(org).stalled(ConditionReason.InUse, message, WAITING);
       StatusPatch.patchIfChanged(org, Facts.of(org.getStatus()).status(org.getMetadata().getGeneration(),
           conditions), ctx, AwsOrganization::new);
       events.warning(org, EventReason.DeletionBlocked, message);

@@ -2,6 +2,7 @@ package io.stageboundary.operator.organization;
 
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Conditions;
 import java.util.Objects;
 import java.util.Optional;
@@ -17,7 +18,7 @@ public final class Readiness {
     // An organisation whose deletion waits for its Stages (InUse) still works: its Stages carry on.
     boolean inUse = org.getMetadata().getDeletionTimestamp() != null && org.getStatus().organizationId() != null
         && org.getStatus().conditions().stream().anyMatch(c -> Conditions.STALLED.equals(c.getType())
-            && "True".equals(c.getStatus()) && AwsOrganizationReconciler.IN_USE.equals(c.getReason()));
+            && "True".equals(c.getStatus()) && ConditionReason.InUse.name().equals(c.getReason()));
     return inUse || org.getStatus().conditions().stream().anyMatch(c -> Conditions.READY.equals(c.getType())
         && "True".equals(c.getStatus()) && Objects.equals(c.getObservedGeneration(), org.getMetadata().getGeneration()));
   }

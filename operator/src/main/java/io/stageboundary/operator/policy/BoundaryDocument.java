@@ -257,6 +257,37 @@ public final class BoundaryDocument {
   }
 
   /** The cdk.json context an app in this stage sets. */
+  /**
+   * The Sids of the boundary's Deny statements that name {@code action} (through Action, or by
+   * leaving it out of NotAction), conditions aside: which statements a denial by the boundary comes
+   * from, for a message that names them. IAM's own answer names only the policy.
+   */
+  public List<String> denyingStatements(String action) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode st : templateDocument.path("Statement")) {
+      if (!"Deny".equals(st.path("Effect").asText())) {
+        continue;
+      }
+      boolean named = st.has("Action") ? anyMatches(st.get("Action"), action) : !anyMatches(st.get("NotAction"), action);
+      if (named && st.hasNonNull("Sid")) {
+        out.add(st.get("Sid").asText());
+      }
+    }
+    return out;
+  }
+
+  private static boolean anyMatches(JsonNode patterns, String action) {
+    if (patterns == null) {
+      return false;
+    }
+    for (JsonNode p : patterns.isArray() ? patterns : List.of(patterns)) {
+      if (IamCatalogue.glob(p.asText()).matcher(action).matches()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   public String cdkContext() {
     ObjectNode ctx = JsonNodeFactory.instance.objectNode();
     ctx.putObject("@aws-cdk/core:permissionsBoundary").put("name", policyName);

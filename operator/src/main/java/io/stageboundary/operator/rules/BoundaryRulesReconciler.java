@@ -1,6 +1,5 @@
 package io.stageboundary.operator.rules;
 
-import io.stageboundary.operator.kube.LeanItemStore;
 import io.javaoperatorsdk.operator.api.config.informer.InformerEventSourceConfiguration;
 import io.javaoperatorsdk.operator.api.reconciler.Cleaner;
 import io.javaoperatorsdk.operator.api.reconciler.Context;
@@ -13,14 +12,16 @@ import io.javaoperatorsdk.operator.processing.event.source.EventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
-import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRulesStatus;
 import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRulesStatus.StageRevision;
+import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRulesStatus;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.LeanItemStore;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.kube.StatusPatch;
 import io.stageboundary.operator.policy.BoundaryDocument;
@@ -71,7 +72,7 @@ public final class BoundaryRulesReconciler implements Reconciler<BoundaryRules>,
       BoundaryDocument.render(name, probe, "aws");
       CatalogueCheck.check(probe, IamCatalogue.pinned());
     } catch (InvalidBoundaryException e) {
-      conditions.stalled("InvalidRules", "these rules cannot be included: " + e.getMessage()
+      conditions.stalled(ConditionReason.InvalidRules, "these rules cannot be included: " + e.getMessage()
           + "; every including stage keeps the revision it holds", "waiting for the statements to be fixed");
       StatusPatch.patchIfChanged(rules, status(rules, conditions, last, last == null ? null : last.revision(),
           last == null ? null : last.revisions(), last == null ? null : last.stages()), ctx, BoundaryRules::new);
@@ -95,8 +96,8 @@ public final class BoundaryRulesReconciler implements Reconciler<BoundaryRules>,
     List<String> behind = r.stages().stream().filter(s -> !latest.equals(s.revision()))
         .map(s -> s.stage() + " (waits for " + s.waitingFor() + ")").toList();
     // A soak is the expected state for hours, not work in progress: Ready, with where each stage stands
-    conditions.settled(behind.isEmpty() ? "Promoted" : "Soaking", behind.isEmpty() ? "nothing to promote"
-        : "revision " + latest + " is being promoted").set(Conditions.READY, true, behind.isEmpty() ? "Ready" : "Soaking",
+    conditions.settled(behind.isEmpty() ? ConditionReason.Promoted : ConditionReason.Soaking, behind.isEmpty() ? "nothing to promote"
+        : "revision " + latest + " is being promoted").set(Conditions.READY, true, behind.isEmpty() ? ConditionReason.Ready : ConditionReason.Soaking,
         including.isEmpty() ? "valid; no Stage includes these rules yet" : behind.isEmpty()
             ? "every including stage holds revision " + latest : "revision " + latest + ": " + String.join("; ", behind));
     StatusPatch.patchIfChanged(rules, status(rules, conditions, last, latest, r.revisions(), r.stages()), ctx,
@@ -148,7 +149,7 @@ public final class BoundaryRulesReconciler implements Reconciler<BoundaryRules>,
     String message = "deletion waits: Stage(s) " + String.join(", ", users) + " include these rules; remove them from "
         + "spec.boundary.include first";
     Conditions conditions = new Conditions(rules.getStatus() == null ? null : rules.getStatus().conditions(),
-        rules.getMetadata().getGeneration(), schedule.clock()).stalled("InUse", message, "waiting for the Stages");
+        rules.getMetadata().getGeneration(), schedule.clock()).stalled(ConditionReason.InUse, message, "waiting for the Stages");
     BoundaryRulesStatus last = rules.getStatus();
     StatusPatch.patchIfChanged(rules, status(rules, conditions, last, last == null ? null : last.revision(),
         last == null ? null : last.revisions(), last == null ? null : last.stages()), ctx, BoundaryRules::new);

@@ -14,6 +14,7 @@ import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.bootstrap.WriteMode;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.DriftReason;
@@ -73,7 +74,8 @@ final class AccountChecks {
     boolean more = verified.moreWork();
     java.util.Optional<Instant> waitUntil = java.util.Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
-      BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate);
+      BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
+          holdsRevision(doc, verified.boundaries()));
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -93,7 +95,7 @@ final class AccountChecks {
   }
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
-      Observation seen, GuardrailObservation guardrail, boolean remediate) {
+      Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -111,11 +113,12 @@ final class AccountChecks {
     });
     BootstrapPlanner.Want want = BootstrapRunner.want(spec, doc);
     OrganizationAws aws = seen.organization().aws();
-    BootstrapRunner.Outcome out = bootstrap.run(stage.getMetadata().getUid(), want,
-        (account, region) -> doc.policyArn(account), ready, waiting,
-        seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(), in.regions(),
-        in.lastReported(StageAccountStatus::bootstrap), spec.driftCheckIntervalOrDefault(), spec.suspended(),
-        remediate, aws::bootstrapStacks, probePlan(in, doc, guardrail));
+    BootstrapRunner.Request request = new BootstrapRunner.Request(stage.getMetadata().getUid(), want,
+        (account, region) -> doc.policyArn(account), in.regions(), spec.driftCheckIntervalOrDefault(),
+        WriteMode.of(spec.suspended(), remediate), aws::bootstrapStacks, probePlan(in, doc, guardrail, holding));
+    BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
+        seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
+        in.lastReported(StageAccountStatus::bootstrap)));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
@@ -131,11 +134,27 @@ final class AccountChecks {
 
 
   /**
+   * Accounts whose policy was read back at the stage's revision in this pass or within the drift
+   * interval (held as rendered, or drifted from it by someone's change): a proof of that revision
+   * means something there. Elsewhere the rollout is still on its way.
+   */
+  private static Set<String> holdsRevision(BoundaryDocument doc, Map<String, StageAccountStatus.Boundary> verified) {
+    Set<String> out = new java.util.HashSet<>();
+    verified.forEach((account, b) -> {
+      if (doc.revision().equals(b.revision()) && (b.state() == State.CURRENT || b.state() == State.DRIFTED)) {
+        out.add(account);
+      }
+    });
+    return out;
+  }
+
+  /**
    * The probes for each account: the boundary's, and the guardrail's where the stage's current SCP
-   * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once.
+   * applies. The fingerprint names what they depend on, so a change of any asks IAM again at once;
+   * an account whose policy does not hold the revision yet is not asked ({@link ProbePlan.Probing#NOT_YET}).
    */
   private static Function<String, ProbePlan> probePlan(StageInputs in,
-      BoundaryDocument doc, GuardrailObservation guardrail) {
+      BoundaryDocument doc, GuardrailObservation guardrail, Set<String> holding) {
     StageSpec spec = in.stage().getSpec();
     String memberRole = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse(null);
     String base = CanonicalPolicy.hash(doc.revision() + "|" + spec.targets().regions()
@@ -144,8 +163,10 @@ final class AccountChecks {
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     return account -> {
       boolean covered = guardrail.covers(account);
-      return new ProbePlan(covered ? guarded : base, () -> EnforcementProbes.of(doc, spec, account,
-          IamCatalogue.pinned(), covered ? memberRole : null));
+      ProbePlan plan = new ProbePlan(covered ? guarded : base, doc.revision(), () -> EnforcementProbes.of(doc, spec,
+          account, IamCatalogue.pinned(), covered ? memberRole : null), ProbePlan.Probing.WHEN_CHECKED,
+          doc::denyingStatements);
+      return holding.contains(account) ? plan : plan.notYet();
     };
   }
 

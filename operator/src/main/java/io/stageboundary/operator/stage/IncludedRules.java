@@ -4,6 +4,7 @@ import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRulesStatus;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.status.StageStatusBuilder;
@@ -33,7 +34,7 @@ final class IncludedRules {
     for (StageSpec.Include include : own.includeOrEmpty()) {
       BoundaryRules rules = in.rules().get(include.name());
       if (rules == null) {
-        status.stalled("IncludedRulesNotFound", "BoundaryRules '" + include.name() + "' does not exist: create it or "
+        status.stalled(ConditionReason.IncludedRulesNotFound, "BoundaryRules '" + include.name() + "' does not exist: create it or "
             + "remove it from spec.boundary.include");
         return Gate.stop(Duration.ofMinutes(1));
       }
@@ -41,7 +42,7 @@ final class IncludedRules {
       Optional<BoundaryRulesStatus.StageRevision> mine = rs == null || rs.stages() == null ? Optional.empty()
           : rs.stages().stream().filter(s -> s.stage().equals(in.name())).findFirst();
       if (mine.isEmpty()) {
-        status.progressing("WaitingForRules", "BoundaryRules '" + include.name() + "' has not placed this stage in "
+        status.progressing(ConditionReason.WaitingForRules, "BoundaryRules '" + include.name() + "' has not placed this stage in "
             + "its promotion yet");
         return Gate.stop(Duration.ofSeconds(5));
       }
@@ -49,7 +50,7 @@ final class IncludedRules {
       Optional<BoundaryRulesStatus.Revision> held = revision == null || rs.revisions() == null ? Optional.empty()
           : rs.revisions().stream().filter(r -> r.revision().equals(revision)).findFirst();
       if (held.isEmpty()) {
-        status.progressing("WaitingForPromotion", "BoundaryRules '" + include.name() + "' has no revision for this "
+        status.progressing(ConditionReason.WaitingForPromotion, "BoundaryRules '" + include.name() + "' has no revision for this "
             + "stage yet: it waits for " + mine.get().waitingFor());
         return Gate.stop(Duration.ofSeconds(30));
       }

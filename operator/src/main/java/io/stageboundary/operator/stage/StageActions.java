@@ -7,6 +7,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.OperationPreferences;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
@@ -56,7 +57,7 @@ final class StageActions {
     if (step instanceof RolloutPlanner.DetectDrift) {
       startDriftDetection(in, seen, status);
     } else if (seen.detectionRunning() && !(suspended || converged)) {
-      status.progressing("WaitingForDriftDetection", "StackSet drift detection is running; the next "
+      status.progressing(ConditionReason.WaitingForDriftDetection, "StackSet drift detection is running; the next "
           + "rollout step follows when it ends");
       return operations.lookAtRunning(status.lastOperation());
     }
@@ -78,7 +79,7 @@ final class StageActions {
     if (!suspended) {
       status.adopted(stage.getMetadata().getGeneration());
       if (work.moreWork()) {
-        status.progressing("Verifying", "checking and bootstrapping accounts: " + status.bootstrapSummary());
+        status.progressing(ConditionReason.Verifying, "checking and bootstrapping accounts: " + status.bootstrapSummary());
         // waiting only for stacks in flight: the next pass when the first of them is worth a look
         return work.waitUntil().map(t -> Duration.between(schedule.now(), t)).filter(d -> d.compareTo(schedule.pollInterval()) > 0)
             .orElse(schedule.pollInterval());
@@ -112,7 +113,7 @@ final class StageActions {
     events.normal(in.stage(), EventReason.StackSetCreated, "created StackSet " + name + " (" + id
         + ") with boundary revision " + doc.revision());
     status.operation(name, id, status.lastOperation());
-    status.progressing("StackSetCreated", "created StackSet " + name);
+    status.progressing(ConditionReason.StackSetCreated, "created StackSet " + name);
     return Duration.ofMillis(1);
   }
 
@@ -129,7 +130,7 @@ final class StageActions {
           doc.policyName(), step.targets().stream().map(Target::accountId).distinct().toList(), in.regions(),
           seen.organization().aws()::bootstrapStacks);
       if (!cleared.done()) {
-        status.progressing("ClearingBootstrap", "clearing the boundary from the CDK bootstrap stacks of "
+        status.progressing(ConditionReason.ClearingBootstrap, "clearing the boundary from the CDK bootstrap stacks of "
             + "accounts that left the stage before removing their policy"
             + (cleared.failures().isEmpty() ? "" : ": " + Text.abbreviate(cleared.failures(), 3)));
         return cleared.failures().isEmpty() ? schedule.pollInterval() : schedule.backoff(1);
@@ -141,7 +142,7 @@ final class StageActions {
         parts.subList(1, parts.size()).toArray(String[]::new)), last, schedule);
     Instant due = attempt.notBefore().orElse(null);
     if (due != null && due.isAfter(schedule.now())) {
-      status.progressing("RetryBackoff", "the last operation failed (" + last.message()
+      status.progressing(ConditionReason.RetryBackoff, "the last operation failed (" + last.message()
           + "); trying again after " + due);
       accounts.sync(stage, view.objects(), in.accounts());  // each failed account says why meanwhile
       return schedule.until(due);
@@ -149,7 +150,7 @@ final class StageActions {
     String opId = attempt.id();
     int count = action == OperationAction.UPDATE ? view.states().size()
         : (int) step.targets().stream().map(Target::accountId).distinct().count();
-    status.progressing("OperationRequested", "requesting StackSet operation " + opId);
+    status.progressing(ConditionReason.OperationRequested, "requesting StackSet operation " + opId);
     StackSetView stackSet = seen.stackSet().orElseThrow();
     BoundaryStackSets stackSets = seen.organization().stackSets();
     String region = seen.organization().region();
@@ -167,7 +168,7 @@ final class StageActions {
     String what = describe(action, opId, count, doc.revision());
     events.normal(stage, EventReason.OperationStarted, what);
     LOG.infof("stage %s: %s", in.name(), what);
-    status.progressing("OperationRunning", "StackSet operation " + opId + " (" + action + ", "
+    status.progressing(ConditionReason.OperationRunning, "StackSet operation " + opId + " (" + action + ", "
         + count + " account(s)) is running");
     accounts.sync(stage, view.inProgress(step.targets(), action == OperationAction.UPDATE, opId), in.accounts());
     return schedule.pollInterval();

@@ -7,6 +7,7 @@ import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BoundaryStackSets.OperationPreferences;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
@@ -116,7 +117,7 @@ public final class StageController {
 
   /** An SCP write is work under way: the next pass soon proves it in the accounts. */
   private static Duration guardrailWritten(Duration next, StageStatusBuilder status) {
-    status.progressing("ApplyingGuardrail", "the service control policy was written; proving it in the accounts");
+    status.progressing(ConditionReason.ApplyingGuardrail, "the service control policy was written; proving it in the accounts");
     return next.compareTo(GUARDRAIL_SETTLE) > 0 ? GUARDRAIL_SETTLE : next;
   }
 
@@ -133,7 +134,7 @@ public final class StageController {
     try {
       doc = BoundaryDocument.render(in.name(), boundary, partition);
     } catch (InvalidBoundaryException e) {
-      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage()
+      return stalled(in, status, ConditionReason.InvalidBoundary, "the boundary cannot be deployed: " + e.getMessage()
           + merged.value().hint());
     }
     status.includes(merged.value().included());
@@ -141,12 +142,12 @@ public final class StageController {
       CatalogueCheck.Coverage coverage = CatalogueCheck.check(boundary, IamCatalogue.pinned());
       status.coverage(new StageStatus.Coverage(coverage.catalogue(), coverage.actions()));
     } catch (InvalidBoundaryException e) {
-      return stalled(in, status, "InvalidBoundary", "the boundary cannot be deployed: " + e.getMessage());
+      return stalled(in, status, ConditionReason.InvalidBoundary, "the boundary cannot be deployed: " + e.getMessage());
     }
     status.revision(doc.revision()).cdkContext(doc.cdkContext());
     BootstrapTemplate pinned = BootstrapTemplate.pinned();
     if (spec.bootstrapOrDefault().enabledOrDefault() && spec.bootstrapOrDefault().minimumVersionOrDefault() > pinned.version()) {
-      return stalled(in, status, "InvalidBootstrap", "spec.bootstrap.minimumVersion "
+      return stalled(in, status, ConditionReason.InvalidBootstrap, "spec.bootstrap.minimumVersion "
           + spec.bootstrapOrDefault().minimumVersionOrDefault() + " is newer than the bootstrap template this "
           + "operator carries (version " + pinned.version() + ", aws-cdk " + pinned.awsCdkVersion()
           + "): lower it, or upgrade the operator");
@@ -156,25 +157,25 @@ public final class StageController {
 
   private Gate<OrganizationContext> connect(StageInputs in, StageStatusBuilder status) {
     if (in.organization().isEmpty()) {
-      return stalled(in, status, "OrganizationNotFound", "AwsOrganization '"
+      return stalled(in, status, ConditionReason.OrganizationNotFound, "AwsOrganization '"
           + in.stage().getSpec().organizationRef().name() + "' does not exist: create it or fix spec.organizationRef.name");
     }
     AwsOrganization org = in.organization().get();
     if (!Readiness.ready(org)) {
-      status.progressing("WaitingForOrganization", "AwsOrganization '" + org.getMetadata().getName()
+      status.progressing(ConditionReason.WaitingForOrganization, "AwsOrganization '" + org.getMetadata().getName()
           + "' is not Ready yet" + Readiness.readyMessage(org).map(m -> ": " + m).orElse(""));
       return Gate.stop(Duration.ofSeconds(15));
     }
     try {
       return Gate.go(parts.organizations().get(org));
     } catch (CredentialsUnavailable e) {
-      status.stalled("CredentialsUnavailable", e.getMessage());
+      status.stalled(ConditionReason.CredentialsUnavailable, e.getMessage());
       return Gate.stop(parts.schedule().resyncInterval());
     }
   }
 
   /** The manifest cannot be acted on: it claims no accounts, writes nothing, and says what to change. */
-  private <T> Gate<T> stalled(StageInputs in, StageStatusBuilder status, String reason, String message) {
+  private <T> Gate<T> stalled(StageInputs in, StageStatusBuilder status, ConditionReason reason, String message) {
     claiming.publishNothing(in.stage());
     status.stalled(reason, message);
     return Gate.stop(parts.schedule().resyncInterval());
@@ -245,25 +246,25 @@ public final class StageController {
     LOG.infof("stage %s: %s (%s, %d in a row)", name, f.getMessage(), f.kind(), n);
     switch (f.kind()) {
       case BUSY -> {
-        status.progressing("StackSetBusy", "another operation is running on the StackSet; waiting ("
+        status.progressing(ConditionReason.StackSetBusy, "another operation is running on the StackSet; waiting ("
             + f.getMessage() + ")");
         return Duration.ofSeconds(10);
       }
       case THROTTLED, UNAVAILABLE -> {
         Duration wait = parts.schedule().backoff(n - 1);
-        status.progressing(f.kind() == AwsFailure.Kind.THROTTLED ? "AwsThrottled" : "AwsUnavailable",
+        status.progressing(f.kind() == AwsFailure.Kind.THROTTLED ? ConditionReason.AwsThrottled : ConditionReason.AwsUnavailable,
             f.getMessage() + "; trying again in " + wait.toSeconds() + "s");
         return wait;
       }
       case ACCESS_DENIED -> {
         parts.events().warning(stage, EventReason.AwsAccessDenied, f.getMessage());
-        status.stalled("AwsAccessDenied", f.getMessage()
+        status.stalled(ConditionReason.AwsAccessDenied, f.getMessage()
             + ": check the operator's IAM permissions and the AwsOrganization credentials");
         return Duration.ofMinutes(5);
       }
       default -> {
         parts.events().warning(stage, EventReason.AwsRequestFailed, f.getMessage());
-        status.stalled("AwsRequestFailed", f.getMessage());
+        status.stalled(ConditionReason.AwsRequestFailed, f.getMessage());
         return Duration.ofMinutes(5);
       }
     }

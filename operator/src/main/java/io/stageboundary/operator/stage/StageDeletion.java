@@ -7,6 +7,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
@@ -73,7 +74,7 @@ final class StageDeletion {
       return Optional.empty();
     }
     if (operations.follow(stage, status, stackSets, stackSet.get()) == StackSetOperations.Followed.RUNNING) {
-      status.progressing("Deleting", "waiting for StackSet operation " + status.lastOperation().id());
+      status.progressing(ConditionReason.Deleting, "waiting for StackSet operation " + status.lastOperation().id());
       return Optional.of(schedule.pollInterval());
     }
     List<InstanceView> instances = stackSets.instances(stackSet.get().name());
@@ -93,12 +94,12 @@ final class StageDeletion {
   private Gate<OrganizationContext> organization(StageInputs in, StageStatusBuilder status) {
     Stage stage = in.stage();
     if (stage.getSpec().suspended()) {
-      status.stalled("DeletionSuspended", "deletionPolicy is Delete but spec.suspend is true: set "
+      status.stalled(ConditionReason.DeletionSuspended, "deletionPolicy is Delete but spec.suspend is true: set "
           + "suspend to false to let the deletion proceed, or deletionPolicy to Retain to keep AWS as it is");
       return Gate.stop(schedule.resyncInterval());
     }
     if (in.organization().isEmpty()) {
-      status.stalled("OrganizationNotFound", "cannot delete from AWS: AwsOrganization '"
+      status.stalled(ConditionReason.OrganizationNotFound, "cannot delete from AWS: AwsOrganization '"
           + stage.getSpec().organizationRef().name() + "' does not exist; recreate it, or set "
           + "deletionPolicy to Retain to let the Stage go and keep AWS as it is");
       return Gate.stop(schedule.resyncInterval());
@@ -106,7 +107,7 @@ final class StageDeletion {
     try {
       return Gate.go(organizations.get(in.organization().get()));
     } catch (CredentialsUnavailable e) {
-      status.stalled("CredentialsUnavailable", e.getMessage());
+      status.stalled(ConditionReason.CredentialsUnavailable, e.getMessage());
       return Gate.stop(schedule.resyncInterval());
     }
   }
@@ -128,11 +129,11 @@ final class StageDeletion {
     }
     if (!cleared.failures().isEmpty()) {
       events.warning(in.stage(), EventReason.BootstrapClearFailed, Text.abbreviate(cleared.failures(), 3));
-      status.stalled("DeletionBlocked", "cannot clear the boundary from every bootstrap stack: "
+      status.stalled(ConditionReason.DeletionBlocked, "cannot clear the boundary from every bootstrap stack: "
           + Text.abbreviate(cleared.failures(), 3) + "; fix it, or set deletionPolicy to Retain");
       return Optional.of(schedule.backoff(1));
     }
-    status.progressing("Deleting", "deletionPolicy is Delete: clearing the boundary from CDK "
+    status.progressing(ConditionReason.Deleting, "deletionPolicy is Delete: clearing the boundary from CDK "
         + "bootstrap stacks before removing the policy");
     return Optional.of(schedule.pollInterval());
   }
@@ -149,11 +150,11 @@ final class StageDeletion {
     StageStatus.Operation last = status.lastOperation();
     OperationIds.Attempt attempt = OperationIds.next(base, last, schedule);
     if (attempt.notBefore().filter(due -> due.isAfter(schedule.now())).isPresent()) {
-      status.stalled("DeletionFailed", "removing the boundary failed: " + last.message()
+      status.stalled(ConditionReason.DeletionFailed, "removing the boundary failed: " + last.message()
           + "; trying again after " + attempt.notBefore().get());
       return schedule.until(attempt.notBefore().get());
     }
-    status.progressing("Deleting", "deletionPolicy is Delete: removing the boundary from "
+    status.progressing(ConditionReason.Deleting, "deletionPolicy is Delete: removing the boundary from "
         + targets.size() + " account(s)");
     operations.start(stage, status, stackSet, OperationAction.DELETE_INSTANCES, attempt.id(), targets.size(),
         in.writeAhead(), opId -> org.stackSets().deleteInstances(stackSet.name(), targets, org.region(), false,

@@ -8,6 +8,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.organization.OrganizationContext;
 import io.stageboundary.operator.stage.claims.Claiming;
@@ -70,7 +71,7 @@ final class StageObserver {
     String key = in.name() + "/" + stage.getMetadata().getGeneration();
     if (!resolved.valid()) {
       claiming.publishNothing(stage);
-      status.stalled("InvalidTargets", String.join("; ", resolved.problems()));
+      status.stalled(ConditionReason.InvalidTargets, String.join("; ", resolved.problems()));
       int n = unknownIdPasses.merge(key, 1, Integer::sum);
       Duration again = UNKNOWN_ID_REFRESH.multipliedBy(1L << Math.min(n - 1, 10));
       return Gate.stop(again.compareTo(org.refreshInterval()) < 0 ? again : org.refreshInterval());
@@ -85,7 +86,7 @@ final class StageObserver {
           stage.getMetadata().getGeneration())) {
         status.keepCurrent();
       } else {
-        status.progressing("WaitingForOtherStages",
+        status.progressing(ConditionReason.WaitingForOtherStages,
             "waiting until every Stage of the organisation has resolved its accounts");
       }
       return Gate.stop(Duration.ofSeconds(1));
@@ -100,7 +101,7 @@ final class StageObserver {
         && operations.follow(stage, status, stackSets, stackSet.get()) == StackSetOperations.Followed.RUNNING) {
       StageStatus.Operation running = status.lastOperation();
       if (OperationAction.of(running.action()) != OperationAction.DETECT_DRIFT) {
-        status.progressing("OperationRunning", "StackSet operation " + running.id() + " ("
+        status.progressing(ConditionReason.OperationRunning, "StackSet operation " + running.id() + " ("
             + running.action() + ", " + running.accounts() + " account(s)) is running");
         return Gate.stop(operations.lookAtRunning(running));
       }

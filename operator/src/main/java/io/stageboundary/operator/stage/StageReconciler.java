@@ -19,6 +19,7 @@ import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Fresh;
 import io.stageboundary.operator.kube.LeanItemStore;
 import io.stageboundary.operator.kube.StatusPatch;
@@ -174,7 +175,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     }
     LOG.warnf(e, "stage %s: reconcile failed", stage.getMetadata().getName());
     StageStatusBuilder status = new StageStatusBuilder(stage, parts.schedule().clock());
-    status.progressing("InternalError", e.getClass().getSimpleName() + ": "
+    status.progressing(ConditionReason.InternalError, e.getClass().getSimpleName() + ": "
         + String.valueOf(e.getMessage()).lines().findFirst().orElse("") + " (retrying)");
     return ErrorStatusUpdateControl.patchStatus(StatusPatch.fresh(stage, status.build(), Stage::new));
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.stageboundary.operator.kube.ConditionReason;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,6 +38,22 @@ class ArgoCdHealthChecksTest {
     for (String kind : List.of("Stage", "AwsOrganization")) {
       JsonNode noStatus = yaml(CHECKS.resolve(kind).resolve("testdata/no-status.yaml"));
       assertThat(noStatus.has("status")).as("%s testdata/no-status.yaml has a status", kind).isFalse();
+    }
+  }
+
+  /** A reason a script looks for is one the operator sets: renaming a reason breaks this, not Argo CD. */
+  @ParameterizedTest
+  @ValueSource(strings = {"Stage", "StageAccount", "AwsOrganization"})
+  void everyReasonAScriptNamesIsOneTheOperatorSets(String kind) throws IOException {
+    String script = Files.readString(CHECKS.resolve(kind).resolve("health.lua"));
+    java.util.regex.Matcher m = java.util.regex.Pattern.compile("reason\\s*[~=]=\\s*\"([A-Za-z]+)\"").matcher(script);
+    List<String> named = new ArrayList<>();
+    while (m.find()) {
+      named.add(m.group(1));
+    }
+    for (String reason : named) {
+      assertThat(java.util.Arrays.stream(ConditionReason.values()).map(Enum::name))
+          .as("%s/health.lua names the reason %s", kind, reason).contains(reason);
     }
   }
 

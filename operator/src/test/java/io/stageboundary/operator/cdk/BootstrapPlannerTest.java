@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
 
 class BootstrapPlannerTest {
   private static final BootstrapTemplate PINNED = BootstrapTemplate.pinned();
-  private static final Want WANT = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false);
+  private static final Want WANT = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false,
+      null, null, null);
 
   private static StackView stack(String status, Map<String, String> overrides) {
     Map<String, String> p = new LinkedHashMap<>();
@@ -77,7 +78,7 @@ class BootstrapPlannerTest {
 
   @Test
   void aStackOfAnotherQualifierIsNotThisStagesToChange() {
-    Want custom = new Want("developer-policy-prod", false, "custom1", "CDKToolkit", 30, false);
+    Want custom = new Want("developer-policy-prod", false, "custom1", "CDKToolkit", 30, false, null, null, null);
     var other = (BootstrapPlanner.Report) BootstrapPlanner.decide(custom, Optional.of(stack("UPDATE_COMPLETE",
         Map.of())), Optional.of(33), PINNED);
     assertThat(other.state()).isEqualTo(BootstrapState.FOREIGN);
@@ -108,7 +109,7 @@ class BootstrapPlannerTest {
         "InputPermissionsBoundary", "developer-policy-prod", "TrustedAccounts", "222222222222,111111111111",
         "CloudFormationExecutionPolicies", "arn:aws:iam::aws:policy/ReadOnlyAccess,arn:aws:iam::400000000001:policy/cdk-exec"))),
         Optional.of(33), PINNED)).as("the same lists in another order").isInstanceOf(BootstrapPlanner.Verify.class);
-    Want none = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false);
+    Want none = new Want("developer-policy-prod", false, "hnb659fds", "CDKToolkit", 30, false, null, null, null);
     assertThat(BootstrapPlanner.decide(none, Optional.of(stack("UPDATE_COMPLETE", Map.of())), Optional.of(33), PINNED))
         .isInstanceOfSatisfying(BootstrapPlanner.Update.class, u -> assertThat(u.parameters())
             .containsEntry("TrustedAccounts", null).doesNotContainKey("CloudFormationExecutionPolicies"));
@@ -118,7 +119,7 @@ class BootstrapPlannerTest {
   void aMissingStackIsCreatedOnlyWhenAskedWithTheCliDefaults() {
     assertThat(((BootstrapPlanner.Report) BootstrapPlanner.decide(WANT, Optional.empty(), Optional.empty(), PINNED)).state())
         .isEqualTo(BootstrapState.NOT_BOOTSTRAPPED);
-    Want create = new Want("p", true, "abc", "CDKToolkit", 30, true);
+    Want create = new Want("p", true, "abc", "CDKToolkit", 30, true, null, null, null);
     assertThat(BootstrapPlanner.decide(create, Optional.empty(), Optional.empty(), PINNED))
         .isInstanceOfSatisfying(BootstrapPlanner.Create.class, c -> assertThat(c.parameters())
             .containsEntry("InputPermissionsBoundary", "p").containsEntry("Qualifier", "abc")

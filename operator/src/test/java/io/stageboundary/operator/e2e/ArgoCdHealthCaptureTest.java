@@ -10,10 +10,11 @@ import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
-import io.stageboundary.operator.argocd.ArgoCdHealth;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import io.stageboundary.operator.argocd.ArgoCdHealth;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
@@ -95,7 +96,7 @@ class ArgoCdHealthCaptureTest {
     await().atMost(SOON).until(() -> {
       Stage s = h.stage("dev");
       return s.getStatus() != null && OperatorHarness.condition(s, "Reconciling")
-          .map(c -> "True".equals(c.getStatus()) && "OperationRunning".equals(c.getReason())).orElse(false)
+          .map(c -> "True".equals(c.getStatus()) && ConditionReason.OperationRunning.name().equals(c.getReason())).orElse(false)
           && s.getStatus().observedGeneration() == s.getMetadata().getGeneration();
     });
     expect("Stage", "dev", "progressing", "Progressing");
@@ -124,7 +125,7 @@ class ArgoCdHealthCaptureTest {
     await().atMost(SOON).until(() -> {
       Stage s = h.stage("dev");
       return s.getStatus().observedGeneration() == s.getMetadata().getGeneration()
-          && OperatorHarness.condition(s, "Ready").map(c -> "Suspended".equals(c.getReason())).orElse(false);
+          && OperatorHarness.condition(s, "Ready").map(c -> ConditionReason.Suspended.name().equals(c.getReason())).orElse(false);
     });
     expect("Stage", "dev", "suspended", "Suspended");
     h.apply(stage("dev", "Report", false).replace("ou-sbo1-dev00001", "ou-sbo1-beta0001"));
@@ -183,7 +184,7 @@ class ArgoCdHealthCaptureTest {
         + "  rollout: {approval: Manual}\n");
     h.awaitCondition("approval", "Reconciling", "True", SOON);
     await().atMost(SOON).until(() -> OperatorHarness.condition(h.stage("approval"), "Reconciling")
-        .map(c -> "AwaitingApproval".equals(c.getReason())).orElse(false));
+        .map(c -> ConditionReason.AwaitingApproval.name().equals(c.getReason())).orElse(false));
     expect("Stage", "approval", "suspended-awaiting-approval", "Suspended");
   }
 

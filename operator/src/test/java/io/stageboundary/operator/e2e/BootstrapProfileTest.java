@@ -181,6 +181,58 @@ class BootstrapProfileTest {
 
   @Test
   @Order(5)
+  void aDeletedStackComesBackWithTheWholeProfileInOneWrite() {
+    String account = org.account("prod-payments");
+    String narrow = "arn:aws:iam::aws:policy/PowerUserAccess";
+    h.apply(stage("pipeline", "\"" + account + "\"", "{trustedAccounts: [\"%s\"], trustedAccountsForLookup: [\"%s\"], executionPolicies: [%s]}"
+        .formatted(pipeline, pipeline, narrow), "driftCheckInterval: 2s\ndriftRemediation: Reconcile"));
+    await().atMost(Duration.ofSeconds(30)).until(() -> narrow.equals(parameters(account).get("CloudFormationExecutionPolicies")));
+    h.awaitReady("pipeline");
+    emulator.clearCalls();
+    try (CloudFormationClient cfn = aws.inAccount(account).cloudFormation(REGION);
+        var s3 = aws.inAccount(account).s3(REGION)) {
+      cfn.deleteStack(r -> r.stackName("CDKToolkit"));
+      // the staging bucket outlives the stack (DeletionPolicy Retain): whoever deletes the stack removes it too
+      s3.deleteBucket(r -> r.bucket("cdk-hnb659fds-assets-" + account + "-" + REGION));
+    }
+    await().atMost(Duration.ofSeconds(30)).until(() -> h.stackWrites(account) > 0 && stackSettled(account));
+    // read at once, before any later pass could have corrected a create that left something out
+    assertThat(stackStatus(account)).isEqualTo("CREATE_COMPLETE");
+    assertThat(parameters(account)).containsEntry("InputPermissionsBoundary", "developer-policy-pipeline")
+        .containsEntry("TrustedAccounts", pipeline).containsEntry("TrustedAccountsForLookup", pipeline)
+        .containsEntry("CloudFormationExecutionPolicies", narrow);
+    try (IamClient iam = aws.inAccount(account).iam()) {
+      for (String role : List.of("deploy", "lookup")) {
+        String trust = java.net.URLDecoder.decode(iam.getRole(r -> r.roleName("cdk-hnb659fds-" + role + "-role-" + account
+            + "-" + REGION)).role().assumeRolePolicyDocument(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(trust).as("the %s role trusts the pipeline account", role).contains(pipeline);
+      }
+      String exec = "arn:aws:iam::" + account + ":role/cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGION;
+      assertThat(iam.getRole(r -> r.roleName("cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGION)).role()
+          .permissionsBoundary().permissionsBoundaryArn()).endsWith(":policy/developer-policy-pipeline");
+      // PowerUserAccess does not allow listing users; the template's default (AdministratorAccess) would
+      assertThat(iam.simulatePrincipalPolicy(r -> r.policySourceArn(exec).actionNames("iam:ListUsers"))
+          .evaluationResults().get(0).evalDecisionAsString()).isEqualTo("implicitDeny");
+    }
+    h.awaitReady("pipeline");
+    assertThat(h.stackWrites(account)).as("the create was the only write: nothing was left to correct").isEqualTo(1);
+  }
+
+  private static String stackStatus(String account) {
+    try (CloudFormationClient cfn = aws.inAccount(account).cloudFormation(REGION)) {
+      return cfn.describeStacks(r -> r.stackName("CDKToolkit")).stacks().get(0).stackStatusAsString();
+    } catch (software.amazon.awssdk.services.cloudformation.model.CloudFormationException e) {
+      return null;
+    }
+  }
+
+  private static boolean stackSettled(String account) {
+    String status = stackStatus(account);
+    return status != null && !status.endsWith("_IN_PROGRESS");
+  }
+
+  @Test
+  @Order(6)
   void deletingWithDeleteClearsTheBoundaryButLeavesTheProfileAsSet() {
     String account = org.account("prod-payments");
     h.apply(stage("pipeline", "\"" + account + "\"", "{trustedAccounts: [\"%s\"], trustedAccountsForLookup: [\"%s\"], executionPolicies: [%s]}"

@@ -37,6 +37,19 @@ class BoundaryDocumentTest {
   }
 
   @Test
+  void theDenyStatementsThatNameAnActionAreFoundBySid() throws Exception {
+    Statement outside = new Statement("DenyOutsideRegions", Effect.Deny, null, List.of("iam:*", "sts:*"), List.of("*"),
+        null, null);
+    BoundaryDocument d = BoundaryDocument.render("prod", boundary("developer-policy-prod",
+        deny("DenyConfig", "config:*"), deny("DenyReading", "s3:Get*"), outside), "aws");
+    assertThat(d.denyingStatements("config:PutConfigRule")).containsExactly("DenyConfig", "DenyOutsideRegions");
+    assertThat(d.denyingStatements("S3:GetObject")).as("matched as IAM does, ignoring case")
+        .containsExactly("DenyReading", "DenyOutsideRegions");
+    assertThat(d.denyingStatements("iam:CreateRole")).contains(Guards.REQUIRE_BOUNDARY_SID)
+        .doesNotContain("DenyOutsideRegions");
+  }
+
+  @Test
   void everyBoundaryCarriesTheGuardsWithItsOwnArn() throws Exception {
     BoundaryDocument d = BoundaryDocument.render("prod", boundary("developer-policy-prod",
         deny("DenyConfig", "config:*")), "aws");

@@ -4,12 +4,14 @@ import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.bootstrap.StackWrite;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Observation;
@@ -81,7 +83,7 @@ public final class Approvals {
       events.normal(in.stage(), EventReason.PlanReady, "plan " + plan.id() + " waits for approval: " + summary(plan));
     }
     status.plan(plan);
-    status.progressing("AwaitingApproval", "spec.rollout.approval is Manual: plan " + plan.id() + " (" + summary(plan)
+    status.progressing(ConditionReason.AwaitingApproval, "spec.rollout.approval is Manual: plan " + plan.id() + " (" + summary(plan)
         + ") waits; nothing is written until kubectl annotate stage " + in.name() + " --overwrite "
         + ApiGroup.APPROVE_ANNOTATION + "=" + plan.id()
         + (approval == null ? "" : " (the annotation names " + approval + ", not this plan)"));
@@ -111,38 +113,46 @@ public final class Approvals {
     Set<String> deployed = seen.instances().stream().map(InstanceView::accountId).collect(Collectors.toCollection(TreeSet::new));
     List<String> toAdd = seen.deployTo().keySet().stream().filter(a -> !deployed.contains(a)).toList();
     List<String> toRelease = deployed.stream().filter(a -> !seen.targeted().containsKey(a)).toList();
-    Map<String, List<String>> stacks = bootstrapStacks(in, doc, seen, last, desired, toAdd, toRelease);
+    Stacks stacks = bootstrapStacks(in, doc, seen, last, desired, toAdd, toRelease);
     List<String> guardrail = guardrail(scp);
     String revisionFrom = BoundaryDocument.revisionOf(deployedTemplate).orElse(null);
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
     if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
       return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(),
-          List.of(), List.of(), Map.of(), List.of(), schedule.stamp());
+          List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp());
     }
     String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
-        + "|" + stacks + "|" + guardrail);
+        + "|" + stacks.update() + (stacks.create().isEmpty() ? "" : "|create " + stacks.create()) + "|" + guardrail);
     String at = last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp();
     return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, toAdd,
-        toRelease, stacks, guardrail, at);
+        toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at);
+  }
+
+  /** The bootstrap stacks a rollout would update and create, by region: the accounts. */
+  private record Stacks(Map<String, List<String>> update, Map<String, List<String>> create) {
+    boolean isEmpty() {
+      return update.isEmpty() && create.isEmpty();
+    }
   }
 
   /** The stacks a rollout would write, read once per desired state (and again if the accounts change). */
-  private Map<String, List<String>> bootstrapStacks(StageInputs in, BoundaryDocument doc, Observation seen,
+  private Stacks bootstrapStacks(StageInputs in, BoundaryDocument doc, Observation seen,
       StageStatus.Plan last, String desired, List<String> toAdd, List<String> toRelease) {
     StageSpec spec = in.stage().getSpec();
     if (!spec.bootstrapOrDefault().enabledOrDefault()) {
-      return Map.of();
+      return new Stacks(Map.of(), Map.of());
     }
     List<String> accounts = seen.deployTo().keySet().stream().toList();
     if (last != null && desired.equals(last.desired()) && last.bootstrapStacks() != null && sameAccounts(last, accounts, toAdd, toRelease)) {
-      return last.bootstrapStacks();
+      return new Stacks(last.bootstrapStacks(), last.bootstrapStacksToCreate() == null ? Map.of()
+          : last.bootstrapStacksToCreate());
     }
-    Map<String, List<String>> out = new TreeMap<>();
-    for (BootstrapRunner.Pair p : bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts, in.regions(),
-        seen.organization().aws()::bootstrapStacks)) {
-      out.computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account());
-    }
-    return out;
+    Map<String, List<String>> update = new TreeMap<>();
+    Map<String, List<String>> create = new TreeMap<>();
+    bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts, in.regions(), seen.organization().aws()::bootstrapStacks)
+        .forEach((p, write) -> (write == StackWrite.CREATE ? create : update)
+            .computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account()));
+    return new Stacks(update, create);
   }
 
   /**
@@ -152,7 +162,9 @@ public final class Approvals {
   private static boolean sameAccounts(StageStatus.Plan last, List<String> accounts, List<String> toAdd,
       List<String> toRelease) {
     return toAdd.equals(last.accountsToAdd()) && toRelease.equals(last.accountsToRelease())
-        && last.bootstrapStacks().values().stream().allMatch(accounts::containsAll);
+        && last.bootstrapStacks().values().stream().allMatch(accounts::containsAll)
+        && (last.bootstrapStacksToCreate() == null
+            || last.bootstrapStacksToCreate().values().stream().allMatch(accounts::containsAll));
   }
 
   private static List<String> guardrail(GuardrailObservation g) {
@@ -196,6 +208,11 @@ public final class Approvals {
     int stacks = p.bootstrapStacks().values().stream().mapToInt(List::size).sum();
     if (stacks > 0) {
       parts.add(stacks + " bootstrap stack(s) to update");
+    }
+    int creates = p.bootstrapStacksToCreate() == null ? 0
+        : p.bootstrapStacksToCreate().values().stream().mapToInt(List::size).sum();
+    if (creates > 0) {
+      parts.add(creates + " bootstrap stack(s) to create");
     }
     if (!p.guardrail().isEmpty()) {
       parts.add("guardrail: " + String.join("; ", p.guardrail()));

@@ -39,6 +39,41 @@ final class BootstrapPair {
   /** What a pass found; no report means keep the last one and look again soon. */
   record Result(RegionBootstrap report, boolean wrote) {}
 
+  /**
+   * Everything one pair's pass needs to decide and write, built once per pass
+   * ({@link BootstrapRunner.Request#pass}), so no part of the stage's wants can be dropped on the way.
+   *
+   * @param want what the stage wants of this account's stack (its execution policies resolved)
+   * @param policyArn the boundary policy the account's roles must carry
+   * @param last what the pair's StageAccount last reported, or null
+   */
+  record Pass(String key, Want want, String policyArn, BootstrapRunner.Pair pair, WriteMode mode,
+      BootstrapStacks stacks, ProbePlan probes, RegionBootstrap last) {
+    String region() {
+      return pair.region();
+    }
+
+    boolean repairs() {
+      return mode == WriteMode.REPAIR;
+    }
+
+    boolean suspended() {
+      return mode == WriteMode.SUSPENDED;
+    }
+  }
+
+  /** What was read of the stack: it, and its bootstrap version. */
+  private record Read(Optional<StackView> stack, Optional<Integer> version) {
+    static Read of(Want want, BootstrapStacks stacks) {
+      Optional<StackView> stack = stacks.describe(want.stackName());
+      Optional<Integer> version = stack.flatMap(StackView::versionOutput);
+      if (stack.isPresent() && version.isEmpty()) {
+        version = stacks.bootstrapVersion(want.qualifier());
+      }
+      return new Read(stack, version);
+    }
+  }
+
   BootstrapPair(Schedule schedule) {
     this.schedule = schedule;
     this.contest = new ContestGuard(schedule);
@@ -48,18 +83,13 @@ final class BootstrapPair {
     return schedule;
   }
 
-  Result bootstrap(String stageUid, Want stageWant, String policyArn, BootstrapRunner.Pair pair, boolean suspended,
-      boolean remediate, RegionBootstrap last, BootstrapStacks stacks, ProbePlan probes) {
-    Want want = stageWant.in(pair.account());
-    String key = stageUid + "|" + pair.account() + "|" + pair.region();
-    String region = pair.region();
+  Result bootstrap(Pass p) {
+    RegionBootstrap last = p.last();
+    String region = p.region();
     try {
-      Optional<StackView> stack = stacks.describe(want.stackName());
-      Optional<Integer> version = stack.flatMap(StackView::versionOutput);
-      if (stack.isPresent() && version.isEmpty()) {
-        version = stacks.bootstrapVersion(want.qualifier());
-      }
-      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && StackDrift.carries(want, last);
+      Read read = Read.of(p.want(), p.stacks());
+      Optional<StackView> stack = read.stack();
+      boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && StackDrift.carries(p.want(), last);
       boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED
           && DriftReason.of(last.driftReason()).filter(r -> r != DriftReason.ExecutionRoleBoundaryRemoved).isPresent();
       if ((wasCurrent || stillDrifted) && stack.isPresent() && stack.get().status().endsWith("_IN_PROGRESS")) {
@@ -69,65 +99,63 @@ final class BootstrapPair {
         // the change would later pass for first-time work and be undone even under Report.
         return new Result(null, false);
       }
-      StackDrift drift = wasCurrent || stillDrifted ? StackDrift.of(want, last, wasCurrent, stack, version) : null;
-      if (drift != null && !remediate) {
-        return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, drift.what()
-            + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), drift.reason()), false);
+      StackDrift drift = wasCurrent || stillDrifted
+          ? StackDrift.of(p.want(), last, wasCurrent, stack, read.version()) : null;
+      if (drift != null && !p.repairs()) {
+        return new Result(report(region, BootstrapState.DRIFTED, read, null, drift.what()
+            + (p.suspended() ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), drift.reason()), false);
       }
       DriftReason reason = drift == null ? null : drift.reason();
-      BootstrapPlanner.Decision decision = decide(want, reason, stack, version);
+      BootstrapPlanner.Decision decision = decide(p.want(), reason, read);
       if (decision instanceof BootstrapPlanner.Report r) {
-        return new Result(report(region, r.state(), stack, version, null, r.message(), null), false);
+        return new Result(report(region, r.state(), read, null, r.message(), null), false);
       }
       if (decision instanceof BootstrapPlanner.Verify) {
-        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, suspended, probes), false);
+        return new Result(verify(p, read), false);
       }
-      if (suspended) {
-        return new Result(report(region, BootstrapState.PENDING, stack, version, null,
+      if (p.suspended()) {
+        return new Result(report(region, BootstrapState.PENDING, read, null,
             "spec.suspend is true: the bootstrap stack would be updated", reason), false);
       }
-      return write(want, policyArn, pair, stacks, stack, version, key, decision, drift, remediate, probes);
+      return write(p, read, decision, drift);
     } catch (AwsFailure f) {
       if (f.kind().transientFailure()) {
         return new Result(null, false);
       }
-      return failed(key, region, f, hint(want, pair, f, false));
+      return failed(p.key(), region, f, hint(p.want(), p.pair(), f, false));
     }
   }
 
-  /** Whether a pass would write this stack (update or create it), reading only: for a plan. */
-  boolean wouldWrite(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
-    Want want = stageWant.in(pair.account());
-    Optional<StackView> stack = stacks.describe(want.stackName());
-    Optional<Integer> version = stack.flatMap(StackView::versionOutput);
-    if (stack.isPresent() && version.isEmpty()) {
-      version = stacks.bootstrapVersion(want.qualifier());
-    }
-    BootstrapPlanner.Decision d = decide(want, null, stack, version);
-    return d instanceof BootstrapPlanner.Update || d instanceof BootstrapPlanner.Create;
+  /** What a pass would write to this stack (update or create it), reading only: for a plan. */
+  Optional<StackWrite> wouldWrite(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
+    BootstrapPlanner.Decision d = decide(stageWant.in(pair.account()), null, Read.of(stageWant.in(pair.account()), stacks));
+    return d instanceof BootstrapPlanner.Update ? Optional.of(StackWrite.UPDATE)
+        : d instanceof BootstrapPlanner.Create ? Optional.of(StackWrite.CREATE) : Optional.empty();
   }
 
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
-  private Result write(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
-      Optional<StackView> stack, Optional<Integer> version, String key, BootstrapPlanner.Decision decision,
-      StackDrift drift, boolean remediate, ProbePlan probes) {
-    String region = pair.region();
+  private Result write(Pass p, Read read, BootstrapPlanner.Decision decision, StackDrift drift) {
+    Want want = p.want();
+    String region = p.region();
+    String key = p.key();
     DriftReason reason = drift == null ? null : drift.reason();
-    String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles();
+    // the whole desired state names the resource: a changed profile is a new budget, not another round
+    String resource = key + "|stack|" + want.policyName() + "|" + want.applyToAllRoles() + "|" + want.profile();
     Optional<Instant> spent = contest.spentUntil(resource);
     if (spent.isPresent()) {
-      return new Result(report(region, BootstrapState.DRIFTED, stack, version, null, ContestGuard.message(
+      return new Result(report(region, BootstrapState.DRIFTED, read, null, ContestGuard.message(
           "the bootstrap stack " + want.stackName(), spent.get()), DriftReason.ContestedByAnotherWriter), false);
     }
-    Optional<String> unusable = unusableExecutionPolicy(want, pair.account(), stacks);
+    Optional<String> unusable = unusableExecutionPolicy(want, p.pair().account(), p.stacks());
     if (unusable.isPresent()) {
-      return new Result(report(region, BootstrapState.FAILED, stack, version, null, unusable.get()
+      return new Result(report(region, BootstrapState.FAILED, read, null, unusable.get()
           + "; the bootstrap stack is left as it is", reason), false);
     }
     Backoff b = backoff.get(key);
+    Optional<StackView> stack = read.stack();
     boolean rolledBack = stack.map(s -> s.status().equals("UPDATE_ROLLBACK_COMPLETE")).orElse(false);
     if (b != null && b.next().isAfter(schedule.now())) {
-      return new Result(report(region, BootstrapState.FAILED, stack, version, null,
+      return new Result(report(region, BootstrapState.FAILED, read, null,
           (rolledBack ? "the last update rolled back" + stack.map(s -> s.statusReason() == null ? ""
               : " (" + s.statusReason() + ")").orElse("") : "the last attempt failed")
               + "; next attempt at " + b.next().truncatedTo(ChronoUnit.SECONDS), reason), false);
@@ -137,25 +165,25 @@ final class BootstrapPair {
     }
     String why;
     if (decision instanceof BootstrapPlanner.Update u) {
-      if (!stacks.update(want.stackName(), u.template(), u.parameters())) {
-        return new Result(verify(want, policyArn, pair, stacks, stack, version, key, remediate, false, probes), false);
+      if (!p.stacks().update(want.stackName(), u.template(), u.parameters())) {
+        return new Result(verify(p, read), false);
       }
       contest.wrote(resource);
       why = u.why();
     } else {
       BootstrapPlanner.Create c = (BootstrapPlanner.Create) decision;
       try {
-        stacks.create(want.stackName(), c.template(), c.parameters());
+        p.stacks().create(want.stackName(), c.template(), c.parameters());
         contest.wrote(resource);
       } catch (AwsFailure f) {
         if (f.kind().transientFailure()) {
           throw f;
         }
-        return failed(key, region, f, hint(want, pair, f, true));
+        return failed(key, region, f, hint(want, p.pair(), f, true));
       }
       why = drift != null ? "creating the bootstrap stack again" : "creating the bootstrap stack (createIfMissing)";
     }
-    return new Result(report(region, BootstrapState.UPDATING, stack, version, null,
+    return new Result(report(region, BootstrapState.UPDATING, read, null,
         drift == null ? why : "repairing drift (" + drift.what() + "): " + why, reason), true);
   }
 
@@ -185,16 +213,15 @@ final class BootstrapPair {
     return Optional.empty();
   }
 
-  private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Optional<StackView> stack,
-      Optional<Integer> version) {
+  private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Read read) {
     BootstrapTemplate pinned = BootstrapTemplate.pinned();
-    Want effective = drift == DriftReason.StackDeleted ? new Want(want.policyName(), want.applyToAllRoles(),
-        want.qualifier(), want.stackName(), want.minimumVersion(), true) : want;
-    BootstrapPlanner.Decision decision = BootstrapPlanner.decide(effective, stack, version, pinned);
+    // a deleted stack is created again with the stage's whole profile, whatever createIfMissing says
+    Want effective = drift == DriftReason.StackDeleted ? want.withCreateIfMissing(true) : want;
+    BootstrapPlanner.Decision decision = BootstrapPlanner.decide(effective, read.stack(), read.version(), pinned);
     if (drift == DriftReason.Downgraded && decision instanceof BootstrapPlanner.Verify
-        && version.orElse(0) < pinned.version()) {
+        && read.version().orElse(0) < pinned.version()) {
       return new BootstrapPlanner.Update(Optional.of(pinned.body()),
-          BootstrapPlanner.updateParameters(want, stack.get().parameters(), pinned.parameters()),
+          BootstrapPlanner.updateParameters(want, read.stack().get().parameters(), pinned.parameters()),
           "upgrading the downgraded stack again");
     }
     return decision;
@@ -207,17 +234,20 @@ final class BootstrapPair {
    * {@link ProbePlan}), and in any region where a role lost its boundary (the probes
    * then show it).
    */
-  private RegionBootstrap verify(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
-      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended,
-      ProbePlan probes) {
-    RegionBootstrap report = checkRoles(want, policyArn, pair, stacks, stack, version, key, remediate, suspended);
+  private RegionBootstrap verify(Pass p, Read read) {
+    RegionBootstrap report = checkRoles(p, read);
     boolean lost = DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
     boolean held = report.state() == BootstrapState.CURRENT && !lost;
+    ProbePlan probes = p.probes();
+    if (probes != null && probes.probing() == ProbePlan.Probing.NOT_YET) {
+      // the policy does not hold the stage's revision yet: the last proof stands, of the revision it names
+      return report.withEnforcement(p.last() == null ? null : p.last().enforcement());
+    }
     if (probes == null || !(lost || held && probes.whenHeld())) {
       return report;
     }
-    return report.withEnforcement(EnforcementCheck.run(roles(want, pair), probes.requests().get(), stacks,
-        pair.region(), schedule.stamp(), probes.fingerprint()));
+    return report.withEnforcement(EnforcementCheck.run(roles(p.want(), p.pair()), probes.requests().get(), p.stacks(),
+        p.region(), schedule.stamp(), probes));
   }
 
   private static List<String> roles(Want want, BootstrapRunner.Pair pair) {
@@ -225,17 +255,21 @@ final class BootstrapPair {
         : List.of(BootstrapStacks.executionRole(want.qualifier(), pair.account(), pair.region()));
   }
 
-  private RegionBootstrap checkRoles(Want want, String policyArn, BootstrapRunner.Pair pair, BootstrapStacks stacks,
-      Optional<StackView> stack, Optional<Integer> version, String key, boolean remediate, boolean suspended) {
+  private RegionBootstrap checkRoles(Pass p, Read read) {
+    Want want = p.want();
+    BootstrapRunner.Pair pair = p.pair();
+    String policyArn = p.policyArn();
+    String key = p.key();
+    boolean remediate = p.repairs();
     String account = pair.account();
     String region = pair.region();
     List<String> roles = roles(want, pair);
     String execBoundary = null;
     List<String> lacking = new ArrayList<>();
     for (String role : roles) {
-      Optional<String> boundary = stacks.roleBoundary(role);
+      Optional<String> boundary = p.stacks().roleBoundary(role);
       if (boundary.isEmpty()) {
-        return report(region, BootstrapState.FAILED, stack, version, null, "role " + role
+        return report(region, BootstrapState.FAILED, read, null, "role " + role
             + " does not exist although the bootstrap stack is complete", null);
       }
       boolean execution = role.equals(BootstrapStacks.executionRole(want.qualifier(), account, region));
@@ -247,11 +281,11 @@ final class BootstrapPair {
         String resource = key + "|role|" + role + "|" + policyArn;
         Optional<Instant> spent = contest.spentUntil(resource);
         if (remediate && spent.isPresent()) {
-          return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, ContestGuard.message(
+          return report(region, BootstrapState.DRIFTED, read, execBoundary, ContestGuard.message(
               "the permissions boundary of role " + role, spent.get()), DriftReason.ContestedByAnotherWriter);
         }
         if (remediate) {
-          stacks.putRoleBoundary(role, policyArn);
+          p.stacks().putRoleBoundary(role, policyArn);
           contest.wrote(resource);
           if (execution) {
             execBoundary = policyArn;
@@ -261,16 +295,16 @@ final class BootstrapPair {
     }
     if (lacking.isEmpty()) {
       backoff.remove(key);
-      return report(region, BootstrapState.CURRENT, stack, version, execBoundary, null, null);
+      return report(region, BootstrapState.CURRENT, read, execBoundary, null, null);
     }
     String what = String.join(", ", lacking) + " although the stack sets " + policyArn
         + " (changed outside CloudFormation)";
     if (!remediate) {
-      return report(region, BootstrapState.DRIFTED, stack, version, execBoundary, what
-          + (suspended ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), DriftReason.ExecutionRoleBoundaryRemoved);
+      return report(region, BootstrapState.DRIFTED, read, execBoundary, what
+          + (p.suspended() ? NOT_CHANGED_SUSPENDED : NOT_CHANGED_REPORT), DriftReason.ExecutionRoleBoundaryRemoved);
     }
     backoff.remove(key);
-    return report(region, BootstrapState.CURRENT, stack, version, execBoundary,
+    return report(region, BootstrapState.CURRENT, read, execBoundary,
         "repaired at " + schedule.stamp() + ": " + what, DriftReason.ExecutionRoleBoundaryRemoved);
   }
 
@@ -301,8 +335,10 @@ final class BootstrapPair {
     return new RegionBootstrap(region, state, stackStatus, null, null, null, null, schedule.stamp(), message);
   }
 
-  private RegionBootstrap report(String region, BootstrapState state, Optional<StackView> stack,
-      Optional<Integer> version, String execBoundary, String message, DriftReason driftReason) {
+  private RegionBootstrap report(String region, BootstrapState state, Read read, String execBoundary, String message,
+      DriftReason driftReason) {
+    Optional<StackView> stack = read.stack();
+    Optional<Integer> version = read.version();
     return new RegionBootstrap(region, state, stack.map(StackView::status).orElse(null),
         version.orElse(null),
         stack.map(s -> s.parameters().get(BootstrapPlanner.BOUNDARY_PARAMETER)).orElse(null),

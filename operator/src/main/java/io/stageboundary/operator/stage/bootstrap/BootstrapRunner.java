@@ -81,18 +81,45 @@ public final class BootstrapRunner {
       Optional<Instant> nextLook) {}
 
   /**
+   * What a stage asks of its bootstrap stacks in one pass.
+   *
+   * @param policyArn the boundary policy an (account, region)'s roles must carry
+   * @param stacks how to reach the bootstrap stack of an (account, region)
+   * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
+   */
+  public record Request(String stageUid, Want want, BiFunction<String, String, String> policyArn, List<String> regions,
+      Duration verifyInterval, WriteMode mode, BiFunction<String, String, BootstrapStacks> stacks,
+      Function<String, ProbePlan> probes) {
+
+    /** One pair's pass, with the whole of what the stage wants (execution policies resolved for the account). */
+    BootstrapPair.Pass pass(Pair pair, RegionBootstrap last) {
+      return new BootstrapPair.Pass(stageUid + "|" + pair.account() + "|" + pair.region(), want.in(pair.account()),
+          policyArn.apply(pair.account(), pair.region()), pair, mode, stacks.apply(pair.account(), pair.region()),
+          probePlan(probes, pair, regions), last);
+    }
+  }
+
+  /**
+   * Whose stacks a pass looks at.
+   *
    * @param ready accounts whose boundary is current: their stacks may be bootstrapped
    * @param waiting accounts whose boundary is not current yet
    * @param held accounts another Stage claims
    * @param previous the last reports (from the StageAccount objects)
-   * @param stacks how to reach the bootstrap stack of an (account, region)
-   * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
    */
-  public Outcome run(String stageUid, Want want, BiFunction<String, String, String> policyArn,
-      Collection<String> ready, Collection<String> waiting, Collection<String> held,
-      List<String> regions, Map<String, List<RegionBootstrap>> previous, Duration verifyInterval,
-      boolean suspended, boolean remediate, BiFunction<String, String, BootstrapStacks> stacks,
-      Function<String, ProbePlan> probes) {
+  public record Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
+      Map<String, List<RegionBootstrap>> previous) {}
+
+  public Outcome run(Request request, Accounts accounts) {
+    String stageUid = request.stageUid();
+    Want want = request.want();
+    List<String> regions = request.regions();
+    Duration verifyInterval = request.verifyInterval();
+    Function<String, ProbePlan> probes = request.probes();
+    Map<String, List<RegionBootstrap>> previous = accounts.previous();
+    Collection<String> ready = accounts.ready();
+    Collection<String> waiting = accounts.waiting();
+    Collection<String> held = accounts.held();
     Instant now = pairs.schedule().now();
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<Pair> looks = new ArrayList<>();
@@ -131,10 +158,8 @@ public final class BootstrapRunner {
     List<Pair> thisPass = new ArrayList<>(looks.subList(0, Math.min(batch, looks.size())));
     int room = Math.min(batch, inFlight.room(now));
     thisPass.addAll(starts.subList(0, Math.min(room, starts.size())));
-    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(stageUid, want,
-        policyArn.apply(pair.account(), pair.region()), pair, suspended, remediate && !suspended,
-        find(previous.get(pair.account()), pair.region()), stacks.apply(pair.account(), pair.region()),
-        probePlan(probes, pair, regions)));
+    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(request.pass(pair,
+        find(previous.get(pair.account()), pair.region()))));
     Instant after = pairs.schedule().now();
     results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
     boolean left = looks.size() + starts.size() > thisPass.size()
@@ -178,13 +203,16 @@ public final class BootstrapRunner {
     return stageUid + "|" + pair.label();
   }
 
-  /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, reading only. */
-  public List<Pair> wouldWrite(Want want, Collection<String> accounts, List<String> regions,
+  /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, and how; reading only. */
+  public Map<Pair, StackWrite> wouldWrite(Want want, Collection<String> accounts, List<String> regions,
       BiFunction<String, String, BootstrapStacks> stacks) {
     List<Pair> all = new ArrayList<>();
     accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
-    Map<Pair, Boolean> writes = Batches.run(pool, all, p -> pairs.wouldWrite(want, p, stacks.apply(p.account(), p.region())));
-    return all.stream().filter(p -> Boolean.TRUE.equals(writes.get(p))).toList();
+    Map<Pair, Optional<StackWrite>> writes = Batches.run(pool, all,
+        p -> pairs.wouldWrite(want, p, stacks.apply(p.account(), p.region())));
+    Map<Pair, StackWrite> out = new LinkedHashMap<>();
+    writes.forEach((p, w) -> w.ifPresent(write -> out.put(p, write)));
+    return out;
   }
 
   /** Folds one pass's results into the reports, with what was written, failed, drifted or repaired. */
@@ -277,7 +305,9 @@ public final class BootstrapRunner {
   /** A current pair whose proof was asked with other probes than today's. */
   private static boolean reprove(RegionBootstrap last, ProbePlan plan) {
     return last != null && last.state() == BootstrapState.CURRENT && plan != null
-        && (last.enforcement() == null || !plan.fingerprint().equals(last.enforcement().probeSet()));
+        && plan.probing() != ProbePlan.Probing.NOT_YET
+        && (last.enforcement() == null || last.enforcement().revision() == null
+            || !plan.fingerprint().equals(last.enforcement().probeSet()));
   }
 
   private static RegionBootstrap find(List<RegionBootstrap> reports, String region) {

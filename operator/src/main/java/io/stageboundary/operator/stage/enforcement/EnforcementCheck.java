@@ -31,7 +31,7 @@ public final class EnforcementCheck {
    *     as a real request would be, unless a probe needs another value to make a condition apply
    */
   public static Enforcement run(Collection<String> roles, List<EnforcementProbes.Request> requests, BootstrapStacks stacks,
-      String region, String now, String probeSet) {
+      String region, String now, ProbePlan plan) {
     int passed = 0;
     int failed = 0;
     int guardPassed = 0;
@@ -71,14 +71,31 @@ public final class EnforcementCheck {
               failed++;
             }
             add(failures, new ProbeFailure(role, probe.label(), probe.action(), probe.expect().describe(),
-                r == null ? "no answer" : actual(r, probe.expect().guardrail()), r == null || r.decisiveStatements().isEmpty() ? null
-                    : String.join(", ", r.decisiveStatements())));
+                r == null ? "no answer" : actual(r, probe.expect().guardrail()), decisive(r, probe, plan)));
           }
         }
       }
     }
     return new Enforcement(now, passed, failed, failures.isEmpty() ? null : List.copyOf(failures),
-        guarded ? new GuardrailProof(guardPassed, guardFailed) : null, probeSet);
+        guarded ? new GuardrailProof(guardPassed, guardFailed) : null, plan.fingerprint(), plan.revision());
+  }
+
+  /**
+   * The statements that decided: those IAM names (it names policies), and, when the boundary
+   * denied, which of its Deny statements name the action (by Sid), so a reader knows which rule to look at.
+   */
+  private static String decisive(Simulated r, EnforcementProbes.Probe probe, ProbePlan plan) {
+    if (r == null) {
+      return null;
+    }
+    List<String> parts = new ArrayList<>(r.decisiveStatements());
+    if (Boolean.FALSE.equals(r.allowedByBoundary()) && plan.denying() != null) {
+      List<String> sids = plan.denying().apply(probe.action());
+      if (!sids.isEmpty()) {
+        parts.add("statement " + String.join(", ", sids));
+      }
+    }
+    return parts.isEmpty() ? null : String.join(", ", parts);
   }
 
   static boolean passes(Expect expect, Simulated r) {
@@ -112,6 +129,12 @@ public final class EnforcementCheck {
     }
   }
 
+  /** The revision the account's newest check proved (its proving region's, unless another lost a boundary since). */
+  private static String newest(List<Enforcement> checked) {
+    return checked.stream().max(java.util.Comparator.comparing(e -> String.valueOf(e.lastChecked())))
+        .map(Enforcement::revision).orElse(null);
+  }
+
   /** One account's proof over its regions: the latest check, the sums, the first failures. */
   public static Enforcement combine(List<Enforcement> regions) {
     List<Enforcement> checked = regions.stream().filter(java.util.Objects::nonNull).toList();
@@ -125,6 +148,6 @@ public final class EnforcementCheck {
         checked.stream().mapToInt(Enforcement::passed).sum(), checked.stream().mapToInt(Enforcement::failed).sum(),
         failures.isEmpty() ? null : failures, guards.isEmpty() ? null : new GuardrailProof(
             guards.stream().mapToInt(GuardrailProof::passed).sum(), guards.stream().mapToInt(GuardrailProof::failed).sum()),
-        null);
+        null, newest(checked));
   }
 }

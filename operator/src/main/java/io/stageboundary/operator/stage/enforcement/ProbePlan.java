@@ -2,6 +2,7 @@ package io.stageboundary.operator.stage.enforcement;
 
 import io.stageboundary.operator.policy.EnforcementProbes;
 import java.util.List;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -9,17 +10,40 @@ import java.util.function.Supplier;
  * fingerprint of them; a current pair whose last proof was asked with another fingerprint (new
  * rules, declared probes, the guardrail now applying) is checked again at once.
  *
+ * <p>A proof is of one boundary revision, and is asked only once the account's policy holds it
+ * ({@link Probing#NOT_YET} until then): asked while a rollout is still on its way, IAM would judge
+ * the old policy, and a new Deny would look broken until the next drift check.
+ *
  * <p>IAM is global, so an account is proven once, in the stage's first region: its other regions'
  * roles are read (GetRole) to carry the same boundary, and IAM is asked about them too only when
- * one has lost it ({@code whenHeld} false), so the failed probes show it.
+ * one has lost it ({@link Probing#ONLY_WHEN_LOST}), so the failed probes show it.
+ *
+ * @param revision the boundary revision the probes prove
+ * @param denying the Sids of the boundary's Deny statements that name an action, for a failure's message
  */
-public record ProbePlan(String fingerprint, Supplier<List<EnforcementProbes.Request>> requests,
-    boolean whenHeld) {
-  public ProbePlan(String fingerprint, Supplier<List<EnforcementProbes.Request>> requests) {
-    this(fingerprint, requests, true);
+public record ProbePlan(String fingerprint, String revision, Supplier<List<EnforcementProbes.Request>> requests,
+    Probing probing, Function<String, List<String>> denying) {
+
+  /** When a checked pair asks IAM. */
+  public enum Probing {
+    /** Whenever the pair is checked: the account's proving region. */
+    WHEN_CHECKED,
+    /** Only when a role lost its boundary: the account's other regions. */
+    ONLY_WHEN_LOST,
+    /** Not yet: the account's policy does not hold this revision yet; the last proof is kept as it was. */
+    NOT_YET
   }
 
   public ProbePlan onlyWhenLost() {
-    return new ProbePlan(fingerprint, requests, false);
+    return probing == Probing.NOT_YET ? this : new ProbePlan(fingerprint, revision, requests, Probing.ONLY_WHEN_LOST, denying);
+  }
+
+  public ProbePlan notYet() {
+    return new ProbePlan(fingerprint, revision, requests, Probing.NOT_YET, denying);
+  }
+
+  /** Whether a pair whose roles all carry the boundary is proven when checked. */
+  public boolean whenHeld() {
+    return probing == Probing.WHEN_CHECKED;
   }
 }

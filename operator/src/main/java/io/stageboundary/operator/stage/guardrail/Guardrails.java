@@ -8,6 +8,7 @@ import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
 import io.stageboundary.operator.aws.ServiceControlPolicies.Scp;
 import io.stageboundary.operator.aws.ServiceControlPolicies;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.policy.BoundaryDocument;
@@ -67,27 +68,27 @@ public final class Guardrails {
           org.getSpec().memberRoleNameOrDefault(), spec.guardrailOrDefault().exemptPrincipalsOrDefault(),
           spec.targets().excludeAccounts() == null ? List.of() : spec.targets().excludeAccounts());
     } catch (InvalidBoundaryException e) {
-      return stalled(status, "InvalidGuardrail", "the guardrail cannot be deployed: " + e.getMessage());
+      return stalled(status, ConditionReason.InvalidGuardrail, "the guardrail cannot be deployed: " + e.getMessage());
     }
     PolicyManagement rights = org.getStatus() == null ? null : org.getStatus().policyManagement();
     if (rights == null) {
-      status.progressing("WaitingForOrganization", "AwsOrganization '" + org.getMetadata().getName()
+      status.progressing(ConditionReason.WaitingForOrganization, "AwsOrganization '" + org.getMetadata().getName()
           + "' has not reported yet whether it can manage service control policies");
       return Gate.stop(Duration.ofSeconds(15));
     }
     if (!Boolean.TRUE.equals(rights.canManage())) {
-      return stalled(status, "GuardrailNotPermitted", "spec.guardrail needs the operator to manage service control "
+      return stalled(status, ConditionReason.GuardrailNotPermitted, "spec.guardrail needs the operator to manage service control "
           + "policies, and it cannot: " + rights.message());
     }
     if (!seen.snapshot().serviceControlPoliciesEnabled()) {
-      return stalled(status, "ServiceControlPoliciesDisabled", "spec.guardrail needs service control policies, which "
+      return stalled(status, ConditionReason.ServiceControlPoliciesDisabled, "spec.guardrail needs service control policies, which "
           + "are not enabled on root " + seen.snapshot().rootId() + ": from the management account run aws "
           + "organizations enable-policy-type --root-id " + seen.snapshot().rootId()
           + " --policy-type SERVICE_CONTROL_POLICY, or turn the guardrail off");
     }
     Optional<Scp> named = lookup(scps, recorded == null ? null : recorded.policyId(), desired.name());
     if (named.isPresent() && !in.name().equals(named.get().tags().get(STAGE_TAG))) {
-      return stalled(status, "GuardrailNameTaken", "an SCP named " + named.get().name() + " (" + named.get().id()
+      return stalled(status, ConditionReason.GuardrailNameTaken, "an SCP named " + named.get().name() + " (" + named.get().id()
           + ") exists that this operator did not create (it has no tag " + STAGE_TAG + "=" + in.name()
           + "); it is never touched: rename or delete it, or turn the guardrail off");
     }
@@ -101,7 +102,7 @@ public final class Guardrails {
     }
     for (String target : wanted) {
       if (!attached.contains(target) && scps.attachedTo(target) >= GuardrailPolicy.MAX_PER_TARGET) {
-        return stalled(status, "GuardrailTargetFull", target + " already has " + GuardrailPolicy.MAX_PER_TARGET
+        return stalled(status, ConditionReason.GuardrailTargetFull, target + " already has " + GuardrailPolicy.MAX_PER_TARGET
             + " service control policies attached directly (AWS's limit): detach one from it, or target the "
             + "OUs below it instead; nothing was written");
       }
@@ -142,7 +143,7 @@ public final class Guardrails {
     return lookup(scps, id, name).filter(s -> stage.equals(s.tags().get(STAGE_TAG)));
   }
 
-  private static <T> Gate<T> stalled(StageStatusBuilder status, String reason, String message) {
+  private static <T> Gate<T> stalled(StageStatusBuilder status, ConditionReason reason, String message) {
     status.stalled(reason, message);
     return Gate.stop(Duration.ofMinutes(1));
   }

@@ -2,6 +2,7 @@ package io.stageboundary.operator.stage.status;
 
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Text;
@@ -22,7 +23,7 @@ final class RollupConditions {
   /** Bootstrapped: every account's stacks carry the boundary, or are deliberately left alone. */
   static Bootstrap bootstrapped(Conditions conditions, boolean enabled, List<BootstrapState> states) {
     if (!enabled) {
-      conditions.set(Conditions.BOOTSTRAPPED, true, "BootstrapDisabled",
+      conditions.set(Conditions.BOOTSTRAPPED, true, ConditionReason.BootstrapDisabled,
           "spec.bootstrap.enabled is false: only the boundary policy is deployed");
       return new Bootstrap(true, "");
     }
@@ -50,40 +51,65 @@ final class RollupConditions {
       m.append(", ").append(pending).append(" in progress");
     }
     boolean ok = current + notBootstrapped == total;
-    String reason = ok ? "AllBootstrapped" : failed > 0 ? "BootstrapFailed"
-        : foreign > 0 ? "ForeignBootstrapVariant" : "BootstrapInProgress";
+    ConditionReason reason = ok ? ConditionReason.AllBootstrapped : failed > 0 ? ConditionReason.BootstrapFailed
+        : foreign > 0 ? ConditionReason.ForeignBootstrapVariant : ConditionReason.BootstrapInProgress;
     conditions.set(Conditions.BOOTSTRAPPED, ok, reason, m.toString());
     return new Bootstrap(ok, m.toString());
   }
 
   /**
-   * Enforced: IAM's own evaluation proved, in every probed account, that the boundary holds the
-   * CDK roles. A failed probe makes the stage not Ready: its rules are wrong, or a role is unbounded.
+   * Enforced: IAM's own evaluation proved, in every probed account, that the boundary of the stage's
+   * current revision holds the CDK roles. A failed probe of that revision makes the stage not Ready:
+   * its rules are wrong, or a role is unbounded. A proof still to come for the current revision (its
+   * policy is being rolled out) is Unknown, never False: an old revision's result says nothing of the new.
    */
-  static String enforced(Conditions conditions, String stage, boolean bootstrapEnabled,
+  static String enforced(Conditions conditions, String stage, String revision, boolean bootstrapEnabled,
       Map<String, StageAccountStatus.Enforcement> probed) {
     if (!bootstrapEnabled) {
-      conditions.unknown(Conditions.ENFORCED, "NoRolesToProbe",
+      conditions.unknown(Conditions.ENFORCED, ConditionReason.NoRolesToProbe,
           "spec.bootstrap.enabled is false: there is no CDK execution role to prove the boundary on");
       return null;
     }
     if (probed.isEmpty()) {
-      conditions.unknown(Conditions.ENFORCED, "NotCheckedYet", "no account's CDK roles have been probed yet");
+      conditions.unknown(Conditions.ENFORCED, ConditionReason.NotCheckedYet, "no account's CDK roles have been probed yet");
       return null;
     }
-    List<String> failing = probed.entrySet().stream().filter(e -> e.getValue().failed() > 0).map(Map.Entry::getKey)
+    Map<String, StageAccountStatus.Enforcement> ofRevision = new java.util.TreeMap<>();
+    probed.forEach((account, e) -> {
+      if (revision == null || revision.equals(e.revision())) {
+        ofRevision.put(account, e);
+      }
+    });
+    List<String> failing = ofRevision.entrySet().stream().filter(e -> e.getValue().failed() > 0).map(Map.Entry::getKey)
         .toList();
-    int passed = probed.values().stream().mapToInt(StageAccountStatus.Enforcement::passed).sum();
-    if (failing.isEmpty()) {
-      conditions.set(Conditions.ENFORCED, true, "AllProbesPassed", passed + " probe(s) decided by IAM as expected in "
-          + probed.size() + " account(s)");
+    int passed = ofRevision.values().stream().mapToInt(StageAccountStatus.Enforcement::passed).sum();
+    int pending = probed.size() - ofRevision.size();
+    if (!failing.isEmpty()) {
+      String probesFailed = "IAM decided enforcement probes otherwise in " + failing.size() + " account(s): "
+          + Text.abbreviate(failing, 5) + firstFailure(ofRevision.get(failing.get(0))) + " (kubectl get stageaccount "
+          + stage + ".ACCOUNT -o jsonpath='{.status.enforcement}' shows which, and why)";
+      conditions.set(Conditions.ENFORCED, false, ConditionReason.ProbesFailed, probesFailed);
+      return probesFailed;
+    }
+    if (pending > 0) {
+      conditions.unknown(Conditions.ENFORCED, ConditionReason.ProofPending, pending + " account(s) still to be proven "
+          + "with revision " + revision + " (their policy is still being rolled out); " + ofRevision.size()
+          + " account(s) proven with it");
       return null;
     }
-    String probesFailed = "IAM decided enforcement probes otherwise in " + failing.size() + " account(s): "
-        + Text.abbreviate(failing, 5) + " (kubectl get stageaccount " + stage + ".ACCOUNT "
-        + "-o jsonpath='{.status.enforcement}' shows which, and why)";
-    conditions.set(Conditions.ENFORCED, false, "ProbesFailed", probesFailed);
-    return probesFailed;
+    conditions.set(Conditions.ENFORCED, true, ConditionReason.AllProbesPassed, passed + " probe(s) decided by IAM as "
+        + "expected in " + probed.size() + " account(s) with revision " + revision);
+    return null;
+  }
+
+  /** The first failed probe: what it checks (the statement's Sid first), what IAM said, and which statements decided. */
+  private static String firstFailure(StageAccountStatus.Enforcement e) {
+    if (e.failures() == null || e.failures().isEmpty()) {
+      return "";
+    }
+    StageAccountStatus.ProbeFailure f = e.failures().get(0);
+    return " (first: " + f.probe() + " on " + f.role() + ": expected " + f.expected() + ", IAM said " + f.actual()
+        + (f.decisiveStatements() == null ? "" : ", decided by " + f.decisiveStatements()) + ")";
   }
 
   /**
@@ -95,7 +121,7 @@ final class RollupConditions {
       Map<String, StageAccountStatus.Enforcement> probed) {
     String guardrailPending = null;
     if (!g.enabled()) {
-      conditions.set(Conditions.GUARDED, false, "Disabled", "spec.guardrail.enabled is false: an account "
+      conditions.set(Conditions.GUARDED, false, ConditionReason.Disabled, "spec.guardrail.enabled is false: an account "
           + "administrator can remove the boundary; drift checks report it an interval later");
       return null;
     }
@@ -109,7 +135,7 @@ final class RollupConditions {
         guardrailPending += " (changed out of band" + (remediates ? "; repairing)"
             : "; driftRemediation is Report: not changed)");
       }
-      conditions.set(Conditions.GUARDED, false, g.drift().isEmpty() ? "GuardrailPending" : "GuardrailDrifted",
+      conditions.set(Conditions.GUARDED, false, g.drift().isEmpty() ? ConditionReason.GuardrailPending : ConditionReason.GuardrailDrifted,
           guardrailPending);
       return guardrailPending;
     }
@@ -120,15 +146,15 @@ final class RollupConditions {
     if (!failing.isEmpty()) {
       guardrailPending = "IAM decided guardrail probes otherwise in " + failing.size() + " account(s): "
           + Text.abbreviate(failing, 5) + " (see their StageAccounts' status.enforcement)";
-      conditions.set(Conditions.GUARDED, false, "ProbesFailed", guardrailPending);
+      conditions.set(Conditions.GUARDED, false, ConditionReason.ProbesFailed, guardrailPending);
     } else if (!bootstrapEnabled) {
-      conditions.set(Conditions.GUARDED, true, "Attached", "the service control policy " + name + " is attached "
+      conditions.set(Conditions.GUARDED, true, ConditionReason.Attached, "the service control policy " + name + " is attached "
           + where + " (spec.bootstrap.enabled is false: no CDK role to probe)");
     } else if (proven == 0) {
-      conditions.unknown(Conditions.GUARDED, "NotCheckedYet", "the service control policy " + name + " is attached "
+      conditions.unknown(Conditions.GUARDED, ConditionReason.NotCheckedYet, "the service control policy " + name + " is attached "
           + where + "; no account has been probed with it yet");
     } else {
-      conditions.set(Conditions.GUARDED, true, "AllProbesPassed", "the service control policy " + name
+      conditions.set(Conditions.GUARDED, true, ConditionReason.AllProbesPassed, "the service control policy " + name
           + " is attached " + where + "; IAM denies an unexempt role and allows the operator in " + proven
           + " account(s)");
     }

@@ -5,6 +5,7 @@ import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.Conditions;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import java.time.Clock;
@@ -32,6 +33,8 @@ public final class StageStatusBuilder {
   private List<StageStatus.Included> includes;
   private String guardrailPending;
   private boolean keep;
+  /** Whether the pass settled (and if so, suspended); null when it stalled, is in progress, or has not said. */
+  private Boolean settled;
   private boolean bootstrapOk = true;
   private String bootstrapSummary = "";
 
@@ -151,7 +154,7 @@ public final class StageStatusBuilder {
     drift = lastCheck == null && stackSetStatus == null && reasons.isEmpty() ? null
         : new StageStatus.Drift(lastCheck, stackSetStatus, reasons.isEmpty() ? null : Map.copyOf(reasons));
     if (inSync) {
-      conditions.set(Conditions.IN_SYNC, true, "InSync", "every account holds what was deployed");
+      conditions.set(Conditions.IN_SYNC, true, ConditionReason.InSync, "every account holds what was deployed");
     } else {
       StringBuilder m = new StringBuilder();
       reasons.forEach((r, n) -> m.append(r).append(" in ").append(n)
@@ -160,7 +163,7 @@ public final class StageStatusBuilder {
       m.append(remediating ? "; repairing (driftRemediation is Reconcile)"
           : "; driftRemediation is Report: nothing is changed (see the StageAccounts)");
       driftSummary = m.toString();
-      conditions.set(Conditions.IN_SYNC, false, "Drifted", driftSummary);
+      conditions.set(Conditions.IN_SYNC, false, ConditionReason.Drifted, driftSummary);
     }
     return this;
   }
@@ -187,44 +190,54 @@ public final class StageStatusBuilder {
   }
 
   /** Spec cannot be acted on: Stalled, not Ready, nothing in progress. */
-  public StageStatusBuilder stalled(String reason, String message) {
+  public StageStatusBuilder stalled(ConditionReason reason, String message) {
     conditions.stalled(reason, message, "waiting for the manifest to be fixed");
+    settled = null;
     return this;
   }
 
   /** Work is under way or waiting for something that will come by itself. */
-  public StageStatusBuilder progressing(String reason, String message) {
+  public StageStatusBuilder progressing(ConditionReason reason, String message) {
     conditions.progressing(reason, message);
+    settled = null;
     return this;
   }
 
-  /** Nothing left to do for now; Ready when every account is current and none is held. */
+  /**
+   * Nothing left to do for now. Ready itself is decided when the status is built ({@link #ready}),
+   * from everything the pass reported, whatever order the steps reported it in.
+   */
   public StageStatusBuilder settled(boolean suspended) {
+    conditions.settled(suspended ? ConditionReason.Suspended : ConditionReason.Converged,
+        suspended ? "spec.suspend is true: no AWS writes" : "nothing left to do");
+    settled = suspended;
+    return this;
+  }
+
+  /** Ready of a settled stage: every account current and none held, in sync, proven, guarded, bootstrapped. */
+  private void ready(boolean suspended) {
     StageStatus.AccountCounts c = accounts;
     boolean allCurrent = c != null && c.boundaryCurrent() + c.drifted() >= c.targeted() - c.conflicted()
         && c.failed() == 0;
-    conditions.settled(suspended ? "Suspended" : "Converged",
-        suspended ? "spec.suspend is true: no AWS writes" : "nothing left to do");
     if (suspended) {
-      conditions.set(Conditions.READY, false, "Suspended",
+      conditions.set(Conditions.READY, false, ConditionReason.Suspended,
           "spec.suspend is true: the operator reports but makes no AWS writes");
     } else if (c != null && c.conflicted() > 0) {
-      conditions.set(Conditions.READY, false, "Conflict",
+      conditions.set(Conditions.READY, false, ConditionReason.Conflict,
           c.conflicted() + " account(s) are claimed by another Stage too; see the Conflict condition");
     } else if (!allCurrent) {
-      conditions.set(Conditions.READY, false, "AccountsNotCurrent", summary());
+      conditions.set(Conditions.READY, false, ConditionReason.AccountsNotCurrent, summary());
     } else if (!inSync) {
-      conditions.set(Conditions.READY, false, "Drifted", driftSummary);
+      conditions.set(Conditions.READY, false, ConditionReason.Drifted, driftSummary);
     } else if (probesFailed != null) {
-      conditions.set(Conditions.READY, false, "ProbesFailed", probesFailed);
+      conditions.set(Conditions.READY, false, ConditionReason.ProbesFailed, probesFailed);
     } else if (guardrailPending != null) {
-      conditions.set(Conditions.READY, false, "Unguarded", guardrailPending);
+      conditions.set(Conditions.READY, false, ConditionReason.Unguarded, guardrailPending);
     } else if (!bootstrapOk) {
-      conditions.set(Conditions.READY, false, "NotBootstrapped", bootstrapSummary);
+      conditions.set(Conditions.READY, false, ConditionReason.NotBootstrapped, bootstrapSummary);
     } else {
-      conditions.set(Conditions.READY, true, "Ready", summary());
+      conditions.set(Conditions.READY, true, ConditionReason.Ready, summary());
     }
-    return this;
   }
 
   public StageStatusBuilder boundaryDeployed() {
@@ -233,7 +246,7 @@ public final class StageStatusBuilder {
       return this;
     }
     boolean all = c.boundaryCurrent() == c.targeted() - c.conflicted() && c.targeted() - c.conflicted() > 0;
-    conditions.set(Conditions.BOUNDARY_DEPLOYED, all, all ? "AllAccountsCurrent" : "AccountsPending",
+    conditions.set(Conditions.BOUNDARY_DEPLOYED, all, all ? ConditionReason.AllAccountsCurrent : ConditionReason.AccountsPending,
         summary());
     return this;
   }
@@ -250,7 +263,8 @@ public final class StageStatusBuilder {
 
   /** Enforced (see {@link RollupConditions#enforced}); a failed probe makes the stage not Ready. */
   public StageStatusBuilder enforced(boolean bootstrapEnabled, Map<String, StageAccountStatus.Enforcement> probed) {
-    probesFailed = RollupConditions.enforced(conditions, stage.getMetadata().getName(), bootstrapEnabled, probed);
+    probesFailed = RollupConditions.enforced(conditions, stage.getMetadata().getName(), revision, bootstrapEnabled,
+        probed);
     return this;
   }
 
@@ -267,7 +281,7 @@ public final class StageStatusBuilder {
   }
 
   public StageStatusBuilder conflict(boolean conflict, String message) {
-    conditions.set(Conditions.CONFLICT, conflict, conflict ? "AccountsClaimedByOtherStages" : "NoConflict",
+    conditions.set(Conditions.CONFLICT, conflict, conflict ? ConditionReason.AccountsClaimedByOtherStages : ConditionReason.NoConflict,
         message);
     return this;
   }
@@ -301,6 +315,9 @@ public final class StageStatusBuilder {
   public StageStatus build() {
     if (keep && stage.getStatus() != null) {
       return stage.getStatus();
+    }
+    if (settled != null) {
+      ready(settled);
     }
     return new StageStatus(stage.getMetadata().getGeneration(), conditions.build(), revision,
         accounts, stackSet, cdkContext, adoptedGeneration, drift, coverage, guardrail, plan, approved, includes);

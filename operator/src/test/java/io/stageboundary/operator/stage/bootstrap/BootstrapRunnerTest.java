@@ -1,5 +1,6 @@
 package io.stageboundary.operator.stage.bootstrap;
 
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.aws.BootstrapStacks;
@@ -28,7 +29,8 @@ class BootstrapRunnerTest {
   private static final String ACCOUNT = "200000000001";
   private static final String REGION = "us-east-1";
   private static final String POLICY = "developer-policy-dev";
-  private static final Want WANT = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false);
+  private static final Want WANT = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false,
+      null, null, null);
   private final ExecutorService pool = Executors.newFixedThreadPool(2);
   private final Clock clock = Clock.fixed(Instant.parse("2026-11-25T12:00:00Z"), ZoneOffset.UTC);
   private final BootstrapRunner runner = new BootstrapRunner(pool, 2, 100,
@@ -39,11 +41,16 @@ class BootstrapRunnerTest {
     String status = "UPDATE_COMPLETE";
     String boundary = POLICY;
     String roleBoundary = "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY;
+    boolean deleted;
+    Map<String, String> created;
     final List<String> writes = new ArrayList<>();
     final List<String> simulated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
     public Optional<StackView> describe(String stackName) {
+      if (deleted) {
+        return Optional.empty();
+      }
       return Optional.of(new StackView(stackName, status, null, Map.of("InputPermissionsBoundary", boundary,
           "ApplyPermissionsBoundaryToAllRoles", "false", "BootstrapVariant", "AWS CDK: Default Resources"),
           Optional.of(30)));
@@ -58,6 +65,7 @@ class BootstrapRunnerTest {
     @Override
     public void create(String stackName, String templateBody, Map<String, String> parameters) {
       writes.add("create");
+      created = parameters;
     }
 
     @Override
@@ -94,8 +102,13 @@ class BootstrapRunnerTest {
   }
 
   private BootstrapRunner.Outcome pass(FakeStack stack, RegionBootstrap last) {
-    return runner.run("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(),
-        List.of(), List.of(REGION), Map.of(ACCOUNT, List.of(last)), Duration.ZERO, false, false, (a, r) -> stack, a -> null);
+    return pass(WANT, WriteMode.REPORT, stack, last);
+  }
+
+  private BootstrapRunner.Outcome pass(Want want, WriteMode mode, FakeStack stack, RegionBootstrap last) {
+    return runner.run(new BootstrapRunner.Request("uid", want, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY,
+        List.of(REGION), Duration.ZERO, mode, (a, r) -> stack, a -> null),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(last))));
   }
 
   @Test
@@ -128,6 +141,27 @@ class BootstrapRunnerTest {
     assertThat(report.state()).isEqualTo(BootstrapState.CURRENT);
     assertThat(report.driftReason()).isNull();
     assertThat(stack.writes).isEmpty();
+  }
+
+  @Test
+  void aDeletedStackIsCreatedAgainWithTheStagesWholeProfileInOneWrite() {
+    Want profile = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false,
+        List.of("arn:aws:iam::${AWS::AccountId}:policy/cdk-exec"), List.of("111111111111"), List.of("222222222222"));
+    String policyArn = "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY;
+    RegionBootstrap current = new RegionBootstrap(REGION, BootstrapState.CURRENT, "UPDATE_COMPLETE", 30, POLICY, false,
+        policyArn, "2026-11-25T11:00:00Z", null, null, List.of("111111111111"), List.of("222222222222"),
+        List.of("arn:aws:iam::" + ACCOUNT + ":policy/cdk-exec"), null);
+    FakeStack stack = new FakeStack();
+    stack.deleted = true;
+
+    RegionBootstrap report = pass(profile, WriteMode.REPAIR, stack, current).reports().get(ACCOUNT).get(0);
+
+    assertThat(report.driftReason()).isEqualTo(DriftReason.StackDeleted.name());
+    assertThat(stack.writes).as("one write: the create").containsExactly("create");
+    assertThat(stack.created).containsEntry("InputPermissionsBoundary", POLICY)
+        .containsEntry("TrustedAccounts", "111111111111")
+        .containsEntry("TrustedAccountsForLookup", "222222222222")
+        .containsEntry("CloudFormationExecutionPolicies", "arn:aws:iam::" + ACCOUNT + ":policy/cdk-exec");
   }
 
   /** A clock the test moves. */
@@ -185,14 +219,15 @@ class BootstrapRunnerTest {
     Moving clock = new Moving();
     BootstrapRunner slow = new BootstrapRunner(pool, 1, 10, new Schedule(Duration.ofSeconds(1),
         Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
-    Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true);
+    Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true, null, null, null);
     List<String> accounts = java.util.stream.IntStream.range(0, 12).mapToObj(i -> String.valueOf(200000000100L + i))
         .toList();
     SlowStacks aws = new SlowStacks();
     Map<String, List<RegionBootstrap>> last = new java.util.HashMap<>();
     java.util.function.Supplier<BootstrapRunner.Outcome> pass = () -> {
-      BootstrapRunner.Outcome o = slow.run("uid", create, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, accounts,
-          List.of(), List.of(), List.of(REGION), last, Duration.ofHours(1), false, true, (a, r) -> aws.in(a), a -> null);
+      BootstrapRunner.Outcome o = slow.run(new BootstrapRunner.Request("uid", create,
+          (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION), Duration.ofHours(1), WriteMode.REPAIR,
+          (a, r) -> aws.in(a), a -> null), new BootstrapRunner.Accounts(accounts, List.of(), List.of(), last));
       last.clear();
       last.putAll(o.reports());
       return o;
@@ -245,12 +280,13 @@ class BootstrapRunnerTest {
     FakeStack west = new FakeStack();
     EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
         EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
-    ProbePlan plan = new ProbePlan("fp",
-        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))));
-    java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run("uid", WANT,
-        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(ACCOUNT), List.of(), List.of(),
-        List.of(REGION, "eu-west-1"), Map.of(), Duration.ZERO, false, false,
-        (a, r) -> r.equals(REGION) ? east : west, a -> plan);
+    ProbePlan plan = new ProbePlan("fp", "r1",
+        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))), ProbePlan.Probing.WHEN_CHECKED,
+        a -> List.of());
+    java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run(new BootstrapRunner.Request("uid",
+        WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION, "eu-west-1"), Duration.ZERO,
+        WriteMode.REPORT, (a, r) -> r.equals(REGION) ? east : west, a -> plan),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of()));
 
     BootstrapRunner.Outcome held = verify.get();
     assertThat(east.simulated).as("the first region proves the account").isNotEmpty();
@@ -262,5 +298,33 @@ class BootstrapRunnerTest {
     BootstrapRunner.Outcome lost = verify.get();
     assertThat(west.simulated).as("a role that lost its boundary is asked about, so the probes show it").isNotEmpty();
     assertThat(lost.reports().get(ACCOUNT).get(1).enforcement()).isNotNull();
+  }
+
+  @Test
+  void aProofWaitsUntilThePolicyHoldsTheNewRevisionThenRunsAtOnce() {
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("DenyKeyDeletion denies kms:ScheduleKeyDeletion",
+        "kms:ScheduleKeyDeletion", "*", EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    java.util.function.Supplier<List<EnforcementProbes.Request>> requests =
+        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe)));
+    StageAccountStatus.Enforcement old = new StageAccountStatus.Enforcement("2026-11-25T11:00:00Z", 3, 0, null, null,
+        "fp-r1", "r1");
+    RegionBootstrap proven = new RegionBootstrap(REGION, BootstrapState.CURRENT, "UPDATE_COMPLETE", 30, POLICY, false,
+        "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY, "2026-11-25T11:00:00Z", null, null, null, null, null, old);
+    FakeStack stack = new FakeStack();
+    java.util.function.Function<ProbePlan, BootstrapRunner.Outcome> pass = plan -> runner.run(
+        new BootstrapRunner.Request("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION),
+            Duration.ofHours(1), WriteMode.REPORT, (a, r) -> stack, a -> plan),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(proven))));
+
+    // revision r2 is on its way: the account's policy still holds r1, so IAM is not asked
+    BootstrapRunner.Outcome during = pass.apply(new ProbePlan("fp-r2", "r2", requests, ProbePlan.Probing.NOT_YET, a -> List.of()));
+    assertThat(stack.simulated).as("not proven against the old policy").isEmpty();
+    assertThat(during.reports().get(ACCOUNT).get(0).enforcement()).isEqualTo(old);
+
+    // the policy holds r2 now: proven at once, not a drift interval later, and the proof says of which revision
+    BootstrapRunner.Outcome after = pass.apply(new ProbePlan("fp-r2", "r2", requests, ProbePlan.Probing.WHEN_CHECKED, a -> List.of()));
+    assertThat(stack.simulated).isNotEmpty();
+    assertThat(after.reports().get(ACCOUNT).get(0).enforcement().revision()).isEqualTo("r2");
+    assertThat(after.reports().get(ACCOUNT).get(0).enforcement().probeSet()).isEqualTo("fp-r2");
   }
 }

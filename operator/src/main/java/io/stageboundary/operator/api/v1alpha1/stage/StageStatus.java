@@ -71,7 +71,8 @@ public record StageStatus(
       @JsonPropertyDescription("A readable diff of the rendered boundary, one line per statement: + added, - removed, ~ changed.") List<String> diff,
       @JsonPropertyDescription("Accounts that get the boundary.") List<String> accountsToAdd,
       @JsonPropertyDescription("Accounts released from the stage (their policy stays unless deletionPolicy is Delete).") List<String> accountsToRelease,
-      @JsonPropertyDescription("Bootstrap stacks to update (or create), by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacks,
+      @JsonPropertyDescription("Bootstrap stacks to update, by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacks,
+      @JsonPropertyDescription("Bootstrap stacks to create (there is none yet and spec.bootstrap.createIfMissing is true), by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacksToCreate,
       @JsonPropertyDescription("What happens to the guardrail SCP.") List<String> guardrail,
       @JsonPropertyDescription("When this plan was computed.") String computedAt) {}
 

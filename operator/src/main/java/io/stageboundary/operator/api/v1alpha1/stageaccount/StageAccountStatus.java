@@ -28,10 +28,11 @@ public record StageAccountStatus(
       @JsonPropertyDescription("Probes IAM decided otherwise.") Integer failed,
       @JsonPropertyDescription("The failed probes (at most ten).") List<ProbeFailure> failures,
       @JsonPropertyDescription("The guardrail's own probes (spec.guardrail): the service control policy denies a role without exemption, and lets the operator's member role through.") GuardrailProof guardrail,
-      @JsonPropertyDescription("Fingerprint of the probes asked; a different set (new rules, declared probes, the guardrail attached) is asked at once.") String probeSet) {
+      @JsonPropertyDescription("Fingerprint of the probes asked; a different set (new rules, declared probes, the guardrail attached) is asked at once.") String probeSet,
+      @JsonPropertyDescription("The boundary revision these probes proved: they are asked only once the account's policy holds it, and again as soon as a newer one is there.") String revision) {
 
     public Enforcement(String lastChecked, Integer passed, Integer failed, List<ProbeFailure> failures) {
-      this(lastChecked, passed, failed, failures, null, null);
+      this(lastChecked, passed, failed, failures, null, null, null);
     }
   }
 
