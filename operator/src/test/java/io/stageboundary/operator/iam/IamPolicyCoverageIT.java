@@ -54,9 +54,17 @@ class IamPolicyCoverageIT {
 
   @BeforeAll
   static void read() throws IOException {
-    Path recorded = Path.of(System.getProperty("sbo.aws-calls.recorded", "target/aws-calls.txt"));
-    assertThat(recorded).as("the AWS calls of the test run (written by AwsCallRecorder when surefire ends)").exists();
-    List<String> lines = Files.readAllLines(recorded);
+    // one file per test JVM (aws-calls-<fork>.txt), written by AwsCallRecorder when that JVM's tests end
+    Path dir = Path.of(System.getProperty("sbo.aws-calls.recorded", "target"));
+    List<Path> recorded;
+    try (var files = Files.list(dir)) {
+      recorded = files.filter(f -> f.getFileName().toString().matches("aws-calls-\\d+\\.txt")).sorted().toList();
+    }
+    assertThat(recorded).as("the AWS calls of the test run in %s", dir).isNotEmpty();
+    List<String> lines = new java.util.ArrayList<>();
+    for (Path f : recorded) {
+      lines.addAll(Files.readAllLines(f));
+    }
     Set<String> ran = new TreeSet<>();
     calls = new TreeMap<>();
     for (String line : lines) {
