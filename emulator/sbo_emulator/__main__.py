@@ -3,7 +3,8 @@ import sys
 
 import moto.server
 
-from . import admin, cfn_fixes, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, scale, stacksets
+from . import (admin, cfn_fixes, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, scale, stacksets,
+               sts_fixes)
 
 
 def main(argv=None):
@@ -15,6 +16,7 @@ def main(argv=None):
     org_policies.apply()
     stacksets.apply()
     cfn_latency.apply()
+    sts_fixes.apply()
     # server.main builds DomainDispatcherApplication by name at call time; ours wraps it with the
     # admin endpoints, fault injection, the call log and the lock that serialises backend access.
     moto.server.DomainDispatcherApplication = admin.EmulatorDispatcher

@@ -124,8 +124,11 @@ public final class OrganizationSeeder {
       }
     }
     try (IamClient iam = aws.inAccount(TOOLING_ACCOUNT).iam()) {
-      iam.createRole(r -> r.roleName(OPERATOR_ROLE)
-          .assumeRolePolicyDocument(trust("arn:aws:iam::" + TOOLING_ACCOUNT + ":root")));
+      // trusted by the tooling account (where the operator's own identity lives in a cluster) and
+      // by the management account, whose plain credentials are the operator's identity in the tests
+      // and the demo: the emulator lets AssumeRole through only as a trust policy allows, as STS does
+      iam.createRole(r -> r.roleName(OPERATOR_ROLE).assumeRolePolicyDocument(
+          trust("arn:aws:iam::" + TOOLING_ACCOUNT + ":root", "arn:aws:iam::" + MANAGEMENT_ACCOUNT + ":root")));
       iam.putRolePolicy(r -> r.roleName(OPERATOR_ROLE).policyName("stage-boundary-operator")
           .policyDocument(read(iamDocs.resolve("operator-policy.json"))));
     }

@@ -33,7 +33,7 @@ public class OperatorLifecycle {
     OperatorSettings settings = new OperatorSettings(new Schedule(config.pollInterval(), config.resyncInterval(),
         config.retryDelay(), Clock.systemUTC()), new SdkConnector.Defaults(standard.credentials(),
         config.awsEndpoint(), config.awsMaxAttempts(), new CallRates(config.awsCallsPerAccount(),
-            config.awsCallsPerSecond())), config.reconcileThreads(), config.stageAccountWriters(),
+            config.awsCallsPerSecond()), config.memberRoleRetry()), config.reconcileThreads(), config.stageAccountWriters(),
         config.bootstrapConcurrency(), config.bootstrapInFlight(), new OperatorSettings.LeaderElection(config.leaderElection().enabled(),
             config.leaderElection().leaseName(), config.leaderElection().leaseNamespace(), null, true));
     LOG.infof("starting stage-boundary-operator against %s (leader election %s)",

@@ -25,6 +25,10 @@ public interface SboConfig {
   @WithDefault("8")
   int awsMaxAttempts();
 
+  /** How long a member account whose role STS refused is left alone before the next AssumeRole (doubling, to 30x). */
+  @WithDefault("1m")
+  Duration memberRoleRetry();
+
   /** Endpoint for every AWS service an AwsOrganization does not override (AWS_ENDPOINT_URL works too). */
   Optional<URI> awsEndpoint();
 

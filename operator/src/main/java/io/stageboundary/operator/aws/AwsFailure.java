@@ -15,6 +15,12 @@ public final class AwsFailure extends RuntimeException {
     UNAVAILABLE,
     /** The credentials lack a permission or a role cannot be assumed: needs a human. */
     ACCESS_DENIED,
+    /**
+     * The operator's member role cannot be assumed in the account: it does not exist there, or its
+     * trust policy does not name the operator. The account is left alone (no tight retry) until
+     * the role is deployed; the other accounts go on.
+     */
+    MEMBER_ROLE_UNAVAILABLE,
     /** The request was refused as invalid: needs a human (or a bug). */
     INVALID,
     /** The thing addressed does not exist. */
@@ -30,11 +36,22 @@ public final class AwsFailure extends RuntimeException {
 
   private final Kind kind;
   private final String errorCode;
+  private final java.time.Instant retryAt;
 
   public AwsFailure(Kind kind, String errorCode, String message, Throwable cause) {
+    this(kind, errorCode, message, cause, null);
+  }
+
+  /** @param retryAt the earliest the call is tried again, when that is known (a member session backing off) */
+  public AwsFailure(Kind kind, String errorCode, String message, Throwable cause, java.time.Instant retryAt) {
     super(message, cause);
     this.kind = kind;
     this.errorCode = errorCode;
+    this.retryAt = retryAt;
+  }
+
+  public java.util.Optional<java.time.Instant> retryAt() {
+    return java.util.Optional.ofNullable(retryAt);
   }
 
   public Kind kind() {

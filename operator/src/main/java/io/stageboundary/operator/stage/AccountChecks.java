@@ -17,6 +17,7 @@ import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.bootstrap.WriteMode;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.pass.BlockedReason;
 import io.stageboundary.operator.stage.pass.DriftReason;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Observation;
@@ -55,7 +56,7 @@ final class AccountChecks {
    * {@code waitUntil} is when, if all that is left is waiting for bootstrap stacks in flight.
    */
   record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork,
-      java.util.Optional<Instant> waitUntil) {}
+      java.util.Optional<Instant> waitUntil, java.util.Optional<Instant> blockedRetry) {}
 
   Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation guardrail) {
     Stage stage = in.stage();
@@ -69,20 +70,39 @@ final class AccountChecks {
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), previous,
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
     view = view.withBoundaries(verified.boundaries());
+    Map<String, StageAccountStatus.Blocked> blocked = blocked(in, verified.unreachable());
     Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
     java.util.Optional<Instant> waitUntil = java.util.Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
-          holdsRevision(doc, verified.boundaries()));
+          holdsRevision(doc, verified.boundaries()), blocked);
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
       waitUntil = more ? java.util.Optional.empty() : boot.nextLook();
       more |= boot.moreWork();
     }
-    return new Outcome(view, drifted, repaired, more, waitUntil);
+    java.util.Optional<Instant> blockedRetry = verified.unreachable().values().stream()
+        .map(BoundaryVerifier.Unreachable::retryAt).min(Instant::compareTo);
+    return new Outcome(view.withBlocked(blocked), drifted, repaired, more, waitUntil, blockedRetry);
+  }
+
+  /**
+   * The accounts to leave alone, and why: those whose member role STS refused. Nothing else is asked
+   * of them this pass; the member session retries the role after its own backoff.
+   */
+  private static Map<String, StageAccountStatus.Blocked> blocked(StageInputs in,
+      Map<String, BoundaryVerifier.Unreachable> unreachable) {
+    String role = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse("the member role");
+    Map<String, StageAccountStatus.Blocked> out = new java.util.TreeMap<>();
+    unreachable.forEach((account, u) -> out.put(account, new StageAccountStatus.Blocked(
+        BlockedReason.MemberRoleMissing.name(), "the operator cannot assume its member role " + role + " in this "
+        + "account: it does not exist here, or its trust policy does not name the operator's role (" + u.refused()
+        + "). Deploy it as docs/iam describes (member-role-trust-policy.json, member-role-policy.json); the "
+        + "account is picked up by itself once the role is there, the rest of the stage goes on meanwhile")));
+    return out;
   }
 
   /** Instances StackSet drift detection flagged since the account was last checked directly. */
@@ -95,7 +115,8 @@ final class AccountChecks {
   }
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
-      Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding) {
+      Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding,
+      Map<String, StageAccountStatus.Blocked> blocked) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -103,7 +124,7 @@ final class AccountChecks {
     List<String> ready = new ArrayList<>();
     List<String> waiting = new ArrayList<>();
     view.states().forEach((account, state) -> {
-      if (state == State.CONFLICT || seen.held().contains(account)) {
+      if (state == State.CONFLICT || seen.held().contains(account) || blocked.containsKey(account)) {
         return;
       }
       InstanceView i = instances.get(account);
@@ -118,7 +139,7 @@ final class AccountChecks {
         WriteMode.of(spec.suspended(), remediate), aws::bootstrapStacks, probePlan(in, doc, guardrail, holding));
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
-        in.lastReported(StageAccountStatus::bootstrap)));
+        in.lastReported(StageAccountStatus::bootstrap), blocked.keySet()));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);

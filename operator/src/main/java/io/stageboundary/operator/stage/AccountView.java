@@ -102,7 +102,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       if (d != null) {
         st.put(account, b.state());
         out.put(account, with(d, s -> new StageAccountStatus(b, s.conflictsWith(), s.bootstrapState(), s.bootstrap(),
-            s.enforcement())));
+            s.enforcement(), s.blocked())));
       }
     });
     return new AccountView(st, out);
@@ -114,7 +114,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       List<StageAccountStatus.RegionBootstrap> r = reports.get(account);
       return r == null ? d : with(d, s -> new StageAccountStatus(s.boundary(), s.conflictsWith(),
           BootstrapRunner.overall(r), r, EnforcementCheck.combine(r.stream().map(StageAccountStatus.RegionBootstrap::enforcement)
-              .toList())));
+              .toList()), s.blocked()));
     });
     return new AccountView(states, out);
   }
@@ -130,9 +130,21 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       }
       return with(d, s -> new StageAccountStatus(new StageAccountStatus.Boundary(State.OUTDATED, b.revision(),
           b.stackInstanceStatus(), "StackSet operation " + opId + " is deploying to this account"),
-          s.conflictsWith(), s.bootstrapState(), s.bootstrap(), s.enforcement()));
+          s.conflictsWith(), s.bootstrapState(), s.bootstrap(), s.enforcement(), s.blocked()));
     });
     return out;
+  }
+
+  /** The same view with the accounts the operator leaves alone, and why (the others not blocked). */
+  AccountView withBlocked(Map<String, StageAccountStatus.Blocked> blocked) {
+    Map<String, Desired> out = new LinkedHashMap<>(objects);
+    out.replaceAll((account, d) -> with(d, s -> s.withBlocked(blocked.get(account))));
+    return new AccountView(states, out);
+  }
+
+  /** Accounts the operator leaves alone now. */
+  int blocked() {
+    return (int) objects.values().stream().filter(d -> d.status().blocked() != null).count();
   }
 
   private static Desired with(Desired d, UnaryOperator<StageAccountStatus> change) {

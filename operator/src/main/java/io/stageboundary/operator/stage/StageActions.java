@@ -91,7 +91,10 @@ final class StageActions {
     }
     Duration next = suspended ? schedule.resyncInterval()
         : min(seen.organization().refreshInterval(), schedule.resyncInterval());
-    return min(next, stage.getSpec().driftCheckIntervalOrDefault());
+    // an account left alone is looked at again when its member session tries the role again
+    Duration blocked = work.blockedRetry().map(t -> Duration.between(schedule.now(), t))
+        .map(d -> d.compareTo(schedule.pollInterval()) < 0 ? schedule.pollInterval() : d).orElse(next);
+    return min(min(next, blocked), stage.getSpec().driftCheckIntervalOrDefault());
   }
 
   private void startDriftDetection(StageInputs in, Observation seen, StageStatusBuilder status) {

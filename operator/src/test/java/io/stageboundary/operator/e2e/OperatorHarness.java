@@ -77,7 +77,8 @@ public final class OperatorHarness implements AutoCloseable {
         .withPollInterval(Duration.ofMillis(300))
         .withRetryDelay(Duration.ofSeconds(2))
         .withAws(new SdkConnector.Defaults(() -> peers.awsClients().credentials(),
-            java.util.Optional.of(peers.aws().endpoint()), 8, io.stageboundary.operator.aws.sdk.CallRates.standard()));
+            java.util.Optional.of(peers.aws().endpoint()), 8, io.stageboundary.operator.aws.sdk.CallRates.standard(),
+            Duration.ofSeconds(3)));
   }
 
   public void startOperator() {

@@ -83,8 +83,11 @@ public final class AwsAccess implements AutoCloseable {
 
   /** Clients acting in a member account through the organisation's member role. */
   public MemberAccess member(String accountId) {
-    return members.computeIfAbsent(accountId, id -> new MemberAccess(id, assumeRole(sts(),
-        "arn:" + partition() + ":iam::" + id + ":role/" + settings.memberRoleName(), null)));
+    return members.computeIfAbsent(accountId, id -> {
+      String role = "arn:" + partition() + ":iam::" + id + ":role/" + settings.memberRoleName();
+      return new MemberAccess(id, new MemberSession(role, assumeRole(sts(), role, null), settings.memberRoleRetry(),
+          java.time.Clock.systemUTC()));
+    });
   }
 
   public String partition() {

@@ -13,7 +13,8 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
  * @param endpoints per-service endpoint overrides, keyed organizations|cloudformation|sts|iam|ssm
  */
 public record AwsSettings(String region, AwsCredentialsProvider baseCredentials, String roleArn,
-    String externalId, String memberRoleName, Map<String, URI> endpoints, int maxAttempts) {
+    String externalId, String memberRoleName, Map<String, URI> endpoints, int maxAttempts,
+    java.time.Duration memberRoleRetry) {
 
   public Optional<URI> endpoint(String service) {
     return Optional.ofNullable(endpoints.get(service));

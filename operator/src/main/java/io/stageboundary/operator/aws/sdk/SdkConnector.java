@@ -11,6 +11,7 @@ import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.aws.OrganizationDirectory;
 import io.stageboundary.operator.aws.ServiceControlPolicies;
 import java.net.URI;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,10 +41,15 @@ public final class SdkConnector implements AwsConnector {
    *     also honours AWS_ENDPOINT_URL)
    * @param maxAttempts attempts per AWS call, retries with adaptive backoff included
    */
+  /**
+   * @param memberRoleRetry how long a member account whose role STS refused is left alone before
+   *     the next AssumeRole (doubling on each refusal, to thirty times as long)
+   */
   public record Defaults(Supplier<AwsCredentialsProvider> credentials, Optional<URI> endpoint, int maxAttempts,
-      CallRates rates) {
+      CallRates rates, Duration memberRoleRetry) {
     public static Defaults standard() {
-      return new Defaults(() -> DefaultCredentialsProvider.builder().build(), Optional.empty(), 8, CallRates.standard());
+      return new Defaults(() -> DefaultCredentialsProvider.builder().build(), Optional.empty(), 8, CallRates.standard(),
+          MemberSession.FIRST_BACKOFF);
     }
   }
 
@@ -68,7 +74,7 @@ public final class SdkConnector implements AwsConnector {
     AwsCredentialsProvider base = c.keys().map(SdkConnector::staticCredentials)
         .orElseGet(() -> defaults.credentials().get());
     AwsAccess access = new AwsAccess(new AwsSettings(c.region(), base, c.roleArn(), c.externalId(),
-        c.memberRoleName(), endpoints, defaults.maxAttempts()), http, registry, rates);
+        c.memberRoleName(), endpoints, defaults.maxAttempts(), defaults.memberRoleRetry()), http, registry, rates);
     return new Organization(access, new SdkOrganizationDirectory(access),
         new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()), new SdkServiceControlPolicies(access));
   }

@@ -11,6 +11,11 @@ final class SdkFailures {
 
   /** Wraps an SDK exception; {@code call} names the call, e.g. "CloudFormation UpdateStackSet". */
   static AwsFailure of(String call, SdkException e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t instanceof AwsFailure f) {
+        return f;  // decided where it happened: the member session's refused AssumeRole
+      }
+    }
     if (e instanceof AwsServiceException s && s.awsErrorDetails() != null) {
       String code = s.awsErrorDetails().errorCode();
       String message = s.awsErrorDetails().errorMessage();

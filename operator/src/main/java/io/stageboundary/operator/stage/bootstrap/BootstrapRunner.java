@@ -106,9 +106,10 @@ public final class BootstrapRunner {
    * @param waiting accounts whose boundary is not current yet
    * @param held accounts another Stage claims
    * @param previous the last reports (from the StageAccount objects)
+   * @param blocked accounts left alone this pass (their member role was refused): not read, not written
    */
   public record Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
-      Map<String, List<RegionBootstrap>> previous) {}
+      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked) {}
 
   public Outcome run(Request request, Accounts accounts) {
     String stageUid = request.stageUid();
@@ -147,6 +148,11 @@ public final class BootstrapRunner {
     for (String account : waiting) {
       for (String region : regions) {
         put(reports, account, region, waitingForPolicy(find(previous.get(account), region), region));
+      }
+    }
+    for (String account : accounts.blocked()) {
+      for (String region : regions) {
+        put(reports, account, region, blocked(find(previous.get(account), region), region));
       }
     }
     for (String account : held) {
@@ -247,6 +253,15 @@ public final class BootstrapRunner {
     Map<String, List<RegionBootstrap>> out = new LinkedHashMap<>();
     reports.forEach((account, byRegion) -> out.put(account, List.copyOf(byRegion.values())));
     return new Outcome(out, more, written, failures, drifted, repaired, Optional.empty());
+  }
+
+  /** A pair of a blocked account: what was last known, marked as not read now (the StageAccount says why). */
+  private RegionBootstrap blocked(RegionBootstrap last, String region) {
+    String why = "not read: the account is blocked (see status.blocked)";
+    return last == null ? pairs.report(region, BootstrapState.FAILED, null, why)
+        : new RegionBootstrap(region, BootstrapState.FAILED, last.stackStatus(), last.version(),
+            last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), why,
+            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
   }
 
   private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {

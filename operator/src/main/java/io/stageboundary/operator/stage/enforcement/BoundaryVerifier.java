@@ -54,9 +54,15 @@ public final class BoundaryVerifier {
     this.contest = new ContestGuard(schedule);
   }
 
-  /** Per account the boundary as found (or repaired), the drift found, and whether work is left. */
+  /**
+   * Per account the boundary as found (or repaired), the drift found, whether work is left, and the
+   * accounts whose member role STS refused (with what it said): those are left alone.
+   */
   public record Outcome(Map<String, Boundary> boundaries, Map<String, DriftReason> detected,
-      List<String> repaired, boolean moreWork) {}
+      List<String> repaired, boolean moreWork, Map<String, Unreachable> unreachable) {}
+
+  /** An account whose member role STS refused: what it said, and when the session tries again. */
+  public record Unreachable(String refused, Instant retryAt) {}
 
   /**
    * @param accounts accounts whose instance is current at the stage's revision
@@ -81,13 +87,17 @@ public final class BoundaryVerifier {
       }
     }
     List<String> nowDue = due.subList(0, Math.min(batch, due.size()));
-    Map<String, Boundary> checked = Batches.run(pool, nowDue, account -> check(doc, account,
+    Map<String, Checked> checked = Batches.run(pool, nowDue, account -> check(doc, account,
         previous.get(account), forced.contains(account), remediate, policies.apply(account)));
     Map<String, DriftReason> detected = new LinkedHashMap<>();
     List<String> repaired = new ArrayList<>();
+    Map<String, Unreachable> unreachable = new LinkedHashMap<>();
     boolean more = due.size() > nowDue.size();
-    for (Map.Entry<String, Boundary> e : checked.entrySet()) {
-      Boundary b = e.getValue();
+    for (Map.Entry<String, Checked> e : checked.entrySet()) {
+      Boundary b = e.getValue() == null ? null : e.getValue().boundary();
+      if (e.getValue() != null && e.getValue().refused() != null) {
+        unreachable.put(e.getKey(), e.getValue().refused());
+      }
       if (b == null) {
         more = true;  // transient AWS failure: keep what was known, look again soon
         Boundary last = previous.get(e.getKey());
@@ -104,7 +114,7 @@ public final class BoundaryVerifier {
         }
       });
     }
-    return new Outcome(out, detected, repaired, more);
+    return new Outcome(out, detected, repaired, more, unreachable);
   }
 
   /**
@@ -128,7 +138,10 @@ public final class BoundaryVerifier {
     }
   }
 
-  private Boundary check(BoundaryDocument doc, String account, Boundary last, boolean stackSetSaysDrifted,
+  /** One account's check: the boundary found, and what STS said if it refused the member role. */
+  private record Checked(Boundary boundary, Unreachable refused) {}
+
+  private Checked check(BoundaryDocument doc, String account, Boundary last, boolean stackSetSaysDrifted,
       boolean remediate, BoundaryPolicies policies) {
     String arn = doc.policyArn(account);
     JsonNode wanted = doc.documentFor(account);
@@ -146,20 +159,21 @@ public final class BoundaryVerifier {
         what = "the policy's default version differs from revision " + doc.revision()
             + " (it was edited outside the operator)";
       } else if (stackSetSaysDrifted) {
-        return new Boundary(State.DRIFTED, doc.revision(), null, "StackSet drift detection reports the "
-            + "stack instance DRIFTED although the policy document matches", checked, DriftReason.StackSetDrifted.name());
+        return new Checked(new Boundary(State.DRIFTED, doc.revision(), null, "StackSet drift detection reports the "
+            + "stack instance DRIFTED although the policy document matches", checked,
+            DriftReason.StackSetDrifted.name()), null);
       } else {
-        return new Boundary(State.CURRENT, doc.revision(), "CURRENT", null, checked, null);
+        return new Checked(new Boundary(State.CURRENT, doc.revision(), "CURRENT", null, checked, null), null);
       }
       if (!remediate) {
-        return new Boundary(State.DRIFTED, doc.revision(), null, what
-            + "; driftRemediation is Report: not changed", checked, reason.name());
+        return new Checked(new Boundary(State.DRIFTED, doc.revision(), null, what
+            + "; driftRemediation is Report: not changed", checked, reason.name()), null);
       }
       String resource = doc.stageName() + "|" + doc.revision() + "|" + account;
       java.util.Optional<Instant> spent = contest.spentUntil(resource);
       if (spent.isPresent()) {
-        return new Boundary(State.DRIFTED, doc.revision(), null, ContestGuard.message("the policy " + arn,
-            spent.get()), checked, DriftReason.ContestedByAnotherWriter.name());
+        return new Checked(new Boundary(State.DRIFTED, doc.revision(), null, ContestGuard.message("the policy " + arn,
+            spent.get()), checked, DriftReason.ContestedByAnotherWriter.name()), null);
       }
       contest.wrote(resource);
       if (reason == DriftReason.PolicyDeleted) {
@@ -169,14 +183,19 @@ public final class BoundaryVerifier {
         policies.restoreDocument(arn, wanted.toString());
         versions.put(arn, new Seen(doc.revision(), next(live.get().id())));
       }
-      return new Boundary(State.CURRENT, doc.revision(), "CURRENT", "repaired at " + checked + ": " + what,
-          checked, reason.name());
+      return new Checked(new Boundary(State.CURRENT, doc.revision(), "CURRENT", "repaired at " + checked + ": " + what,
+          checked, reason.name()), null);
     } catch (AwsFailure f) {
       if (f.kind().transientFailure()) {
-        return null;
+        return null;  // transient: keep what was known, look again soon
       }
-      return new Boundary(State.FAILED, doc.revision(), null, "cannot verify the policy: " + f.getMessage(),
-          checked, null);
+      if (f.kind() == AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE) {
+        return new Checked(new Boundary(State.FAILED, last == null ? null : last.revision(), null,
+            "cannot reach the account: " + f.getMessage(), checked, null),
+            new Unreachable(f.getMessage(), f.retryAt().orElse(schedule.now().plus(schedule.pollInterval()))));
+      }
+      return new Checked(new Boundary(State.FAILED, doc.revision(), null, "cannot verify the policy: " + f.getMessage(),
+          checked, null), null);
     }
   }
 }

@@ -108,7 +108,7 @@ class BootstrapRunnerTest {
   private BootstrapRunner.Outcome pass(Want want, WriteMode mode, FakeStack stack, RegionBootstrap last) {
     return runner.run(new BootstrapRunner.Request("uid", want, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY,
         List.of(REGION), Duration.ZERO, mode, (a, r) -> stack, a -> null),
-        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(last))));
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(last)), List.of()));
   }
 
   @Test
@@ -227,7 +227,7 @@ class BootstrapRunnerTest {
     java.util.function.Supplier<BootstrapRunner.Outcome> pass = () -> {
       BootstrapRunner.Outcome o = slow.run(new BootstrapRunner.Request("uid", create,
           (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION), Duration.ofHours(1), WriteMode.REPAIR,
-          (a, r) -> aws.in(a), a -> null), new BootstrapRunner.Accounts(accounts, List.of(), List.of(), last));
+          (a, r) -> aws.in(a), a -> null), new BootstrapRunner.Accounts(accounts, List.of(), List.of(), last, List.of()));
       last.clear();
       last.putAll(o.reports());
       return o;
@@ -286,7 +286,7 @@ class BootstrapRunnerTest {
     java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run(new BootstrapRunner.Request("uid",
         WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION, "eu-west-1"), Duration.ZERO,
         WriteMode.REPORT, (a, r) -> r.equals(REGION) ? east : west, a -> plan),
-        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of()));
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(), List.of()));
 
     BootstrapRunner.Outcome held = verify.get();
     assertThat(east.simulated).as("the first region proves the account").isNotEmpty();
@@ -314,7 +314,7 @@ class BootstrapRunnerTest {
     java.util.function.Function<ProbePlan, BootstrapRunner.Outcome> pass = plan -> runner.run(
         new BootstrapRunner.Request("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION),
             Duration.ofHours(1), WriteMode.REPORT, (a, r) -> stack, a -> plan),
-        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(proven))));
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(proven)), List.of()));
 
     // revision r2 is on its way: the account's policy still holds r1, so IAM is not asked
     BootstrapRunner.Outcome during = pass.apply(new ProbePlan("fp-r2", "r2", requests, ProbePlan.Probing.NOT_YET, a -> List.of()));

@@ -10,16 +10,27 @@ public record StageAccountStatus(
     @JsonPropertyDescription("Other Stages that claim this account; while any do, nothing is written to it.") List<String> conflictsWith,
     @JsonPropertyDescription("The account's overall CDK bootstrap state: the least finished of its regions.") BootstrapState bootstrapState,
     @JsonPropertyDescription("The CDK bootstrap stack in each target region.") List<RegionBootstrap> bootstrap,
-    @JsonPropertyDescription("Proof from IAM's own evaluation that the CDK roles are held by the boundary, over every region.") Enforcement enforcement) {
+    @JsonPropertyDescription("Proof from IAM's own evaluation that the CDK roles are held by the boundary, over every region.") Enforcement enforcement,
+    @JsonPropertyDescription("Why the operator leaves this account alone while the rest of the stage goes on, and what to do; absent when it does not.") Blocked blocked) {
 
   public StageAccountStatus(Boundary boundary, List<String> conflictsWith) {
-    this(boundary, conflictsWith, null, null, null);
+    this(boundary, conflictsWith, null, null, null, null);
   }
 
   public StageAccountStatus(Boundary boundary, List<String> conflictsWith, BootstrapState bootstrapState,
       List<RegionBootstrap> bootstrap) {
-    this(boundary, conflictsWith, bootstrapState, bootstrap, null);
+    this(boundary, conflictsWith, bootstrapState, bootstrap, null, null);
   }
+
+  /** The same status, blocked (or no longer: null). */
+  public StageAccountStatus withBlocked(Blocked b) {
+    return new StageAccountStatus(boundary, conflictsWith, bootstrapState, bootstrap, enforcement, b);
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Blocked(
+      @JsonPropertyDescription("MemberRoleMissing: the operator's member role cannot be assumed in this account.") String reason,
+      @JsonPropertyDescription("What the operator found and how to fix it.") String message) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Enforcement(

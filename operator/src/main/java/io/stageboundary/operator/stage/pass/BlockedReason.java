@@ -1,0 +1,11 @@
+package io.stageboundary.operator.stage.pass;
+
+/**
+ * Why the operator leaves one account alone while the rest of the stage goes on; the name is the
+ * StageAccount's {@code status.blocked.reason}. A blocked account is retried by itself, with a
+ * backoff of its own, and picked up once the cause is gone.
+ */
+public enum BlockedReason {
+  /** The operator's member role cannot be assumed there: it does not exist, or does not trust the operator. */
+  MemberRoleMissing
+}
