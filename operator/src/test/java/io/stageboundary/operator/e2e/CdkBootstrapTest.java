@@ -56,10 +56,8 @@ class CdkBootstrapTest {
         .resolve("lib/api/bootstrap/bootstrap-template.yaml"));
     String[] trust = {"--trust", org.delegatedAdminAccountId(), "--cloudformation-execution-policies",
         "arn:aws:iam::aws:policy/AdministratorAccess"};
-    for (String account : List.of(org.account("dev-payments"), org.account("sandbox-experiments"),
-        org.account("dev-search"), org.account("prod-search"))) {
-      cdk.bootstrap(account, REGION, trust).orThrow();
-    }
+    OperatorHarness.bootstrapWithCdk(peers, REGION, List.of(org.account("dev-payments"),
+        org.account("sandbox-experiments"), org.account("dev-search"), org.account("prod-search")), trust);
     cdk.bootstrap(org.account("dev-payments"), OTHER_REGION, trust).orThrow();
     createStack(org.account("beta-payments"), template.replace("Value: '33'", "Value: '20'"), Map.of());
     createStack(org.account("beta-search"), template.replace("Value: '33'", "Value: '99'"), Map.of());

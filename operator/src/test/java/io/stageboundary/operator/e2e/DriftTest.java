@@ -56,9 +56,7 @@ class DriftTest {
     cdk = peers.cdk();
     template = Files.readString(peers.layout().cdkPackageDir().resolve("lib/api/bootstrap/bootstrap-template.yaml"));
     peers.emulator().setOperationTiming(0.2, 0);
-    for (String a : List.of("dev-payments", "dev-search")) {
-      cdk.bootstrap(org.account(a), REGION).orThrow();
-    }
+    OperatorHarness.bootstrapWithCdk(peers, REGION, "dev-payments", "dev-search");
     h = OperatorHarness.start(peers);
     h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 1s"));
     h.apply(stage("Report"));

@@ -64,12 +64,41 @@ public final class OperatorHarness implements AutoCloseable {
    */
   public static OperatorHarness startWithBootstrapped(Peers peers, String region, String... accountNames) {
     peers.emulator().setOperationTiming(0.2, 0);
-    for (String a : accountNames) {
-      peers.cdk().bootstrap(peers.organization().account(a), region).orThrow();
-    }
+    bootstrapWithCdk(peers, region, accountNames);
     OperatorHarness h = start(peers);
     h.applySample("organization.yaml");
     return h;
+  }
+
+  /**
+   * The real {@code cdk bootstrap} in each named account, as its teams would have run it: a few
+   * accounts at once (each CLI is a process of its own, with the account's credentials), since one
+   * after another they were most of some test classes' time.
+   */
+  public static void bootstrapWithCdk(Peers peers, String region, String... accountNames) {
+    bootstrapWithCdk(peers, region, java.util.Arrays.stream(accountNames).map(peers.organization()::account).toList());
+  }
+
+  /** The same for account ids, each bootstrapped with {@code args} (e.g. --trust). */
+  public static void bootstrapWithCdk(Peers peers, String region, List<String> accountIds, String... args) {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(
+        Math.max(1, Math.min(3, accountIds.size())));
+    try {
+      List<java.util.concurrent.Future<?>> running = new java.util.ArrayList<>();
+      for (String a : accountIds) {
+        running.add(pool.submit(() -> peers.cdk().bootstrap(a, region, args).orThrow()));
+      }
+      for (java.util.concurrent.Future<?> f : running) {
+        f.get();
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IllegalStateException(e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
   }
 
   public static OperatorSettings settings(Peers peers) {

@@ -3,6 +3,7 @@ package io.stageboundary.operator.stage;
 import io.fabric8.kubernetes.api.model.HasMetadata;
 import io.fabric8.kubernetes.client.utils.Serialization;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stageboundary.operator.MutableClock;
 import io.stageboundary.operator.api.v1alpha1.Condition;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationStatus;
@@ -26,11 +27,8 @@ import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.status.StageMetrics;
 import io.stageboundary.operator.stage.status.StageStatusBuilder;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -671,33 +669,6 @@ class StageControllerTest {
         a.setStatus(d.status());
         return a;
       }).toList();
-    }
-  }
-
-  private static final class MutableClock extends Clock {
-    private Instant now;
-
-    MutableClock(Instant now) {
-      this.now = now;
-    }
-
-    void advance(Duration d) {
-      now = now.plus(d);
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-
-    @Override
-    public Instant instant() {
-      return now;
     }
   }
 }

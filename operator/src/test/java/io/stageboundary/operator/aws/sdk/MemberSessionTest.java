@@ -3,12 +3,10 @@ package io.stageboundary.operator.aws.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.stageboundary.operator.MutableClock;
 import io.stageboundary.operator.aws.AwsFailure;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import software.amazon.awssdk.auth.credentials.AwsBasicCredentials;
@@ -20,25 +18,6 @@ import software.amazon.awssdk.services.sts.model.StsException;
 /** A refused member role is remembered: one AssumeRole per backoff, not one per call, and picked up once it works. */
 class MemberSessionTest {
   private static final String ROLE = "arn:aws:iam::200000000003:role/stage-boundary-member";
-
-  private static final class Moving extends Clock {
-    Instant now = Instant.parse("2026-12-01T00:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
 
   @Test
   void aRefusedRoleIsAskedForOncePerBackoffAndPickedUpOnceItWorks() {
@@ -52,12 +31,12 @@ class MemberSessionTest {
       }
       return AwsBasicCredentials.create("AKIDEXAMPLE", "secret");
     };
-    Moving clock = new Moving();
+    MutableClock clock = new MutableClock(Instant.parse("2026-12-01T00:00:00Z"));
     MemberSession session = new MemberSession(ROLE, sts, Duration.ofMinutes(1), clock);
 
     assertThatThrownBy(session::resolveCredentials).isInstanceOfSatisfying(AwsFailure.class, f -> {
       assertThat(f.kind()).isEqualTo(AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE);
-      assertThat(f.retryAt()).contains(clock.now.plus(Duration.ofMinutes(1)));
+      assertThat(f.retryAt()).contains(clock.instant().plus(Duration.ofMinutes(1)));
       assertThat(f.getMessage()).contains(ROLE).doesNotContain("secret");
     });
     for (int i = 0; i < 5; i++) {
@@ -65,13 +44,13 @@ class MemberSessionTest {
     }
     assertThat(asked).as("remembered until the backoff has passed").hasValue(1);
 
-    clock.now = clock.now.plus(Duration.ofMinutes(1));
+    clock.advance(Duration.ofMinutes(1));
     assertThatThrownBy(session::resolveCredentials).isInstanceOfSatisfying(AwsFailure.class,
-        f -> assertThat(f.retryAt()).as("doubled").contains(clock.now.plus(Duration.ofMinutes(2))));
+        f -> assertThat(f.retryAt()).as("doubled").contains(clock.instant().plus(Duration.ofMinutes(2))));
     assertThat(asked).hasValue(2);
 
     exists[0] = true;
-    clock.now = clock.now.plus(Duration.ofMinutes(2));
+    clock.advance(Duration.ofMinutes(2));
     AwsCredentials c = session.resolveCredentials();
     assertThat(c.accessKeyId()).isEqualTo("AKIDEXAMPLE");
     assertThat(session.resolveCredentials()).isNotNull();

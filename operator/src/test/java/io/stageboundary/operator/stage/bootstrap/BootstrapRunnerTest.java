@@ -1,5 +1,6 @@
 package io.stageboundary.operator.stage.bootstrap;
 
+import io.stageboundary.operator.MutableClock;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
@@ -164,26 +165,6 @@ class BootstrapRunnerTest {
         .containsEntry("CloudFormationExecutionPolicies", "arn:aws:iam::" + ACCOUNT + ":policy/cdk-exec");
   }
 
-  /** A clock the test moves. */
-  private static final class Moving extends Clock {
-    Instant now = Instant.parse("2026-11-25T12:00:00Z");
-
-    @Override
-    public Instant instant() {
-      return now;
-    }
-
-    @Override
-    public java.time.ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(java.time.ZoneId zone) {
-      return this;
-    }
-  }
-
   /** Accounts without a bootstrap stack whose creation CloudFormation takes its time. */
   private static final class SlowStacks {
     final Map<String, String> stacks = new java.util.concurrent.ConcurrentHashMap<>();
@@ -216,7 +197,7 @@ class BootstrapRunnerTest {
 
   @Test
   void stacksInFlightHoldNoSlotAndAreLookedAtWhenATypicalStackWouldBeDone() {
-    Moving clock = new Moving();
+    MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
     BootstrapRunner slow = new BootstrapRunner(pool, 1, 10, new Schedule(Duration.ofSeconds(1),
         Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
     Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true, null, null, null);
@@ -234,10 +215,10 @@ class BootstrapRunnerTest {
     };
     pass.get();  // a batch of 4 (1 thread × 4) created
     assertThat(aws.stacks).hasSize(4);
-    clock.now = clock.now.plusMillis(500);
+    clock.advance(Duration.ofMillis(500));
     pass.get();  // the 4 in flight are not due yet and take no slot: 4 more are started
     assertThat(aws.stacks).hasSize(8);
-    clock.now = clock.now.plusMillis(500);
+    clock.advance(Duration.ofMillis(500));
     BootstrapRunner.Outcome third = pass.get();  // only 2 more: 10 may be in flight at once
     assertThat(aws.stacks).hasSize(10);
     assertThat(slow.inFlight()).isEqualTo(10);
@@ -247,7 +228,7 @@ class BootstrapRunnerTest {
     // the next pass, one at 60 s, then every 15 s. Then their slots free and the last two start
     int before = aws.describes.size();
     for (int s = 0; s < 75; s++) {
-      clock.now = clock.now.plusSeconds(1);
+      clock.advance(Duration.ofSeconds(1));
       if (s == 57) {
         accounts.subList(0, 10).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
       }
@@ -262,7 +243,7 @@ class BootstrapRunnerTest {
     // minute is up, not on the next pass, and then a quarter of that apart
     before = aws.describes.size();
     for (int s = 0; s < 80; s++) {
-      clock.now = clock.now.plusSeconds(1);
+      clock.advance(Duration.ofSeconds(1));
       if (s == 60) {
         accounts.subList(10, 12).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
       }
