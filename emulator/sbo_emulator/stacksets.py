@@ -22,6 +22,10 @@ What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cf
 - DetectStackSetDrift is an operation like any other; it compares each instance's live
   AWS::IAM::ManagedPolicy (default version) and AWS::IAM::Role (permissions boundary) with the
   template and sets DriftStatus per instance and StackSetDriftDetectionDetails.
+- Suspended accounts (closed or closing) are skipped: their instances are neither updated nor
+  deleted, show DetailedStatus and StatusReason SKIPPED_SUSPENDED_ACCOUNT, and do not count as
+  failures (stacksets-orgs-manage-auto-deployment.html, API_StackInstanceComprehensiveStatus);
+  OU targets never add instances for them.
 - Paging (MaxResults/NextToken) on every list call.
 Instance stacks are real stacks named StackSet-<name>-<uuid> in the target account and region,
 so the target account sees them, as in AWS.
@@ -46,6 +50,7 @@ from . import org_fixes, state
 NAME_RE = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 OPERATION_ID_RE = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]{0,127}$")
 DONE = ("SUCCEEDED", "FAILED", "STOPPED")
+SKIPPED_SUSPENDED = "SKIPPED_SUSPENDED_ACCOUNT"
 
 _stores = {}           # (owner account, region) -> OrderedDict(stack set id -> StackSet)
 _failures = []         # injected instance failures: {"account", "region"?, "reason"?}
@@ -474,6 +479,12 @@ def _complete(stack_set, op, step, generation):
                 if instance is not None and op.action != "DETECT_DRIFT":
                     instance.detailed_status = "CANCELLED"
                 continue
+            if _suspended(stack_set, key[0]):
+                result["Status"] = "SUCCEEDED"
+                result["StatusReason"] = SKIPPED_SUSPENDED
+                if instance is not None and op.action != "DETECT_DRIFT":
+                    instance.detailed_status, instance.status_reason = SKIPPED_SUSPENDED, SKIPPED_SUSPENDED
+                continue
             try:
                 step(instance, key)
                 result["Status"] = "SUCCEEDED"
@@ -685,6 +696,13 @@ def delete_stack_set(self):
 
 def _mgmt_for(stack_set):
     return organizations_backends[stack_set.owner]["aws"]
+
+
+def _suspended(stack_set, account_id):
+    """The account is a member of the stack set's organisation that is not ACTIVE (SUSPENDED, PENDING_CLOSURE)."""
+    mgmt = _mgmt_for(stack_set)
+    account = next((a for a in mgmt.accounts if a.id == account_id), None)
+    return account is not None and account.status != "ACTIVE"
 
 
 def create_stack_instances(self):

@@ -1,7 +1,7 @@
 -- Argo CD health check for iam.stageboundary.io/StageAccount, the per-account status the operator
 -- keeps for each Stage. Healthy when the boundary policy is current and the CDK bootstrap stacks
--- carry it (or are deliberately left alone). StageAccounts have no spec to observe; their state
--- fields say everything.
+-- carry it (or are deliberately left alone); Suspended when the account is closed or closing.
+-- StageAccounts have no spec to observe; their state fields say everything.
 -- Uses only Lua's base and table libraries, as Argo CD gives user-configured checks.
 local hs = {status = "Progressing", message = "Waiting for the operator to report status"}
 if obj.status == nil or obj.status.boundary == nil or obj.status.boundary.state == nil then
@@ -23,6 +23,12 @@ local function firstRegion(wanted)
     end
   end
   return nil
+end
+if b.state == "SUSPENDED" then
+  -- a closed or closing account: StackSets skip it and so does the operator; nothing to converge
+  hs.status = "Suspended"
+  hs.message = said("boundary", b.state, b.message)
+  return hs
 end
 if b.state == "FAILED" or b.state == "CONFLICT" or b.state == "DRIFTED" or (b.driftReason ~= nil and b.state ~= "CURRENT") then
   hs.status = "Degraded"

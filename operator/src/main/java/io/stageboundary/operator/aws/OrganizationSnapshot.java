@@ -46,6 +46,14 @@ public record OrganizationSnapshot(String organizationId, String managementAccou
 
   /** Active accounts below {@code ouId} at any depth, never the management account. */
   public TreeSet<String> accountsUnder(String ouId) {
+    return accountsUnder(ouId, true);
+  }
+
+  /**
+   * Accounts below {@code ouId} at any depth that are {@code active}, or (false) suspended or
+   * closing; never the management account.
+   */
+  public TreeSet<String> accountsUnder(String ouId, boolean active) {
     TreeSet<String> ous = new TreeSet<>();
     Deque<String> todo = new ArrayDeque<>(List.of(ouId));
     while (!todo.isEmpty()) {
@@ -57,7 +65,7 @@ public record OrganizationSnapshot(String organizationId, String managementAccou
     }
     TreeSet<String> out = new TreeSet<>();
     for (Account a : accounts.values()) {
-      if (a.active() && ous.contains(a.parentId()) && !a.id().equals(managementAccountId)) {
+      if (a.active() == active && ous.contains(a.parentId()) && !a.id().equals(managementAccountId)) {
         out.add(a.id());
       }
     }

@@ -86,7 +86,8 @@ final class AccountChecks {
     }
     java.util.Optional<Instant> blockedRetry = verified.unreachable().values().stream()
         .map(BoundaryVerifier.Unreachable::retryAt).min(Instant::compareTo);
-    return new Outcome(view.withBlocked(blocked), drifted, repaired, more, waitUntil, blockedRetry);
+    view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous);
+    return new Outcome(view, drifted, repaired, more, waitUntil, blockedRetry);
   }
 
   /**

@@ -11,6 +11,7 @@ import io.stageboundary.operator.aws.OrganizationSnapshot;
 import io.stageboundary.operator.kube.StageAccountWriter.Desired;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
+import io.stageboundary.operator.stage.pass.BlockedReason;
 import io.stageboundary.operator.stage.pass.DriftReason;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -139,6 +140,25 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
   AccountView withBlocked(Map<String, StageAccountStatus.Blocked> blocked) {
     Map<String, Desired> out = new LinkedHashMap<>(objects);
     out.replaceAll((account, d) -> with(d, s -> s.withBlocked(blocked.get(account))));
+    return new AccountView(states, out);
+  }
+
+  /**
+   * The same view with the suspended (closed or closing) accounts below the targeted OUs: each has a
+   * StageAccount that says so, keeping the revision last deployed there, and none counts toward the
+   * stage (they are not in {@link #states}).
+   */
+  AccountView withSuspended(Stage stage, Set<String> suspended, OrganizationSnapshot snapshot,
+      Map<String, StageAccountStatus.Boundary> previous) {
+    Map<String, Desired> out = new LinkedHashMap<>(objects);
+    for (String account : suspended) {
+      StageAccountStatus.Boundary last = previous.get(account);
+      String message = "the account is suspended or closing: StackSets skip it, and the operator reads and writes "
+          + "nothing there; its policy stays as it was";
+      out.put(account, new Desired(spec(stage, account, snapshot), new StageAccountStatus(
+          new StageAccountStatus.Boundary(State.SUSPENDED, last == null ? null : last.revision(), null, message), null)
+          .withBlocked(new StageAccountStatus.Blocked(BlockedReason.AccountSuspended.name(), message))));
+    }
     return new AccountView(states, out);
   }
 

@@ -112,7 +112,7 @@ final class StageObserver {
     Set<String> heldByConflict = in.lastReported(StageAccountStatus::boundary).entrySet().stream()
         .filter(e -> e.getValue().state() == StageAccountStatus.State.CONFLICT).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
-    return Gate.go(membership(stage, snapshot, resolved.accounts(), conflicts, heldByConflict, stackSet, instances,
+    return Gate.go(membership(stage, snapshot, resolved, conflicts, heldByConflict, stackSet, instances,
         detectionRunning, org, status));
   }
 
@@ -120,17 +120,23 @@ final class StageObserver {
    * A spec change adopts the resolved accounts; accounts that join or leave the targeted OUs
    * afterwards are drift, followed only under driftRemediation Reconcile. An account the spec
    * targeted all along but a conflict held back ({@code heldByConflict}: last reported CONFLICT)
-   * did not join: it is deployed as soon as the conflict ends.
+   * did not join: it is deployed as soon as the conflict ends. A suspended account, or one the
+   * organisation no longer lists, did not leave either: its instance is held (StackSets skip it;
+   * nothing is written for it) and it is not drift.
    */
   private static Observation membership(Stage stage, OrganizationSnapshot snapshot,
-      SortedMap<String, String> targeted, Map<String, Set<String>> conflicts, Set<String> heldByConflict,
+      TargetResolver.Resolved resolved, Map<String, Set<String>> conflicts, Set<String> heldByConflict,
       Optional<StackSetView> stackSet,
       List<InstanceView> instances, boolean detectionRunning, OrganizationContext org, StageStatusBuilder status) {
     StageSpec spec = stage.getSpec();
+    SortedMap<String, String> targeted = resolved.accounts();
     SortedMap<String, String> deployTo = new TreeMap<>(targeted);
     conflicts.keySet().forEach(deployTo::remove);
     boolean adopting = !Objects.equals(status.adoptedGeneration(), stage.getMetadata().getGeneration());
     Set<String> held = new HashSet<>(conflicts.keySet());
+    // closed or gone: StackSets skip (or cannot reach) them; no write is planned for their instances
+    instances.stream().map(InstanceView::accountId)
+        .filter(a -> resolved.suspended().contains(a) || !snapshot.accounts().containsKey(a)).forEach(held::add);
     Set<String> joined = new TreeSet<>();
     Set<String> left = new TreeSet<>();
     if (!adopting && !spec.remediatesDrift()) {
@@ -139,13 +145,15 @@ final class StageObserver {
           .forEach(joined::add);
       joined.forEach(deployTo::remove);
       for (InstanceView i : instances) {
-        if (!targeted.containsKey(i.accountId()) && !conflicts.containsKey(i.accountId())) {
+        if (!targeted.containsKey(i.accountId()) && !conflicts.containsKey(i.accountId())
+            && !resolved.suspended().contains(i.accountId()) && snapshot.accounts().containsKey(i.accountId())) {
           left.add(i.accountId());
           held.add(i.accountId());
         }
       }
     }
-    return new Observation(org, snapshot, targeted, conflicts, deployTo, held, joined, left, stackSet, instances,
+    return new Observation(org, snapshot, targeted, conflicts, deployTo, held, joined, left, resolved.suspended(),
+        stackSet, instances,
         detectionRunning);
   }
 }

@@ -17,9 +17,12 @@ public final class TargetResolver {
 
   /**
    * @param accounts account id to the OU it sits in directly (the OU it is deployed through)
+   * @param suspended accounts below the targeted OUs that are suspended or closing: StackSets skip
+   *     them, the operator neither reads nor writes them, and they do not count toward the stage
    * @param problems what in the spec does not match the organisation, each with what to change
    */
-  public record Resolved(SortedMap<String, String> accounts, List<String> problems) {
+  public record Resolved(SortedMap<String, String> accounts, java.util.SortedSet<String> suspended,
+      List<String> problems) {
     public boolean valid() {
       return problems.isEmpty();
     }
@@ -28,8 +31,9 @@ public final class TargetResolver {
   public static Resolved resolve(StageSpec.Targets targets, OrganizationSnapshot org) {
     SortedMap<String, String> out = new TreeMap<>();
     List<String> problems = new ArrayList<>();
+    java.util.SortedSet<String> suspended = new java.util.TreeSet<>();
     if (targets == null) {
-      return new Resolved(out, List.of("spec.targets is required"));
+      return new Resolved(out, suspended, List.of("spec.targets is required"));
     }
     for (String ou : nonNull(targets.organizationalUnits())) {
       if (!org.hasOu(ou)) {
@@ -40,6 +44,8 @@ public final class TargetResolver {
       for (String account : org.accountsUnder(ou)) {
         out.put(account, org.accounts().get(account).parentId());
       }
+      // closing an account is routine: it leaves the stage quietly, not as drift
+      suspended.addAll(org.accountsUnder(ou, false));
     }
     for (String account : nonNull(targets.accounts())) {
       OrganizationSnapshot.Account a = org.accounts().get(account);
@@ -57,8 +63,9 @@ public final class TargetResolver {
     }
     for (String excluded : nonNull(targets.excludeAccounts())) {
       out.remove(excluded);
+      suspended.remove(excluded);
     }
-    return new Resolved(out, problems);
+    return new Resolved(out, suspended, problems);
   }
 
   private static List<String> nonNull(List<String> list) {

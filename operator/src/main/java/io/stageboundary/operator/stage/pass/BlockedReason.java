@@ -7,5 +7,7 @@ package io.stageboundary.operator.stage.pass;
  */
 public enum BlockedReason {
   /** The operator's member role cannot be assumed there: it does not exist, or does not trust the operator. */
-  MemberRoleMissing
+  MemberRoleMissing,
+  /** The account is suspended or closing: StackSets skip it, and so does the operator. */
+  AccountSuspended
 }

@@ -21,12 +21,13 @@ import java.util.SortedMap;
  * @param held accounts nobody may write to now: conflicts, and under Report those that left
  * @param joined accounts that joined the targeted OUs after the last rollout (under Report)
  * @param left accounts that left the targeted OUs after the last rollout (under Report)
+ * @param suspended accounts below the targeted OUs that are suspended or closing: left alone, not counted
  * @param instances the StackSet's instances in the home region
  * @param detectionRunning StackSet drift detection is running (it holds the operation slot)
  */
 public record Observation(OrganizationContext organization, OrganizationSnapshot snapshot,
     SortedMap<String, String> targeted, Map<String, Set<String>> conflicts, SortedMap<String, String> deployTo,
-    Set<String> held, Set<String> joined, Set<String> left, Optional<StackSetView> stackSet,
+    Set<String> held, Set<String> joined, Set<String> left, Set<String> suspended, Optional<StackSetView> stackSet,
     List<InstanceView> instances, boolean detectionRunning) {
 
   public Map<String, InstanceView> instancesByAccount() {

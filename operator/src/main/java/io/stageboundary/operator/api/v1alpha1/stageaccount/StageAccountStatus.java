@@ -29,7 +29,7 @@ public record StageAccountStatus(
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Blocked(
-      @JsonPropertyDescription("MemberRoleMissing: the operator's member role cannot be assumed in this account.") String reason,
+      @JsonPropertyDescription("MemberRoleMissing: the operator's member role cannot be assumed in this account; AccountSuspended: the account is suspended or closing.") String reason,
       @JsonPropertyDescription("What the operator found and how to fix it.") String message) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -114,6 +114,12 @@ public record StageAccountStatus(
   public enum State {
     /** The boundary is deployed at the stage's current revision. */
     CURRENT,
+    /**
+     * The account is suspended or closing (Organizations status SUSPENDED or PENDING_CLOSURE):
+     * StackSets skip it, the operator reads and writes nothing there, and it does not count toward
+     * the stage. Its policy stays as it was.
+     */
+    SUSPENDED,
     /** A deployment is pending or running, or the deployed revision is older. */
     OUTDATED,
     /** The deployed policy differs from what was deployed (edited or deleted out of band). */
