@@ -41,7 +41,7 @@ elseif c.Ready ~= nil and c.Ready.status == "True" then
 elseif c.Reconciling ~= nil and c.Reconciling.status == "True" then
   hs.message = said(c.Reconciling)
 elseif c.Ready ~= nil then
-  -- settled but not Ready: drift under driftRemediation Report, accounts that failed,
+  -- settled but not Ready: drift under driftRemediation Report, accounts blocked or failed,
   -- accounts claimed by two Stages, bootstrap stacks left alone
   hs.status = "Degraded"
   hs.message = said(c.Ready)

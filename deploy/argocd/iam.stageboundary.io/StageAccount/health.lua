@@ -1,6 +1,7 @@
 -- Argo CD health check for iam.stageboundary.io/StageAccount, the per-account status the operator
 -- keeps for each Stage. Healthy when the boundary policy is current and the CDK bootstrap stacks
--- carry it (or are deliberately left alone); Suspended when the account is closed or closing.
+-- carry it (or are deliberately left alone); Suspended when the account is closed or closing;
+-- Degraded when it is blocked (status.blocked) or failed.
 -- StageAccounts have no spec to observe; their state fields say everything.
 -- Uses only Lua's base and table libraries, as Argo CD gives user-configured checks.
 local hs = {status = "Progressing", message = "Waiting for the operator to report status"}
@@ -28,6 +29,13 @@ if b.state == "SUSPENDED" then
   -- a closed or closing account: StackSets skip it and so does the operator; nothing to converge
   hs.status = "Suspended"
   hs.message = said("boundary", b.state, b.message)
+  return hs
+end
+if obj.status.blocked ~= nil and obj.status.blocked.reason ~= nil then
+  -- left alone until a cause outside the stage is fixed (a taken policy name, a missing member
+  -- role, a failed deployment); retried by itself with a backoff
+  hs.status = "Degraded"
+  hs.message = said("blocked", obj.status.blocked.reason, obj.status.blocked.message)
   return hs
 end
 if b.state == "FAILED" or b.state == "CONFLICT" or b.state == "DRIFTED" or (b.driftReason ~= nil and b.state ~= "CURRENT") then

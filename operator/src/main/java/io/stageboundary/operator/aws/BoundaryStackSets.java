@@ -71,6 +71,14 @@ public interface BoundaryStackSets {
       return "PENDING".equals(detailedStatus) || "RUNNING".equals(detailedStatus);
     }
 
+    /**
+     * Its last deployment was tried and failed there (DetailedStatus FAILED), as opposed to cancelled
+     * because another account's failure went beyond the failure tolerance, or skipped.
+     */
+    public boolean failed() {
+      return !current() && "FAILED".equals(detailedStatus);
+    }
+
     /** StackSet drift detection found it drifted. */
     public boolean drifted() {
       return "DRIFTED".equals(driftStatus);

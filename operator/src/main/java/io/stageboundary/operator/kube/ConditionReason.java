@@ -7,7 +7,7 @@ package io.stageboundary.operator.kube;
  */
 public enum ConditionReason {
   // Ready, and why a settled stage is not
-  Ready, Converged, Suspended, Conflict, AccountsNotCurrent, Drifted, ProbesFailed, Unguarded, NotBootstrapped,
+  Ready, Converged, Suspended, Conflict, AccountsBlocked, AccountsNotCurrent, Drifted, ProbesFailed, Unguarded, NotBootstrapped,
   // Reconciling: work under way, or waiting for something that comes by itself
   Progressing, NoProblem, OperationRequested, OperationRunning, StackSetCreated, StackSetBusy, RetryBackoff,
   Verifying, ApplyingGuardrail, AwaitingApproval, WaitingForOrganization, WaitingForRules, WaitingForOtherStages,

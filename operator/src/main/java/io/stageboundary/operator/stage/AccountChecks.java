@@ -71,6 +71,7 @@ final class AccountChecks {
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
     view = view.withBoundaries(verified.boundaries());
     Map<String, StageAccountStatus.Blocked> blocked = blocked(in, verified.unreachable());
+    failedInstances(doc, seen).forEach(blocked::putIfAbsent);
     Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
@@ -104,6 +105,41 @@ final class AccountChecks {
         + "). Deploy it as docs/iam describes (member-role-trust-policy.json, member-role-policy.json); the "
         + "account is picked up by itself once the role is there, the rest of the stage goes on meanwhile")));
     return out;
+  }
+
+  /**
+   * The accounts whose StackSet instance failed (tried and refused, not merely cancelled behind
+   * another account's failure): each is retried alone with a backoff ({@code RolloutPlanner}), and
+   * says why meanwhile. A policy name taken in the account is told apart, with its ARN and remedies.
+   */
+  static Map<String, StageAccountStatus.Blocked> failedInstances(BoundaryDocument doc, Observation seen) {
+    Map<String, StageAccountStatus.Blocked> out = new java.util.TreeMap<>();
+    seen.instancesByAccount().forEach((account, i) -> {
+      if (!seen.deployTo().containsKey(account) || !i.failed()) {
+        return;
+      }
+      String reason = i.statusReason() == null ? "no reason given" : i.statusReason();
+      if (takenName(reason, doc.policyName())) {
+        out.put(account, new StageAccountStatus.Blocked(BlockedReason.PolicyNameTaken.name(), "a policy named "
+            + doc.policyName() + " already exists in this account (" + doc.policyArn(account) + "), made outside "
+            + "this stage's StackSet (by hand, or by another stack), so CloudFormation cannot create the stage's: "
+            + "delete or rename that policy once nothing uses it as a boundary, or give the stage another "
+            + "spec.boundary.policyName. The account is retried by itself with a backoff; the rest of the stage "
+            + "goes on meanwhile (" + reason + ")"));
+      } else {
+        out.put(account, new StageAccountStatus.Blocked(BlockedReason.StackInstanceFailed.name(), "the StackSet "
+            + "could not deploy the boundary here: " + reason + ". The account is retried by itself with a backoff; "
+            + "the rest of the stage goes on meanwhile"));
+      }
+    });
+    return out;
+  }
+
+  /** CloudFormation's and IAM's words for a name already in use ("A policy called X already exists"). */
+  static boolean takenName(String reason, String policyName) {
+    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    return (r.contains("already exists") || r.contains("entityalreadyexists") || r.contains("alreadyexists"))
+        && (r.contains(policyName.toLowerCase(java.util.Locale.ROOT)) || r.contains("policy"));
   }
 
   /** Instances StackSet drift detection flagged since the account was last checked directly. */

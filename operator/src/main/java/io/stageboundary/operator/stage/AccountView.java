@@ -162,9 +162,13 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
     return new AccountView(states, out);
   }
 
-  /** Accounts the operator leaves alone now. */
-  int blocked() {
-    return (int) objects.values().stream().filter(d -> d.status().blocked() != null).count();
+  /** Accounts the operator leaves alone now that count against the stage, by reason (suspended ones are not). */
+  Map<String, Integer> blockedBy() {
+    Map<String, Integer> out = new TreeMap<>();
+    objects.values().stream().map(d -> d.status().blocked()).filter(Objects::nonNull)
+        .filter(b -> BlockedReason.valueOf(b.reason()).holdsTheStage())
+        .forEach(b -> out.merge(b.reason(), 1, Integer::sum));
+    return out;
   }
 
   private static Desired with(Desired d, UnaryOperator<StageAccountStatus> change) {

@@ -67,7 +67,7 @@ final class StageActions {
     if (step instanceof RolloutPlanner.CreateStackSet) {
       return createStackSet(in, doc, seen, status);
     }
-    return startOperation(in, (RolloutPlanner.OperationStep) step, doc, seen, work.view(), status);
+    return startOperation(in, (RolloutPlanner.OperationStep) step, doc, seen, work, status);
   }
 
   /** Nothing to start: write what each account holds and say whether the stage is Ready. */
@@ -121,8 +121,9 @@ final class StageActions {
   }
 
   private Duration startOperation(StageInputs in, RolloutPlanner.OperationStep step, BoundaryDocument doc,
-      Observation seen, AccountView view, StageStatusBuilder status) {
+      Observation seen, AccountChecks.Outcome work, StageStatusBuilder status) {
     Stage stage = in.stage();
+    AccountView view = work.view();
     StageSpec spec = stage.getSpec();
     OperationAction action = step.action();
     boolean retainStacks = spec.deletionPolicyOrDefault() != StageSpec.DeletionPolicy.Delete;
@@ -144,6 +145,11 @@ final class StageActions {
     OperationIds.Attempt attempt = OperationIds.next(OperationIds.base(stage.getMetadata().getUid(), parts.get(0),
         parts.subList(1, parts.size()).toArray(String[]::new)), last, schedule);
     Instant due = attempt.notBefore().orElse(null);
+    if (due != null && due.isAfter(schedule.now()) && step instanceof RolloutPlanner.RetryFailedInstances) {
+      // all that is left is accounts that failed themselves: the stage is settled with them blocked
+      // (not Ready, AccountsBlocked) and looks again when their backoff ends
+      return min(settle(in, seen, work, false, status), schedule.until(due));
+    }
     if (due != null && due.isAfter(schedule.now())) {
       status.progressing(ConditionReason.RetryBackoff, "the last operation failed (" + last.message()
           + "); trying again after " + due);

@@ -204,7 +204,7 @@ public final class StageController {
     accounts.reportDrift(stage, work, parts.metrics());
     var enforcement = view.enforcement();
     status.counts(view.states().values(), seen.conflicts().size(), view.bootstrapped(), view.drifted(),
-        (int) enforcement.values().stream().filter(e -> e.failed() == 0).count());
+        (int) enforcement.values().stream().filter(e -> e.failed() == 0).count(), view.blockedBy());
     status.boundaryDeployed();
     status.bootstrapped(spec.bootstrapOrDefault().enabledOrDefault(), view.bootstrapStates());
     Map<String, Integer> drift = new java.util.TreeMap<>(view.driftReasons());

@@ -18,7 +18,8 @@ import java.util.TreeSet;
  * Decides the one next StackSet step for a stage from what AWS holds and what the stage wants.
  * Pure. One step at a time because AWS runs one operation per stack set; the order puts
  * coverage first: create the stack set, roll out a new revision, add missing accounts, remove
- * accounts that left, retry failed ones.
+ * accounts that left, deploy the accounts an earlier failure cancelled, and last retry the accounts
+ * that failed themselves (on their own, so they never hold the others back).
  */
 public final class RolloutPlanner {
   /** At most this many OUs per CreateStackInstances call (an AWS limit). */
@@ -82,6 +83,7 @@ public final class RolloutPlanner {
     }
   }
 
+  /** Accounts whose instance was not deployed (cancelled behind another account's failure, or stopped): at once. */
   public record RetryInstances(List<Target> targets) implements OperationStep {
     @Override
     public OperationAction action() {
@@ -91,6 +93,23 @@ public final class RolloutPlanner {
     @Override
     public List<String> idParts(BoundaryDocument doc) {
       return List.of("retry", doc.revision(), accountsOf(targets));
+    }
+  }
+
+  /**
+   * Accounts whose instance was tried and failed, on their own: after every other account is
+   * deployed, and after the backoff of the last attempt at the same set ({@link OperationIds#next}).
+   * A failing account so never holds the others back; it waits for a fix outside the stage.
+   */
+  public record RetryFailedInstances(List<Target> targets) implements OperationStep {
+    @Override
+    public OperationAction action() {
+      return OperationAction.RETRY;
+    }
+
+    @Override
+    public List<String> idParts(BoundaryDocument doc) {
+      return List.of("retryfailed", doc.revision(), accountsOf(targets));
     }
   }
 
@@ -146,15 +165,19 @@ public final class RolloutPlanner {
       return new DeleteInstances(firstOus(unwanted));
     }
 
+    List<Target> notDeployed = new ArrayList<>();
     List<Target> failed = new ArrayList<>();
     desired.forEach((account, ou) -> {
       InstanceView i = byAccount.get(account);
       if (i != null && !i.current() && !i.inFlight()) {
-        failed.add(new Target(account, ou));
+        (i.failed() ? failed : notDeployed).add(new Target(account, ou));
       }
     });
+    if (!notDeployed.isEmpty()) {
+      return new RetryInstances(firstOus(notDeployed));
+    }
     if (!failed.isEmpty()) {
-      return new RetryInstances(firstOus(failed));
+      return new RetryFailedInstances(firstOus(failed));
     }
     return new Converged();
   }

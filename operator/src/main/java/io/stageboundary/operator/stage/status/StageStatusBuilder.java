@@ -168,7 +168,8 @@ public final class StageStatusBuilder {
     return this;
   }
 
-  public StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted, int enforced) {
+  public StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted, int enforced,
+      Map<String, Integer> blockedBy) {
     int current = 0;
     int pending = 0;
     int failed = 0;
@@ -180,8 +181,10 @@ public final class StageStatusBuilder {
         default -> { }
       }
     }
+    this.blockedBy = new java.util.TreeMap<>(blockedBy);
+    int blocked = blockedBy.values().stream().mapToInt(Integer::intValue).sum();
     accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted,
-        drifted, bootstrapped, enforced);
+        drifted, bootstrapped, enforced, blocked == 0 ? null : blocked);
     return this;
   }
 
@@ -225,6 +228,8 @@ public final class StageStatusBuilder {
     } else if (c != null && c.conflicted() > 0) {
       conditions.set(Conditions.READY, false, ConditionReason.Conflict,
           c.conflicted() + " account(s) are claimed by another Stage too; see the Conflict condition");
+    } else if (c != null && c.blocked() != null && c.blocked() > 0) {
+      conditions.set(Conditions.READY, false, ConditionReason.AccountsBlocked, blockedSummary());
     } else if (!allCurrent) {
       conditions.set(Conditions.READY, false, ConditionReason.AccountsNotCurrent, summary());
     } else if (!inSync) {
@@ -284,6 +289,23 @@ public final class StageStatusBuilder {
     conditions.set(Conditions.CONFLICT, conflict, conflict ? ConditionReason.AccountsClaimedByOtherStages : ConditionReason.NoConflict,
         message);
     return this;
+  }
+
+  private Map<String, Integer> blockedBy = Map.of();
+
+  /**
+   * "k of n account(s) blocked": a blocked account needs a fix outside the stage, so the stage is not
+   * Ready (Argo CD: Degraded), while the other accounts go on and are named as converging.
+   */
+  String blockedSummary() {
+    StageStatus.AccountCounts c = accounts;
+    StringBuilder s = new StringBuilder().append(c.blocked()).append(" of ").append(c.targeted() - c.conflicted())
+        .append(" account(s) blocked (");
+    blockedBy.forEach((reason, n) -> s.append(reason).append(" in ").append(n).append(", "));
+    s.setLength(s.length() - 2);
+    s.append("; see kubectl get stageaccounts -l iam.stageboundary.io/stage=").append(stage.getMetadata().getName())
+        .append("); each is retried by itself with a backoff, the others go on: ").append(summary());
+    return s.toString();
   }
 
   String summary() {

@@ -82,7 +82,7 @@ class RolloutPlannerTest {
     RolloutPlanner.Step retry2 = RolloutPlanner.next(doc, stackSet(doc),
         List.of(instance("1", "ou-a", "CURRENT", "SUCCEEDED"), instance("3", "ou-a", "OUTDATED", "FAILED")),
         desired("1", "ou-a", "3", "ou-a"), Set.of(), Map.of());
-    assertThat(retry2).isEqualTo(new RolloutPlanner.RetryInstances(List.of(new Target("3", "ou-a"))));
+    assertThat(retry2).isEqualTo(new RolloutPlanner.RetryFailedInstances(List.of(new Target("3", "ou-a"))));
   }
 
   @Test

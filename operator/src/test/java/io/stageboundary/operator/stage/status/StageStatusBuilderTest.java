@@ -40,9 +40,9 @@ class StageStatusBuilderTest {
   @Test
   void readyDoesNotDependOnTheOrderTheStepsReportIn() {
     StageStatusBuilder early = new StageStatusBuilder(stage(), CLOCK).settled(false);
-    early.counts(List.of(State.CURRENT), 0, 1, 1, 1).inSync(Map.of("PolicyModified", 1), false);
+    early.counts(List.of(State.CURRENT), 0, 1, 1, 1, Map.of()).inSync(Map.of("PolicyModified", 1), false);
     StageStatusBuilder late = new StageStatusBuilder(stage(), CLOCK);
-    late.counts(List.of(State.CURRENT), 0, 1, 1, 1).inSync(Map.of("PolicyModified", 1), false).settled(false);
+    late.counts(List.of(State.CURRENT), 0, 1, 1, 1, Map.of()).inSync(Map.of("PolicyModified", 1), false).settled(false);
 
     for (StageStatusBuilder b : List.of(early, late)) {
       Condition ready = ready(b.build());
@@ -55,11 +55,27 @@ class StageStatusBuilderTest {
   @Test
   void workUnderWayAfterSettlingLeavesReadyToIt() {
     StageStatusBuilder b = new StageStatusBuilder(stage(), CLOCK);
-    b.counts(List.of(State.CURRENT), 0, 1, 0, 1).inSync(Map.of(), false).settled(false);
+    b.counts(List.of(State.CURRENT), 0, 1, 0, 1, Map.of()).inSync(Map.of(), false).settled(false);
     assertThat(ready(b.build()).getReason()).isEqualTo(ConditionReason.Ready.name());
     b.progressing(ConditionReason.ApplyingGuardrail, "the service control policy was written");
     Condition ready = ready(b.build());
     assertThat(ready.getStatus()).isEqualTo("False");
     assertThat(ready.getReason()).isEqualTo(ConditionReason.ApplyingGuardrail.name());
+  }
+
+  @Test
+  void blockedAccountsMakeTheStageNotReadyAndAreCountedByReason() {
+    StageStatusBuilder b = new StageStatusBuilder(stage(), CLOCK);
+    b.counts(List.of(State.CURRENT, State.CURRENT, State.FAILED), 0, 2, 0, 2, Map.of("PolicyNameTaken", 1))
+        .inSync(Map.of(), false).settled(false);
+    StageStatus status = b.build();
+    assertThat(status.accounts().blocked()).isEqualTo(1);
+    Condition ready = ready(status);
+    assertThat(ready.getStatus()).isEqualTo("False");
+    assertThat(ready.getReason()).isEqualTo(ConditionReason.AccountsBlocked.name());
+    assertThat(ready.getMessage()).startsWith("1 of 3 account(s) blocked (PolicyNameTaken in 1; see kubectl get "
+        + "stageaccounts -l iam.stageboundary.io/stage=dev)").contains("2 of 3 account(s) have the current boundary");
+    assertThat(new StageStatusBuilder(stage(), CLOCK).counts(List.of(State.CURRENT), 0, 1, 0, 1, Map.of()).build()
+        .accounts().blocked()).as("no blocked accounts: the field is left out").isNull();
   }
 }

@@ -111,7 +111,8 @@ public record StageStatus(
       @JsonPropertyDescription("Accounts another Stage also claims; nothing is written to them until the manifests are fixed.") Integer conflicted,
       @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted,
       @JsonPropertyDescription("Accounts whose CDK bootstrap stack carries the boundary in every target region.") Integer bootstrapped,
-      @JsonPropertyDescription("Accounts where IAM's evaluation passed every enforcement probe.") Integer enforced) {}
+      @JsonPropertyDescription("Accounts where IAM's evaluation passed every enforcement probe.") Integer enforced,
+      @JsonPropertyDescription("Accounts the operator leaves alone until a cause outside the stage is fixed (a taken policy name, a missing member role, a failed deployment), each retried by itself with a backoff; the StageAccount's status.blocked says why. Suspended accounts are not counted.") Integer blocked) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record StackSetStatus(
