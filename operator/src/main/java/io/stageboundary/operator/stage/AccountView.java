@@ -164,9 +164,15 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
 
   /** Accounts the operator leaves alone now that count against the stage, by reason (suspended ones are not). */
   Map<String, Integer> blockedBy() {
+    Map<String, Integer> out = new TreeMap<>(leftAloneBy());
+    out.keySet().removeIf(reason -> !BlockedReason.valueOf(reason).holdsTheStage());
+    return out;
+  }
+
+  /** Every account the operator leaves alone now, suspended ones included, by reason. */
+  Map<String, Integer> leftAloneBy() {
     Map<String, Integer> out = new TreeMap<>();
     objects.values().stream().map(d -> d.status().blocked()).filter(Objects::nonNull)
-        .filter(b -> BlockedReason.valueOf(b.reason()).holdsTheStage())
         .forEach(b -> out.merge(b.reason(), 1, Integer::sum));
     return out;
   }

@@ -214,6 +214,7 @@ public final class StageController {
     status.enforced(spec.bootstrapOrDefault().enabledOrDefault(), enforcement);
     status.guarded(scp, spec.bootstrapOrDefault().enabledOrDefault(), enforcement);
     parts.metrics().report(stage, view.states(), view.bootstrapStates());
+    parts.metrics().blocked(stage, view.leftAloneBy());
     parts.metrics().probes(stage, enforcement.values());
   }
 

@@ -8,6 +8,7 @@ import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.kube.Conditions;
+import io.stageboundary.operator.stage.pass.BlockedReason;
 import io.stageboundary.operator.stage.pass.DriftReason;
 import io.stageboundary.operator.stage.pass.OperationAction;
 import java.time.Duration;
@@ -23,6 +24,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * <ul>
  *   <li>{@code stage_boundary_accounts{stage,state}}: accounts per boundary state</li>
  *   <li>{@code stage_boundary_bootstrap_accounts{stage,state}}: accounts per bootstrap state</li>
+ *   <li>{@code stage_boundary_blocked_accounts{stage,reason}}: accounts left alone until a cause outside the stage is fixed</li>
  *   <li>{@code stage_boundary_stage_condition{stage,condition}}: 1 when the condition is True</li>
  *   <li>{@code stage_boundary_drift_detections_total{stage,reason}}: checks that found drift</li>
  *   <li>{@code stage_boundary_probes{stage,result}}: enforcement probes of the last checks, passed or failed</li>
@@ -55,6 +57,14 @@ public final class StageMetrics {
     // every reason, so the counters exist (at zero) before the first drift: rate() works
     for (DriftReason reason : DriftReason.values()) {
       registry.counter("stage_boundary_drift_detections", "stage", name, "reason", reason.name());
+    }
+  }
+
+  /** {@code stage_boundary_blocked_accounts{stage,reason}}: every reason, at zero when none. */
+  public void blocked(Stage stage, Map<String, Integer> byReason) {
+    String name = stage.getMetadata().getName();
+    for (BlockedReason reason : BlockedReason.values()) {
+      gauge("stage_boundary_blocked_accounts", name, "reason", reason.name()).set(byReason.getOrDefault(reason.name(), 0));
     }
   }
 
