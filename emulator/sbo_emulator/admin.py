@@ -28,7 +28,7 @@ from urllib.parse import parse_qs
 
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
-from . import ADMIN_PREFIX, org_fixes, rate_limits, stacksets, state
+from . import ADMIN_PREFIX, org_fixes, rate_limits, regions, stacksets, state
 
 # Protocols, from botocore's service metadata: these two speak awsJson1_1, the rest awsQuery.
 JSON_SERVICES = {"organizations", "ssm"}
@@ -124,7 +124,7 @@ def _error(start_response, service, code, message, status):
                 f"<RequestId>{rid}</RequestId></ErrorResponse>").encode()
         headers = [("Content-Type", "text/xml")]
     headers += [("x-amzn-RequestId", rid), ("Content-Length", str(len(body)))]
-    reason = {400: "Bad Request", 503: "Service Unavailable"}.get(status, "Error")
+    reason = {400: "Bad Request", 403: "Forbidden", 503: "Service Unavailable"}.get(status, "Error")
     start_response(f"{status} {reason}", headers)
     return [body]
 
@@ -188,6 +188,11 @@ def _admin(environ, start_response):
                 return _json(start_response, org_fixes.seed(body))
         if path == "rate-limits":
             return _json(start_response, rate_limits.rules(method, body))
+        if path == "regions" and method == "PUT":
+            # the state of a region in an account at once: {"account", "region", "enabled"}
+            with state.LOCK:
+                regions.set_enabled(body["account"], body["region"], bool(body["enabled"]))
+                return _json(start_response, {"status": regions.status(body["account"], body["region"])})
         if path == "instance-failures":
             return _json(start_response, stacksets.instance_failures(method, body))
         return _json(start_response, {"error": f"no admin endpoint {method} {path}"}, "404 Not Found")
@@ -207,6 +212,24 @@ class EmulatorDispatcher(DomainDispatcherApplication):
             with state.LOCK:
                 return list(super().__call__(environ, start_response))
         service, action, account, region = classify(environ)
+        if service == "account":
+            n = int(environ.get("CONTENT_LENGTH") or 0)
+            raw = environ["wsgi.input"].read(n) if n else b""
+            environ["wsgi.input"] = io.BytesIO(raw)
+            answer = regions.handle(path, account, raw)
+            if answer is not None:
+                action = path.rstrip("/").rsplit("/", 1)[-1]
+                action = action[0].upper() + action[1:]
+                with _lock:
+                    _calls.append({"service": service, "action": action, "account": account, "region": region,
+                                   "write": is_write(service, action), "fault": None, "time": time.time()})
+                return _json(start_response, answer[1], f"{answer[0]} {'OK' if answer[0] == 200 else 'Error'}")
+        if regions.refuses(service, account, region):
+            with _lock:
+                _calls.append({"service": service, "action": action, "account": account, "region": region,
+                               "write": is_write(service, action), "fault": "region-not-enabled", "time": time.time()})
+            return _error(start_response, service, "UnrecognizedClientException",
+                          "The security token included in the request is invalid.", 403)
         write = is_write(service, action)
         fault = _pick_fault(service, action, account)
         if fault is None and service and not rate_limits.take(service, write, account, region):

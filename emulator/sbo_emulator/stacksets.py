@@ -26,6 +26,8 @@ What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cf
   deleted, show DetailedStatus and StatusReason SKIPPED_SUSPENDED_ACCOUNT, and do not count as
   failures (stacksets-orgs-manage-auto-deployment.html, API_StackInstanceComprehensiveStatus);
   OU targets never add instances for them.
+- An instance in a region not enabled in its target account fails (stacksets-opt-in-regions.html;
+  regions.py).
 - Paging (MaxResults/NextToken) on every list call.
 Instance stacks are real stacks named StackSet-<name>-<uuid> in the target account and region,
 so the target account sees them, as in AWS.
@@ -45,7 +47,7 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal import mock_random
 from moto.organizations.models import organizations_backends
 
-from . import org_fixes, state
+from . import org_fixes, regions, state
 
 NAME_RE = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 OPERATION_ID_RE = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]{0,127}$")
@@ -289,6 +291,10 @@ def _apply_create_or_update(stack_set, instance):
     failure = _injected_failure(instance.account, instance.region)
     if failure:
         raise RuntimeError(failure)
+    if not regions.enabled(instance.account, instance.region):
+        # stacksets-opt-in-regions.html: the target account must have the region enabled
+        raise RuntimeError(f"Region {instance.region} is not enabled for account {instance.account}; "
+                           "enable it (Account Management EnableRegion) before deploying stack instances there")
     if stack_set.permission_model == "SELF_MANAGED":
         roles = iam_backends[instance.account]["aws"].roles.values()
         if not any(r.name == stack_set.exec_role for r in roles):

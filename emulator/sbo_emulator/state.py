@@ -17,6 +17,8 @@ DEFAULT_SETTINGS = {
     "instanceSeconds": 0.0,
     # How long a stack created, updated or deleted through the API stays *_IN_PROGRESS (cfn_latency.py).
     "stackSeconds": 0.0,
+    # How long EnableRegion and DisableRegion leave a region ENABLING or DISABLING (regions.py).
+    "regionEnableSeconds": 1.0,
 }
 SETTINGS = dict(DEFAULT_SETTINGS)
 _settings_lock = threading.Lock()

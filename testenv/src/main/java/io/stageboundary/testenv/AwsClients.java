@@ -85,6 +85,11 @@ public final class AwsClients implements AutoCloseable {
         .forcePathStyle(true).build();
   }
 
+  /** Account Management (regions per account); global, as AWS serves it from us-east-1. */
+  public software.amazon.awssdk.services.account.AccountClient account() {
+    return configure(software.amazon.awssdk.services.account.AccountClient.builder()).region(Region.US_EAST_1).build();
+  }
+
   public StsClient sts() {
     return configure(StsClient.builder()).build();
   }

@@ -77,6 +77,11 @@ public final class EmulatorAdmin {
     call("POST", "instance-failures", Map.of("account", account, "reason", reason));
   }
 
+  /** An opt-in region enabled or disabled in an account at once (no ENABLING in between). */
+  public void setRegionEnabled(String account, String region, boolean enabled) {
+    call("PUT", "regions", Map.of("account", account, "region", region, "enabled", enabled));
+  }
+
   public void clearInstanceFailures() {
     call("DELETE", "instance-failures", null);
   }

@@ -35,6 +35,8 @@ public final class OrganizationSeeder {
   public static final String OPERATOR_ROLE = "stage-boundary-operator";
   public static final String STACKSET_EXECUTION_ROLE = "AWSCloudFormationStackSetExecutionRole";
   static final String STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com";
+  /** Trusted access for Account Management: the operator reads member accounts' opt-in regions. */
+  static final String ACCOUNT_PRINCIPAL = "account.amazonaws.com";
 
   private static final String[][] OUS = {
       // name, id, parent name (null = root)
@@ -108,7 +110,7 @@ public final class OrganizationSeeder {
         "region", AwsEmulator.REGION,
         "organizationalUnits", ous,
         "accounts", accounts,
-        "trustedServices", List.of(STACKSETS_PRINCIPAL),
+        "trustedServices", List.of(STACKSETS_PRINCIPAL, ACCOUNT_PRINCIPAL),
         "delegatedAdministrators", List.of(Map.of("accountId", TOOLING_ACCOUNT,
             "servicePrincipal", STACKSETS_PRINCIPAL))));
 
