@@ -96,8 +96,10 @@ _original_register = OrganizationsBackend.register_delegated_administrator
 
 
 def apply():
-    if STACKSETS_PRINCIPAL not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
-        FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(STACKSETS_PRINCIPAL)
+    # both accept a delegated administrator on AWS (organizations/latest/userguide/orgs_integrate_services_list.html)
+    for principal in (STACKSETS_PRINCIPAL, "account.amazonaws.com"):
+        if principal not in FakeDelegatedAdministrator.SUPPORTED_SERVICES:
+            FakeDelegatedAdministrator.SUPPORTED_SERVICES.append(principal)
     OrganizationsBackend.register_delegated_administrator = _register_delegated_administrator
     OrganizationsBackend.list_children = _list_children_paged(OrganizationsBackend.list_children)
     for name in _READS:

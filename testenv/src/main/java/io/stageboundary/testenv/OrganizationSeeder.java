@@ -111,8 +111,9 @@ public final class OrganizationSeeder {
         "organizationalUnits", ous,
         "accounts", accounts,
         "trustedServices", List.of(STACKSETS_PRINCIPAL, ACCOUNT_PRINCIPAL),
-        "delegatedAdministrators", List.of(Map.of("accountId", TOOLING_ACCOUNT,
-            "servicePrincipal", STACKSETS_PRINCIPAL))));
+        "delegatedAdministrators", List.of(
+            Map.of("accountId", TOOLING_ACCOUNT, "servicePrincipal", STACKSETS_PRINCIPAL),
+            Map.of("accountId", TOOLING_ACCOUNT, "servicePrincipal", ACCOUNT_PRINCIPAL))));
 
     String trustBoth = trust("arn:aws:iam::" + MANAGEMENT_ACCOUNT + ":root",
         "arn:aws:iam::" + TOOLING_ACCOUNT + ":root");

@@ -22,6 +22,11 @@ public interface OrganizationAws extends AutoCloseable {
 
   BootstrapStacks bootstrapStacks(String accountId, String region);
 
+  /** Which opt-in regions each member account has enabled. */
+  default AccountRegions regions() {
+    return AccountRegions.ALL;
+  }
+
   @Override
   void close();
 }

@@ -172,8 +172,9 @@ final class AccountChecks {
     BootstrapPlanner.Want want = BootstrapRunner.want(spec, doc);
     OrganizationAws aws = seen.organization().aws();
     BootstrapRunner.Request request = new BootstrapRunner.Request(stage.getMetadata().getUid(), want,
-        (account, region) -> doc.policyArn(account), in.regions(), spec.driftCheckIntervalOrDefault(),
-        WriteMode.of(spec.suspended(), remediate), aws::bootstrapStacks, probePlan(in, doc, guardrail, holding));
+        (account, region) -> doc.policyArn(account), BootstrapRunner.Reach.of(in.regions(), aws),
+        spec.driftCheckIntervalOrDefault(), WriteMode.of(spec.suspended(), remediate),
+        probePlan(in, doc, guardrail, holding));
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
         in.lastReported(StageAccountStatus::bootstrap), blocked.keySet()));

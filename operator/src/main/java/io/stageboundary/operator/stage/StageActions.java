@@ -131,8 +131,8 @@ final class StageActions {
       // Accounts leaving a Delete-policy stage lose the policy: the boundary comes out of their
       // bootstrap stacks first, as on deletion of the whole stage.
       BootstrapClearing.Outcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
-          doc.policyName(), step.targets().stream().map(Target::accountId).distinct().toList(), in.regions(),
-          seen.organization().aws()::bootstrapStacks);
+          doc.policyName(), step.targets().stream().map(Target::accountId).distinct().toList(),
+          BootstrapRunner.Reach.of(in.regions(), seen.organization().aws()));
       if (!cleared.done()) {
         status.progressing(ConditionReason.ClearingBootstrap, "clearing the boundary from the CDK bootstrap stacks of "
             + "accounts that left the stage before removing their policy"

@@ -118,7 +118,7 @@ final class StageDeletion {
     StageSpec spec = in.stage().getSpec();
     BootstrapClearing.Outcome cleared = bootstrap.clear(spec.bootstrapOrDefault().stackNameOrDefault(),
         spec.boundary().policyName(), instances.stream().map(InstanceView::accountId).distinct().toList(),
-        in.regions(), org.aws()::bootstrapStacks);
+        BootstrapRunner.Reach.of(in.regions(), org.aws()));
     if (!cleared.written().isEmpty()) {
       events.normal(in.stage(), EventReason.BootstrapCleared, "deletionPolicy is Delete: cleared the boundary "
           + "from the CDK bootstrap stack in " + cleared.written().size() + " account/region pair(s): "

@@ -76,6 +76,12 @@ public final class AwsAccess implements AutoCloseable {
         "cloudformation", operatorCredentials, settings.region(), "operator").build());
   }
 
+  /** Account Management, as the operator: a global service served from us-east-1. */
+  public software.amazon.awssdk.services.account.AccountClient account() {
+    return cached("account", () -> configure(software.amazon.awssdk.services.account.AccountClient.builder(),
+        "account", operatorCredentials, "us-east-1", "operator").build());
+  }
+
   public StsClient sts() {
     return cached("sts", () -> configure(StsClient.builder(), "sts", operatorCredentials,
         settings.region(), "operator").build());

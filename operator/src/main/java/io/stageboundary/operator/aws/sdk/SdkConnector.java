@@ -2,6 +2,7 @@ package io.stageboundary.operator.aws.sdk;
 
 import io.micrometer.core.instrument.MeterRegistry;
 import io.stageboundary.operator.aws.AccessKeys;
+import io.stageboundary.operator.aws.AccountRegions;
 import io.stageboundary.operator.aws.AwsConnector;
 import io.stageboundary.operator.aws.BootstrapStacks;
 import io.stageboundary.operator.aws.BoundaryPolicies;
@@ -31,7 +32,8 @@ import software.amazon.awssdk.http.apache.ApacheHttpClient;
  * session, so connections are reused across accounts.
  */
 public final class SdkConnector implements AwsConnector {
-  private static final List<String> SERVICES = List.of("organizations", "cloudformation", "sts", "iam", "ssm");
+  private static final List<String> SERVICES = List.of("organizations", "cloudformation", "sts", "iam", "ssm",
+      "account");
 
   /**
    * What every organisation shares unless its AwsOrganization says otherwise.
@@ -75,8 +77,10 @@ public final class SdkConnector implements AwsConnector {
         .orElseGet(() -> defaults.credentials().get());
     AwsAccess access = new AwsAccess(new AwsSettings(c.region(), base, c.roleArn(), c.externalId(),
         c.memberRoleName(), endpoints, defaults.maxAttempts(), defaults.memberRoleRetry()), http, registry, rates);
-    return new Organization(access, new SdkOrganizationDirectory(access),
-        new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()), new SdkServiceControlPolicies(access));
+    SdkAccountRegions regions = new SdkAccountRegions(access, memoized(() -> callerAccountId(access)));
+    return new Organization(access, new SdkOrganizationDirectory(access, regions::forget),
+        new SdkBoundaryStackSets(access::cloudFormation, c.delegatedAdmin()), new SdkServiceControlPolicies(access),
+        regions);
   }
 
   private static AwsCredentialsProvider staticCredentials(AccessKeys k) {
@@ -90,8 +94,29 @@ public final class SdkConnector implements AwsConnector {
     http.close();
   }
 
+  private static String callerAccountId(AwsAccess access) {
+    try {
+      return access.sts().getCallerIdentity().account();
+    } catch (SdkException e) {
+      throw SdkFailures.of("STS GetCallerIdentity", e);
+    }
+  }
+
+  /** Asked once, when first needed; a failure is asked again the next time. */
+  private static Supplier<String> memoized(Supplier<String> ask) {
+    java.util.concurrent.atomic.AtomicReference<String> known = new java.util.concurrent.atomic.AtomicReference<>();
+    return () -> {
+      String v = known.get();
+      if (v == null) {
+        v = ask.get();
+        known.set(v);
+      }
+      return v;
+    };
+  }
+
   private record Organization(AwsAccess access, OrganizationDirectory directory, BoundaryStackSets stackSets,
-      ServiceControlPolicies serviceControlPolicies) implements OrganizationAws {
+      ServiceControlPolicies serviceControlPolicies, AccountRegions regions) implements OrganizationAws {
     @Override
     public String region() {
       return access.settings().region();
@@ -99,11 +124,7 @@ public final class SdkConnector implements AwsConnector {
 
     @Override
     public String callerAccountId() {
-      try {
-        return access.sts().getCallerIdentity().account();
-      } catch (SdkException e) {
-        throw SdkFailures.of("STS GetCallerIdentity", e);
-      }
+      return SdkConnector.callerAccountId(access);
     }
 
     @Override

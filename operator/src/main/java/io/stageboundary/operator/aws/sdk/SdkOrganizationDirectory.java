@@ -22,14 +22,18 @@ import software.amazon.awssdk.services.organizations.model.Root;
  */
 public final class SdkOrganizationDirectory implements OrganizationDirectory {
   private final AwsAccess aws;
+  private final Runnable onRead;
 
-  public SdkOrganizationDirectory(AwsAccess aws) {
+  /** @param onRead told each time the organisation is read, so what depends on it is asked again */
+  public SdkOrganizationDirectory(AwsAccess aws, Runnable onRead) {
     this.aws = aws;
+    this.onRead = onRead;
   }
 
   @Override
   public OrganizationSnapshot read() {
     OrganizationsClient orgs = aws.organizations();
+    onRead.run();
     try {
       Organization org = orgs.describeOrganization().organization();
       Root root = orgs.listRoots().roots().get(0);

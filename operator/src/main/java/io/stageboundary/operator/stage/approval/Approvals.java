@@ -149,7 +149,8 @@ public final class Approvals {
     }
     Map<String, List<String>> update = new TreeMap<>();
     Map<String, List<String>> create = new TreeMap<>();
-    bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts, in.regions(), seen.organization().aws()::bootstrapStacks)
+    bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts,
+        BootstrapRunner.Reach.of(in.regions(), seen.organization().aws()))
         .forEach((p, write) -> (write == StackWrite.CREATE ? create : update)
             .computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account()));
     return new Stacks(update, create);

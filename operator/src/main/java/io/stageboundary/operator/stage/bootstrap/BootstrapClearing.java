@@ -12,7 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
-import java.util.function.BiFunction;
+import java.util.function.Function;
 
 /**
  * Takes a stage's boundary out of the bootstrap stacks that carry it, before the boundary policy
@@ -34,12 +34,10 @@ public final class BootstrapClearing {
    * deleting a boundary, since IAM refuses to delete a policy still in use as a boundary. Stacks
    * carrying another boundary, or none, are not touched.
    */
-  static Outcome clear(ExecutorService pool, String stackName, String policyName, Collection<String> accounts,
-      List<String> regions, BiFunction<String, String, BootstrapStacks> stacks) {
-    List<Pair> all = new ArrayList<>();
-    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
+  static Outcome clear(ExecutorService pool, String stackName, String policyName, List<Pair> all,
+      Function<Pair, BootstrapStacks> stacks) {
     Map<Pair, ClearResult> results = Batches.run(pool, all, pair -> clear(stackName, policyName, pair,
-        stacks.apply(pair.account(), pair.region())));
+        stacks.apply(pair)));
     List<String> written = new ArrayList<>();
     List<String> failures = new ArrayList<>();
     for (ClearResult r : results.values()) {

@@ -3,7 +3,9 @@ package io.stageboundary.operator.stage.bootstrap;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.aws.AccountRegions;
 import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.BoundaryDocument;
@@ -41,6 +43,7 @@ public final class BootstrapRunner {
     case PENDING -> 4;
     case NOT_BOOTSTRAPPED -> 5;
     case CURRENT -> 6;
+    case REGION_NOT_ENABLED -> 7;  // an account's overall state only when none of its regions is enabled
   });
 
   private final ExecutorService pool;
@@ -81,21 +84,54 @@ public final class BootstrapRunner {
       Optional<Instant> nextLook) {}
 
   /**
+   * Where a stage's bootstrap stacks are: its regions, those of them each account has enabled, and
+   * how to reach the stack of an (account, region). A region an account has not enabled holds no
+   * stack and takes none: it is never read or written.
+   */
+  public record Reach(List<String> regions, AccountRegions enabled, BiFunction<String, String, BootstrapStacks> stacks) {
+    /** The stage's regions {@code account} has enabled, in the stage's order. */
+    List<String> in(String account) {
+      return regions.stream().filter(r -> enabled.enabled(account, r)).toList();
+    }
+
+    /** Every (account, region) pair there is a stack to look at in. */
+    List<Pair> pairs(Collection<String> accounts) {
+      List<Pair> all = new ArrayList<>();
+      accounts.forEach(a -> in(a).forEach(r -> all.add(new Pair(a, r))));
+      return all;
+    }
+
+    /** The stage's regions in the organisation {@code aws} reaches. */
+    public static Reach of(List<String> regions, OrganizationAws aws) {
+      return new Reach(regions, aws.regions(), aws::bootstrapStacks);
+    }
+
+    BootstrapStacks open(Pair pair) {
+      return stacks.apply(pair.account(), pair.region());
+    }
+  }
+
+  /**
    * What a stage asks of its bootstrap stacks in one pass.
    *
    * @param policyArn the boundary policy an (account, region)'s roles must carry
-   * @param stacks how to reach the bootstrap stack of an (account, region)
+   * @param reach where the stacks are and how to reach them
    * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
    */
-  public record Request(String stageUid, Want want, BiFunction<String, String, String> policyArn, List<String> regions,
-      Duration verifyInterval, WriteMode mode, BiFunction<String, String, BootstrapStacks> stacks,
-      Function<String, ProbePlan> probes) {
+  public record Request(String stageUid, Want want, BiFunction<String, String, String> policyArn, Reach reach,
+      Duration verifyInterval, WriteMode mode, Function<String, ProbePlan> probes) {
 
     /** One pair's pass, with the whole of what the stage wants (execution policies resolved for the account). */
     BootstrapPair.Pass pass(Pair pair, RegionBootstrap last) {
       return new BootstrapPair.Pass(stageUid + "|" + pair.account() + "|" + pair.region(), want.in(pair.account()),
-          policyArn.apply(pair.account(), pair.region()), pair, mode, stacks.apply(pair.account(), pair.region()),
-          probePlan(probes, pair, regions), last);
+          policyArn.apply(pair.account(), pair.region()), pair, mode, reach.open(pair),
+          probePlan(probes.apply(pair.account()), pair.region().equals(probeRegion(pair.account()))), last);
+    }
+
+    /** The region an account's CDK roles are proven from: the first of the stage's it has enabled. */
+    String probeRegion(String account) {
+      List<String> on = reach.in(account);
+      return on.isEmpty() ? null : on.get(0);
     }
   }
 
@@ -114,7 +150,7 @@ public final class BootstrapRunner {
   public Outcome run(Request request, Accounts accounts) {
     String stageUid = request.stageUid();
     Want want = request.want();
-    List<String> regions = request.regions();
+    List<String> regions = request.reach().regions();
     Duration verifyInterval = request.verifyInterval();
     Function<String, ProbePlan> probes = request.probes();
     Map<String, List<RegionBootstrap>> previous = accounts.previous();
@@ -127,8 +163,13 @@ public final class BootstrapRunner {
     List<Pair> starts = new ArrayList<>();
     boolean waitingOnStacks = false;
     for (String account : ready) {
+      List<String> enabled = request.reach().in(account);
       for (String region : regions) {
         RegionBootstrap last = find(previous.get(account), region);
+        if (!enabled.contains(region)) {
+          put(reports, account, region, notEnabled(region));
+          continue;
+        }
         Pair pair = new Pair(account, region);
         if (last != null && last.state() == BootstrapState.UPDATING) {
           // in flight: looked at when its next look has come, never holding a slot meanwhile
@@ -138,7 +179,7 @@ public final class BootstrapRunner {
             looks.add(pair);
           }
         } else if (isDue(account, last, want, now, verifyInterval)
-            || (region.equals(regions.get(0)) && reprove(last, probes.apply(account)))) {
+            || (region.equals(request.probeRegion(account)) && reprove(last, probes.apply(account)))) {
           starts.add(pair);
         }
         put(reports, account, region, last != null ? last
@@ -146,8 +187,10 @@ public final class BootstrapRunner {
       }
     }
     for (String account : waiting) {
+      List<String> enabled = request.reach().in(account);
       for (String region : regions) {
-        put(reports, account, region, waitingForPolicy(find(previous.get(account), region), region));
+        put(reports, account, region, enabled.contains(region)
+            ? waitingForPolicy(find(previous.get(account), region), region) : notEnabled(region));
       }
     }
     for (String account : accounts.blocked()) {
@@ -210,12 +253,9 @@ public final class BootstrapRunner {
   }
 
   /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, and how; reading only. */
-  public Map<Pair, StackWrite> wouldWrite(Want want, Collection<String> accounts, List<String> regions,
-      BiFunction<String, String, BootstrapStacks> stacks) {
-    List<Pair> all = new ArrayList<>();
-    accounts.forEach(a -> regions.forEach(r -> all.add(new Pair(a, r))));
-    Map<Pair, Optional<StackWrite>> writes = Batches.run(pool, all,
-        p -> pairs.wouldWrite(want, p, stacks.apply(p.account(), p.region())));
+  public Map<Pair, StackWrite> wouldWrite(Want want, Collection<String> accounts, Reach reach) {
+    Map<Pair, Optional<StackWrite>> writes = Batches.run(pool, reach.pairs(accounts),
+        p -> pairs.wouldWrite(want, p, reach.open(p)));
     Map<Pair, StackWrite> out = new LinkedHashMap<>();
     writes.forEach((p, w) -> w.ifPresent(write -> out.put(p, write)));
     return out;
@@ -264,6 +304,14 @@ public final class BootstrapRunner {
             null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
   }
 
+  /** A region the account has not enabled: no stack can be there, none is looked for. */
+  private RegionBootstrap notEnabled(String region) {
+    return pairs.report(region, BootstrapState.REGION_NOT_ENABLED, null, region + " is an opt-in region this account "
+        + "has not enabled, so nothing can be deployed there: left alone. Once someone enables it (Account "
+        + "Management EnableRegion, or the console), it is bootstrapped when the organisation is next read "
+        + "(the AwsOrganization's refreshInterval)");
+  }
+
   private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {
     if (last != null && last.state() == BootstrapState.CURRENT) {
       return last;  // bootstrapped before; a boundary rollout does not undo that
@@ -280,8 +328,8 @@ public final class BootstrapRunner {
    * the first step of deleting a boundary.
    */
   public BootstrapClearing.Outcome clear(String stackName, String policyName, Collection<String> accounts,
-      List<String> regions, BiFunction<String, String, BootstrapStacks> stacks) {
-    return BootstrapClearing.clear(pool, stackName, policyName, accounts, regions, stacks);
+      Reach reach) {
+    return BootstrapClearing.clear(pool, stackName, policyName, reach.pairs(accounts), reach::open);
   }
 
   /** The least finished state of an account's regions. */
@@ -294,8 +342,10 @@ public final class BootstrapRunner {
       return true;
     }
     switch (last.state()) {
-      case UPDATING, PENDING, CONFLICT, FAILED, DRIFTED -> {
-        return true;  // for FAILED and DRIFTED the pair's own backoff decides whether it writes again
+      case UPDATING, PENDING, CONFLICT, FAILED, DRIFTED, REGION_NOT_ENABLED -> {
+        // for FAILED and DRIFTED the pair's own backoff decides whether it writes again; a region
+        // that was not enabled is, now that this is asked: its stack is read at once
+        return true;
       }
       default -> {
         if (!Instant.parse(last.lastChecked()).plus(verifyInterval).isAfter(now)) {
@@ -311,10 +361,12 @@ public final class BootstrapRunner {
     }
   }
 
-  /** The account's probes: in full in the stage's first region, elsewhere only for a role that lost its boundary. */
-  private static ProbePlan probePlan(Function<String, ProbePlan> probes, Pair pair, List<String> regions) {
-    ProbePlan plan = probes.apply(pair.account());
-    return plan == null || pair.region().equals(regions.get(0)) ? plan : plan.onlyWhenLost();
+  /**
+   * The account's probes: in full in the first of the stage's regions the account has enabled,
+   * elsewhere only for a role that lost its boundary.
+   */
+  private static ProbePlan probePlan(ProbePlan plan, boolean probeRegion) {
+    return plan == null || probeRegion ? plan : plan.onlyWhenLost();
   }
 
   /** A current pair whose proof was asked with other probes than today's. */

@@ -34,11 +34,15 @@ final class RollupConditions {
     long failed = n.getOrDefault(BootstrapState.FAILED, 0L);
     long foreign = n.getOrDefault(BootstrapState.FOREIGN, 0L);
     long held = n.getOrDefault(BootstrapState.CONFLICT, 0L);
+    long regionsOff = n.getOrDefault(BootstrapState.REGION_NOT_ENABLED, 0L);
     long total = states.size() - held;
     StringBuilder m = new StringBuilder().append(current).append(" of ").append(total)
         .append(" account(s) bootstrapped with the boundary");
     if (notBootstrapped > 0) {
       m.append(", ").append(notBootstrapped).append(" without a bootstrap stack (left alone: createIfMissing is off)");
+    }
+    if (regionsOff > 0) {
+      m.append(", ").append(regionsOff).append(" with none of the stage's regions enabled (left alone)");
     }
     if (foreign > 0) {
       m.append(", ").append(foreign).append(" with another BootstrapVariant (not overwritten)");
@@ -46,11 +50,11 @@ final class RollupConditions {
     if (failed > 0) {
       m.append(", ").append(failed).append(" failed");
     }
-    long pending = total - current - notBootstrapped - failed - foreign;
+    long pending = total - current - notBootstrapped - regionsOff - failed - foreign;
     if (pending > 0) {
       m.append(", ").append(pending).append(" in progress");
     }
-    boolean ok = current + notBootstrapped == total;
+    boolean ok = current + notBootstrapped + regionsOff == total;
     ConditionReason reason = ok ? ConditionReason.AllBootstrapped : failed > 0 ? ConditionReason.BootstrapFailed
         : foreign > 0 ? ConditionReason.ForeignBootstrapVariant : ConditionReason.BootstrapInProgress;
     conditions.set(Conditions.BOOTSTRAPPED, ok, reason, m.toString());

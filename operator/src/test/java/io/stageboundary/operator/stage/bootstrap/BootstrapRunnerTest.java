@@ -108,7 +108,7 @@ class BootstrapRunnerTest {
 
   private BootstrapRunner.Outcome pass(Want want, WriteMode mode, FakeStack stack, RegionBootstrap last) {
     return runner.run(new BootstrapRunner.Request("uid", want, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY,
-        List.of(REGION), Duration.ZERO, mode, (a, r) -> stack, a -> null),
+        reach(List.of(REGION), (a, r) -> stack), Duration.ZERO, mode, a -> null),
         new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(last)), List.of()));
   }
 
@@ -207,8 +207,8 @@ class BootstrapRunnerTest {
     Map<String, List<RegionBootstrap>> last = new java.util.HashMap<>();
     java.util.function.Supplier<BootstrapRunner.Outcome> pass = () -> {
       BootstrapRunner.Outcome o = slow.run(new BootstrapRunner.Request("uid", create,
-          (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION), Duration.ofHours(1), WriteMode.REPAIR,
-          (a, r) -> aws.in(a), a -> null), new BootstrapRunner.Accounts(accounts, List.of(), List.of(), last, List.of()));
+          (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> aws.in(a)),
+          Duration.ofHours(1), WriteMode.REPAIR, a -> null), new BootstrapRunner.Accounts(accounts, List.of(), List.of(), last, List.of()));
       last.clear();
       last.putAll(o.reports());
       return o;
@@ -265,8 +265,8 @@ class BootstrapRunnerTest {
         () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))), ProbePlan.Probing.WHEN_CHECKED,
         a -> List.of());
     java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run(new BootstrapRunner.Request("uid",
-        WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION, "eu-west-1"), Duration.ZERO,
-        WriteMode.REPORT, (a, r) -> r.equals(REGION) ? east : west, a -> plan),
+        WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION, "eu-west-1"),
+        (a, r) -> r.equals(REGION) ? east : west), Duration.ZERO, WriteMode.REPORT, a -> plan),
         new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(), List.of()));
 
     BootstrapRunner.Outcome held = verify.get();
@@ -282,6 +282,41 @@ class BootstrapRunnerTest {
   }
 
   @Test
+  void aRegionTheAccountHasNotEnabledIsNeverReadAndTheProofMovesToItsFirstEnabledRegion() {
+    FakeStack optIn = new FakeStack();
+    FakeStack west = new FakeStack();
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
+        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    ProbePlan plan = new ProbePlan("fp", "r1",
+        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))), ProbePlan.Probing.WHEN_CHECKED,
+        a -> List.of());
+    java.util.Set<String> enabled = new java.util.HashSet<>();
+    io.stageboundary.operator.aws.AccountRegions regions = (a, r) -> !r.equals("ap-east-1") || enabled.contains(a);
+    java.util.function.BiFunction<String, String, BootstrapStacks> stacks = (a, r) -> r.equals("ap-east-1") ? optIn : west;
+    java.util.function.Function<Map<String, List<RegionBootstrap>>, BootstrapRunner.Outcome> pass = last ->
+        runner.run(new BootstrapRunner.Request("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY,
+            new BootstrapRunner.Reach(List.of("ap-east-1", "eu-west-1"), regions, stacks), Duration.ofHours(1),
+            WriteMode.REPAIR, a -> plan),
+            new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last, List.of()));
+
+    BootstrapRunner.Outcome off = pass.apply(Map.of());
+    assertThat(off.reports().get(ACCOUNT)).extracting(RegionBootstrap::state)
+        .containsExactly(BootstrapState.REGION_NOT_ENABLED, BootstrapState.CURRENT);
+    assertThat(off.reports().get(ACCOUNT).get(0).message()).contains("opt-in region");
+    assertThat(optIn.writes).isEmpty();
+    assertThat(optIn.simulated).as("not asked about").isEmpty();
+    assertThat(west.simulated).as("the first region the account has enabled proves it").isNotEmpty();
+    assertThat(BootstrapRunner.overall(off.reports().get(ACCOUNT))).isEqualTo(BootstrapState.CURRENT);
+
+    enabled.add(ACCOUNT);
+    BootstrapRunner.Outcome on = pass.apply(off.reports());
+    assertThat(on.reports().get(ACCOUNT).get(0).state()).as("read at once once enabled")
+        .isEqualTo(BootstrapState.CURRENT);
+    assertThat(BootstrapRunner.overall(List.of(off.reports().get(ACCOUNT).get(0))))
+        .as("an account with none of the stage's regions enabled").isEqualTo(BootstrapState.REGION_NOT_ENABLED);
+  }
+
+  @Test
   void aProofWaitsUntilThePolicyHoldsTheNewRevisionThenRunsAtOnce() {
     EnforcementProbes.Probe probe = new EnforcementProbes.Probe("DenyKeyDeletion denies kms:ScheduleKeyDeletion",
         "kms:ScheduleKeyDeletion", "*", EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
@@ -293,8 +328,8 @@ class BootstrapRunnerTest {
         "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY, "2026-11-25T11:00:00Z", null, null, null, null, null, old);
     FakeStack stack = new FakeStack();
     java.util.function.Function<ProbePlan, BootstrapRunner.Outcome> pass = plan -> runner.run(
-        new BootstrapRunner.Request("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, List.of(REGION),
-            Duration.ofHours(1), WriteMode.REPORT, (a, r) -> stack, a -> plan),
+        new BootstrapRunner.Request("uid", WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY,
+            reach(List.of(REGION), (a, r) -> stack), Duration.ofHours(1), WriteMode.REPORT, a -> plan),
         new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), Map.of(ACCOUNT, List.of(proven)), List.of()));
 
     // revision r2 is on its way: the account's policy still holds r1, so IAM is not asked
@@ -307,5 +342,10 @@ class BootstrapRunnerTest {
     assertThat(stack.simulated).isNotEmpty();
     assertThat(after.reports().get(ACCOUNT).get(0).enforcement().revision()).isEqualTo("r2");
     assertThat(after.reports().get(ACCOUNT).get(0).enforcement().probeSet()).isEqualTo("fp-r2");
+  }
+
+  private static BootstrapRunner.Reach reach(List<String> regions,
+      java.util.function.BiFunction<String, String, io.stageboundary.operator.aws.BootstrapStacks> stacks) {
+    return new BootstrapRunner.Reach(regions, io.stageboundary.operator.aws.AccountRegions.ALL, stacks);
   }
 }

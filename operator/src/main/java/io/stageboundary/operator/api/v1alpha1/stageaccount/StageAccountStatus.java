@@ -77,13 +77,15 @@ public record StageAccountStatus(
     /** Another Stage claims the account. */
     CONFLICT,
     /** The stack or its roles were changed outside the operator after it had bootstrapped them. */
-    DRIFTED
+    DRIFTED,
+    /** An opt-in region the account has not enabled: nothing can be deployed there, so it is left alone. */
+    REGION_NOT_ENABLED
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record RegionBootstrap(
       @JsonPropertyDescription("The region.") String region,
-      @JsonPropertyDescription("CURRENT, PENDING, UPDATING, NOT_BOOTSTRAPPED, FOREIGN, FAILED or CONFLICT.") BootstrapState state,
+      @JsonPropertyDescription("CURRENT, PENDING, UPDATING, NOT_BOOTSTRAPPED, FOREIGN, FAILED, CONFLICT, DRIFTED or REGION_NOT_ENABLED (an opt-in region the account has not enabled: left alone until it is).") BootstrapState state,
       @JsonPropertyDescription("The bootstrap stack's CloudFormation status.") String stackStatus,
       @JsonPropertyDescription("The bootstrap version (BootstrapVersion output, or /cdk-bootstrap/<qualifier>/version).") Integer version,
       @JsonPropertyDescription("The stack's InputPermissionsBoundary parameter.") String boundaryParameter,
