@@ -6,6 +6,8 @@ AWSCloudFormation/latest/UserGuide/aws-resource-iam-*.html).
   which hid exactly the ordering problem the operator's Delete path exists to respect.
 - A customer managed policy named as a permissions boundary must exist in the account
   (API_PutRolePermissionsBoundary.html: NoSuchEntity); moto accepted any ARN.
+- GetPolicy's PermissionsBoundaryUsageCount counts the roles and users the policy is the boundary
+  of (API_Policy.html); moto answered 0 always, so a hand-made boundary in use looked unused.
 - GetPolicyVersion returns the document URL-encoded (RFC 3986), as AWS does; moto returned raw
   JSON, so a client that forgot to decode passed against moto and failed against AWS.
 - AWS::IAM::ManagedPolicy supports update (a new default version; when five exist the oldest
@@ -139,8 +141,17 @@ def _role_update(cls, original_resource, new_resource_name, cloudformation_json,
     return role
 
 
+def _boundary_usage_count(policy):
+    try:
+        backend = iam_backends[policy.account_id][get_partition("us-east-1")]
+    except (KeyError, AttributeError):
+        return 0
+    return len(_boundary_users(backend, policy.arn))
+
+
 def apply():
     iamm.IAMBackend.delete_policy = _delete_policy
+    iamm.ManagedPolicy.permissions_boundary_usage_count = property(_boundary_usage_count)
     iamm.IAMBackend.put_role_permissions_boundary = _put_role_permissions_boundary
     iamm.IAMBackend.create_role = _create_role
     IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[

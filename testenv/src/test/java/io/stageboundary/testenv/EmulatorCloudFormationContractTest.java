@@ -128,14 +128,17 @@ class EmulatorCloudFormationContractTest {
   }
 
   @Test
-  void aPolicyInUseAsABoundaryCannotBeDeletedAndAMissingOneCannotBeABoundary() {
+  void aPolicyInUseAsABoundaryIsCountedCannotBeDeletedAndAMissingOneCannotBeABoundary() {
     String account = org.account("beta-payments");
     String arn = "arn:aws:iam::" + account + ":policy/in-use";
     try (IamClient iam = aws.inAccount(account).iam()) {
       assertThatThrownBy(() -> iam.putRolePermissionsBoundary(r -> r.roleName(org.memberRoleName())
           .permissionsBoundary(arn))).isInstanceOf(NoSuchEntityException.class);
       iam.createPolicy(r -> r.policyName("in-use").policyDocument(DOC.formatted("Use")));
+      assertThat(iam.getPolicy(r -> r.policyArn(arn)).policy().permissionsBoundaryUsageCount()).isZero();
       iam.putRolePermissionsBoundary(r -> r.roleName(org.memberRoleName()).permissionsBoundary(arn));
+      assertThat(iam.getPolicy(r -> r.policyArn(arn)).policy().permissionsBoundaryUsageCount())
+          .as("GetPolicy counts the entities the policy is the boundary of").isEqualTo(1);
       assertThatThrownBy(() -> iam.deletePolicy(r -> r.policyArn(arn)))
           .isInstanceOf(DeleteConflictException.class);
       iam.deleteRolePermissionsBoundary(r -> r.roleName(org.memberRoleName()));

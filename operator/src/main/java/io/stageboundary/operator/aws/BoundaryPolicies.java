@@ -15,6 +15,15 @@ public interface BoundaryPolicies {
    */
   Optional<Version> defaultVersion(String policyArn, String likely);
 
+  /**
+   * A policy of that ARN as IAM describes it: how many users, groups and roles it is attached to,
+   * and how many it is the permissions boundary of; empty when there is none.
+   */
+  record Existing(int attachments, int boundaryOf) {}
+
+  /** Whether the policy exists, and how much it is used (one GetPolicy call). */
+  Optional<Existing> existing(String policyArn);
+
   /** Makes {@code document} the default version, deleting the oldest other version at IAM's limit of five. */
   void restoreDocument(String policyArn, String document);
 

@@ -201,6 +201,11 @@ final class InMemoryAws implements OrganizationAws {
       }
 
       @Override
+      public Optional<Existing> existing(String policyArn) {
+        return Optional.ofNullable(held.get(policyArn)).map(d -> new Existing(0, 0));
+      }
+
+      @Override
       public void restoreDocument(String policyArn, String document) {
         writes.add("CreatePolicyVersion " + accountId);
         held.put(policyArn, document);

@@ -37,6 +37,7 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import org.assertj.core.groups.Tuple;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -464,6 +465,27 @@ class StageControllerTest {
     assertThat(aws.writesOf("UpdateStack")).containsExactly("UpdateStack " + A1 + "/us-east-1 developer-policy-dev");
     assertThat(dev.getStatus().approved().planId()).isEqualTo(plan.id());
     assertThat(dev.getStatus().plan()).isNull();
+  }
+
+  @Test
+  void theManualPlanNamesAFailedBootstrapStackAndATakenPolicyNameAndStillWritesNothing() {
+    aws.bootstrapped(A1, InMemoryAws.REGION, "").stacks.get(A1 + "/" + InMemoryAws.REGION).status =
+        "UPDATE_ROLLBACK_FAILED";
+    aws.policies.computeIfAbsent(A2, a -> new java.util.concurrent.ConcurrentHashMap<>())
+        .put("arn:aws:iam::" + A2 + ":policy/developer-policy-dev", "{}");
+    Stage dev = stage("dev", "developer-policy-dev", MANUAL);
+    pass(dev);
+    pass(dev);
+    assertThat(aws.writes).as("a dry run").noneMatch(w -> !w.startsWith("SimulatePrincipalPolicy"));
+    StageStatus.Plan plan = dev.getStatus().plan();
+    assertThat(plan.blockers()).extracting(StageStatus.Blocker::account, StageStatus.Blocker::region,
+        StageStatus.Blocker::reason).containsExactly(
+            Tuple.tuple(A1, InMemoryAws.REGION, "BootstrapStackFailed"),
+            Tuple.tuple(A2, null, "PolicyNameTaken"));
+    assertThat(plan.blockers().get(0).message()).contains("UPDATE_ROLLBACK_FAILED");
+    assertThat(plan.checkedAt()).isNotNull();
+    assertThat(condition(dev, "Reconciling").getMessage())
+        .contains("will block: BootstrapStackFailed in 1 account(s), PolicyNameTaken in 1 account(s)");
   }
 
   @Test

@@ -47,6 +47,19 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
     }
   }
 
+  @Override
+  public Optional<Existing> existing(String policyArn) {
+    try {
+      var policy = iam().getPolicy(r -> r.policyArn(policyArn)).policy();
+      return Optional.of(new Existing(policy.attachmentCount() == null ? 0 : policy.attachmentCount(),
+          policy.permissionsBoundaryUsageCount() == null ? 0 : policy.permissionsBoundaryUsageCount()));
+    } catch (NoSuchEntityException e) {
+      return Optional.empty();
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetPolicy in " + member.accountId(), e);
+    }
+  }
+
   /** IAM returns documents URL-encoded (RFC 3986). */
   private static String decoded(String doc) {
     return doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc;

@@ -15,6 +15,7 @@ import io.stageboundary.operator.stage.bootstrap.StackWrite;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Observation;
+import io.stageboundary.operator.stage.pass.Preflight;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.util.ArrayList;
@@ -41,6 +42,8 @@ public final class Approvals {
   static final String AUTOMATIC = "Automatic";
   /** How often a waiting plan is computed again (a few reads each time, no writes). */
   static final java.time.Duration WAITING_RECHECK = java.time.Duration.ofSeconds(15);
+  /** How old a waiting plan's blockers may be before they are read again. */
+  static final java.time.Duration BLOCKERS_REREAD = java.time.Duration.ofMinutes(2);
   private final BootstrapRunner bootstrap;
   private final Events events;
   private final Schedule schedule;
@@ -119,41 +122,55 @@ public final class Approvals {
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
     if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
       return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(),
-          List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp());
+          List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp(), null, null);
     }
     String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
         + "|" + stacks.update() + (stacks.create().isEmpty() ? "" : "|create " + stacks.create()) + "|" + guardrail);
     String at = last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp();
     return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, toAdd,
-        toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at);
+        toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at,
+        stacks.blockers().isEmpty() ? null : stacks.blockers(), stacks.checkedAt());
   }
 
-  /** The bootstrap stacks a rollout would update and create, by region: the accounts. */
-  private record Stacks(Map<String, List<String>> update, Map<String, List<String>> create) {
+  /**
+   * The bootstrap stacks a rollout would update and create, by region: the accounts; and what the
+   * reads found in the way.
+   */
+  private record Stacks(Map<String, List<String>> update, Map<String, List<String>> create,
+      List<StageStatus.Blocker> blockers, String checkedAt) {
     boolean isEmpty() {
       return update.isEmpty() && create.isEmpty();
     }
   }
 
-  /** The stacks a rollout would write, read once per desired state (and again if the accounts change). */
+  /**
+   * The stacks a rollout would write and what stands in the way, read once per desired state (and
+   * again if the accounts change, or the blockers were read more than {@link #BLOCKERS_REREAD} ago,
+   * so one fixed shows as fixed).
+   */
   private Stacks bootstrapStacks(StageInputs in, BoundaryDocument doc, Observation seen,
       StageStatus.Plan last, String desired, List<String> toAdd, List<String> toRelease) {
     StageSpec spec = in.stage().getSpec();
-    if (!spec.bootstrapOrDefault().enabledOrDefault()) {
-      return new Stacks(Map.of(), Map.of());
-    }
     List<String> accounts = seen.deployTo().keySet().stream().toList();
-    if (last != null && desired.equals(last.desired()) && last.bootstrapStacks() != null && sameAccounts(last, accounts, toAdd, toRelease)) {
+    boolean fresh = last != null && last.checkedAt() != null
+        && java.time.Instant.parse(last.checkedAt()).plus(BLOCKERS_REREAD).isAfter(schedule.now());
+    if (fresh && desired.equals(last.desired()) && last.bootstrapStacks() != null
+        && sameAccounts(last, accounts, toAdd, toRelease)) {
       return new Stacks(last.bootstrapStacks(), last.bootstrapStacksToCreate() == null ? Map.of()
-          : last.bootstrapStacksToCreate());
+          : last.bootstrapStacksToCreate(), last.blockers() == null ? List.of() : last.blockers(), last.checkedAt());
     }
     Map<String, List<String>> update = new TreeMap<>();
     Map<String, List<String>> create = new TreeMap<>();
-    bootstrap.wouldWrite(BootstrapRunner.want(spec, doc), accounts,
-        BootstrapRunner.Reach.of(in.regions(), seen.organization().aws()))
-        .forEach((p, write) -> (write == StackWrite.CREATE ? create : update)
-            .computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account()));
-    return new Stacks(update, create);
+    List<Preflight> found = new ArrayList<>(Preflights.policyNames(doc, toAdd, seen.organization().aws(), bootstrap));
+    if (spec.bootstrapOrDefault().enabledOrDefault()) {
+      bootstrap.preview(BootstrapRunner.want(spec, doc), accounts,
+          BootstrapRunner.Reach.of(in.regions(), seen.organization().aws())).forEach((p, preview) -> {
+            preview.write().ifPresent(write -> (write == StackWrite.CREATE ? create : update)
+                .computeIfAbsent(p.region(), r -> new ArrayList<>()).add(p.account()));
+            preview.blocker().ifPresent(found::add);
+          });
+    }
+    return new Stacks(update, create, Preflights.collapse(found), schedule.stamp());
   }
 
   /**
@@ -217,6 +234,13 @@ public final class Approvals {
     }
     if (!p.guardrail().isEmpty()) {
       parts.add("guardrail: " + String.join("; ", p.guardrail()));
+    }
+    if (p.blockers() != null && !p.blockers().isEmpty()) {
+      Map<String, Long> byReason = p.blockers().stream().collect(Collectors.groupingBy(StageStatus.Blocker::reason,
+          TreeMap::new, Collectors.mapping(StageStatus.Blocker::account, Collectors.collectingAndThen(
+              Collectors.toSet(), set -> (long) set.size()))));
+      parts.add("will block: " + byReason.entrySet().stream().map(e -> e.getKey() + " in " + e.getValue()
+          + " account(s)").collect(Collectors.joining(", ")) + " (status.plan.blockers)");
     }
     return String.join(", ", parts);
   }

@@ -13,6 +13,7 @@ import io.stageboundary.operator.stage.claims.ContestGuard;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.DriftReason;
+import io.stageboundary.operator.stage.pass.Preflight;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -126,12 +127,40 @@ final class BootstrapPair {
     }
   }
 
-  /** What a pass would write to this stack (update or create it), reading only: for a plan. */
-  Optional<StackWrite> wouldWrite(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
-    BootstrapPlanner.Decision d = decide(stageWant.in(pair.account()), null, Read.of(stageWant.in(pair.account()), stacks));
-    return d instanceof BootstrapPlanner.Update ? Optional.of(StackWrite.UPDATE)
-        : d instanceof BootstrapPlanner.Create ? Optional.of(StackWrite.CREATE) : Optional.empty();
+  /**
+   * What a pass would do to this stack, reading only: for a plan. A write (update or create it),
+   * or what will keep it from being written (a failed or busy stack, another variant, a member
+   * role that cannot be assumed), or neither.
+   */
+  StackPreview preview(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
+    try {
+      BootstrapPlanner.Decision d = decide(stageWant.in(pair.account()), null,
+          Read.of(stageWant.in(pair.account()), stacks));
+      if (d instanceof BootstrapPlanner.Update) {
+        return StackPreview.writes(StackWrite.UPDATE);
+      }
+      if (d instanceof BootstrapPlanner.Create) {
+        return StackPreview.writes(StackWrite.CREATE);
+      }
+      if (d instanceof BootstrapPlanner.Report r) {
+        Preflight.Reason reason = switch (r.state()) {
+          case FAILED -> Preflight.Reason.BootstrapStackFailed;
+          case UPDATING -> Preflight.Reason.BootstrapStackInProgress;
+          case FOREIGN -> Preflight.Reason.ForeignBootstrap;
+          default -> null;
+        };
+        if (reason != null) {
+          return StackPreview.blocked(new Preflight(pair.account(), pair.region(), reason, r.message()));
+        }
+      }
+      return StackPreview.NOTHING;
+    } catch (AwsFailure f) {
+      boolean role = f.kind() == AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE;
+      return StackPreview.blocked(new Preflight(pair.account(), role ? null : pair.region(),
+          role ? Preflight.Reason.MemberRoleMissing : Preflight.Reason.NotReadable, f.getMessage()));
+    }
   }
+
 
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Pass p, Read read, BootstrapPlanner.Decision decision, StackDrift drift) {

@@ -12,6 +12,7 @@ import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.Batches;
 import io.stageboundary.operator.stage.pass.DriftReason;
+import io.stageboundary.operator.stage.pass.Preflight;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -252,12 +253,21 @@ public final class BootstrapRunner {
     return stageUid + "|" + pair.label();
   }
 
-  /** The (account, region) pairs whose bootstrap stack a rollout of {@code want} would write, and how; reading only. */
-  public Map<Pair, StackWrite> wouldWrite(Want want, Collection<String> accounts, Reach reach) {
-    Map<Pair, Optional<StackWrite>> writes = Batches.run(pool, reach.pairs(accounts),
-        p -> pairs.wouldWrite(want, p, reach.open(p)));
-    Map<Pair, StackWrite> out = new LinkedHashMap<>();
-    writes.forEach((p, w) -> w.ifPresent(write -> out.put(p, write)));
+  /** Reads in member accounts, a few at once on the runner's pool: for a plan's other looks. */
+  public <T, R> Map<T, R> read(List<T> items, Function<T, R> look) {
+    return Batches.run(pool, items, look);
+  }
+
+  /**
+   * What a rollout of {@code want} would do to each (account, region)'s bootstrap stack, reading
+   * only: for a plan. A region the account has not enabled is not read; it is a blocker of its own.
+   */
+  public Map<Pair, StackPreview> preview(Want want, Collection<String> accounts, Reach reach) {
+    Map<Pair, StackPreview> out = new LinkedHashMap<>(Batches.run(pool, reach.pairs(accounts),
+        p -> pairs.preview(want, p, reach.open(p))));
+    accounts.forEach(a -> reach.regions().stream().filter(r -> !reach.enabled().enabled(a, r)).forEach(r ->
+        out.put(new Pair(a, r), StackPreview.blocked(new Preflight(a, r, Preflight.Reason.RegionNotEnabled,
+            r + " is an opt-in region this account has not enabled: nothing is deployed there")))));
     return out;
   }
 

@@ -57,6 +57,11 @@ class BoundaryVerifierTest {
     }
 
     @Override
+    public Optional<Existing> existing(String policyArn) {
+      return defaultVersion < 0 ? Optional.empty() : Optional.of(new Existing(0, 0));
+    }
+
+    @Override
     public void restoreDocument(String policyArn, String document) {
       put(document);
     }

@@ -74,7 +74,16 @@ public record StageStatus(
       @JsonPropertyDescription("Bootstrap stacks to update, by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacks,
       @JsonPropertyDescription("Bootstrap stacks to create (there is none yet and spec.bootstrap.createIfMissing is true), by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacksToCreate,
       @JsonPropertyDescription("What happens to the guardrail SCP.") List<String> guardrail,
-      @JsonPropertyDescription("When this plan was computed.") String computedAt) {}
+      @JsonPropertyDescription("When this plan was computed.") String computedAt,
+      @JsonPropertyDescription("What will keep accounts (or regions of them) from converging, found by reading only: each is left alone while the rest goes on. Not part of the plan's id, which names what would be written.") List<Blocker> blockers,
+      @JsonPropertyDescription("When the bootstrap stacks and blockers were last read (again every two minutes while the plan waits).") String checkedAt) {}
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Blocker(
+      @JsonPropertyDescription("The account.") String account,
+      @JsonPropertyDescription("The region, when only one region of the account is concerned.") String region,
+      @JsonPropertyDescription("MemberRoleMissing, PolicyNameTaken, RegionNotEnabled, BootstrapStackFailed, BootstrapStackInProgress, ForeignBootstrap or NotReadable.") String reason,
+      @JsonPropertyDescription("What was found and what to do.") String message) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Approved(

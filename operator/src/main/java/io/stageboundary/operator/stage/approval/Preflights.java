@@ -1,0 +1,68 @@
+package io.stageboundary.operator.stage.approval;
+
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BoundaryPolicies;
+import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
+import io.stageboundary.operator.stage.pass.Preflight;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * The plan's reads for what will block, besides the bootstrap stacks' ({@link BootstrapRunner#preview}):
+ * whether the stage's policy name is taken in an account it has not deployed to yet. Reading only.
+ */
+final class Preflights {
+  private Preflights() {}
+
+  /** Accounts to add where a policy of the stage's name exists already: CloudFormation cannot create it there. */
+  static List<Preflight> policyNames(BoundaryDocument doc, List<String> toAdd, OrganizationAws aws,
+      BootstrapRunner reads) {
+    List<Preflight> out = new ArrayList<>();
+    reads.read(toAdd, account -> taken(doc, account, aws.policies(account))).values().forEach(p -> p.ifPresent(out::add));
+    return out;
+  }
+
+  private static Optional<Preflight> taken(BoundaryDocument doc, String account, BoundaryPolicies iam) {
+    String arn = doc.policyArn(account);
+    try {
+      return iam.existing(arn).map(e -> new Preflight(account, null, Preflight.Reason.PolicyNameTaken, "a policy named "
+          + doc.policyName() + " already exists (" + arn + "), made outside this stage's StackSet (by hand, or by "
+          + "another stack); it is attached to " + e.attachments() + " user(s), group(s) or role(s) and is the "
+          + "permissions boundary of " + e.boundaryOf() + ". CloudFormation cannot create the stage's policy here: "
+          + "delete or rename that policy once nothing uses it, or give the stage another spec.boundary.policyName"));
+    } catch (AwsFailure f) {
+      boolean role = f.kind() == AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE;
+      return Optional.of(new Preflight(account, null, role ? Preflight.Reason.MemberRoleMissing
+          : Preflight.Reason.NotReadable, f.getMessage()));
+    }
+  }
+
+  /**
+   * The findings as the plan lists them, by account then region: an account whose member role is
+   * missing is one entry (nothing else there could be read), and each finding once.
+   */
+  static List<StageStatus.Blocker> collapse(Collection<Preflight> found) {
+    Set<String> noRole = found.stream().filter(p -> p.reason() == Preflight.Reason.MemberRoleMissing)
+        .map(Preflight::account).collect(Collectors.toSet());
+    Map<String, StageStatus.Blocker> out = new TreeMap<>();
+    for (Preflight p : found) {
+      if (noRole.contains(p.account()) && p.reason() != Preflight.Reason.MemberRoleMissing) {
+        continue;
+      }
+      String region = p.reason() == Preflight.Reason.MemberRoleMissing ? null : p.region();
+      // by account, the account's own first, then by region
+      out.putIfAbsent(p.account() + (region == null ? " " : "|" + region) + "|" + p.reason(),
+          new StageStatus.Blocker(p.account(), region, p.reason().name(), p.message()));
+    }
+    return List.copyOf(out.values());
+  }
+}
