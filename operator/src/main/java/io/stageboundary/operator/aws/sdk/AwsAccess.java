@@ -127,7 +127,7 @@ public final class AwsAccess implements AutoCloseable {
       IamClient c = iam;
       if (c == null) {
         c = MemberRequests.iam(cached("member:iam", () -> configure(IamClient.builder(), "iam",
-            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials, this::waitForTurn);
+            MemberRequests.NO_CREDENTIALS, "aws-global", "member").build()), credentials, pacing("iam"));
         iam = c;
       }
       return c;
@@ -136,17 +136,32 @@ public final class AwsAccess implements AutoCloseable {
     public CloudFormationClient cloudFormation(String region) {
       return cloudFormation.computeIfAbsent(region, r -> MemberRequests.cloudFormation(
           cached("member:cloudformation:" + r, () -> configure(CloudFormationClient.builder(), "cloudformation",
-              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, pacing("cloudformation")));
     }
 
     public SsmClient ssm(String region) {
       return ssm.computeIfAbsent(region, r -> MemberRequests.ssm(
           cached("member:ssm:" + r, () -> configure(SsmClient.builder(), "ssm",
-              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, this::waitForTurn));
+              MemberRequests.NO_CREDENTIALS, r, "member").build()), credentials, pacing("ssm")));
     }
 
-    private void waitForTurn() {
-      rates.acquire(accountId);
+    /** This account's calls to {@code service}: its turn, and slower for a while after AWS throttled it. */
+    private MemberRequests.Pacing pacing(String service) {
+      return new MemberRequests.Pacing() {
+        @Override
+        public void before() {
+          rates.acquire(accountId, service);
+        }
+
+        @Override
+        public void attempts(int throttled) {
+          if (throttled > 0) {
+            rates.throttled(accountId, service);
+          } else {
+            rates.succeeded(accountId, service);
+          }
+        }
+      };
     }
 
     void close() {
@@ -191,8 +206,11 @@ public final class AwsAccess implements AutoCloseable {
       String service, AwsCredentialsProvider credentials, String region, String identity) {
     builder.credentialsProvider(credentials).region(Region.of(region)).httpClient(http)
         .overrideConfiguration(ClientOverrideConfiguration.builder()
-            .retryStrategy(AwsRetryStrategy.adaptiveRetryStrategy().toBuilder()
-                .maxAttempts(settings.maxAttempts()).build())
+            // member clients are shared by every account: the adaptive strategy's client-side rate
+            // limit would slow all accounts for one that AWS throttles, so they back off per call
+            // and are paced per account and service instead (MemberAccess.pacing)
+            .retryStrategy(("member".equals(identity) ? AwsRetryStrategy.standardRetryStrategy()
+                : AwsRetryStrategy.adaptiveRetryStrategy()).toBuilder().maxAttempts(settings.maxAttempts()).build())
             .apiCallTimeout(Duration.ofMinutes(2))
             .scheduledExecutorService(timers)
             .addExecutionInterceptor(new AwsCallMetrics(registry, identity)).build());

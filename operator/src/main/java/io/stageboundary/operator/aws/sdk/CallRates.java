@@ -29,9 +29,14 @@ public record CallRates(double perAccount, double total) {
   }
 
   static final class Limiter {
+    /** The slowest a throttled (account, service) is slowed to: one call in five seconds. */
+    static final double FLOOR = 0.2;
+    /** What an (account, service) may send when no per-account rate is set, once AWS throttled it. */
+    static final double UNSET_CEILING = 50;
     private final CallRates rates;
     private final RateLimiter total;
     private final Map<String, RateLimiter> accounts = new ConcurrentHashMap<>();
+    private final Map<String, RateLimiter> slowed = new ConcurrentHashMap<>();
 
     private Limiter(CallRates rates) {
       this.rates = rates;
@@ -40,12 +45,66 @@ public record CallRates(double perAccount, double total) {
 
     /** Waits until a call into {@code account} may be sent. */
     void acquire(String account) {
+      acquire(account, null);
+    }
+
+    /** Waits until a call to {@code service} in {@code account} may be sent. */
+    void acquire(String account, String service) {
+      if (service != null) {
+        RateLimiter s = slowed.get(account + "/" + service);
+        if (s != null) {
+          s.acquire();
+        }
+      }
       if (rates.perAccount() > 0) {
         accounts.computeIfAbsent(account, a -> RateLimiter.create(rates.perAccount())).acquire();
       }
       if (total != null) {
         total.acquire();
       }
+    }
+
+    /**
+     * AWS throttled a call to {@code service} in {@code account}: that account's calls to that
+     * service go at half the rate they went (down to {@link #FLOOR}); other accounts, and the
+     * account's other services, are not slowed. AWS throttles per account, region and API, so one
+     * busy account must not slow the rest, as a limiter per client shared by all accounts would.
+     */
+    void throttled(String account, String service) {
+      slowed.compute(account + "/" + service, (k, s) -> {
+        double now = s == null ? ceiling() : s.getRate();
+        double next = Math.max(FLOOR, now / 2);
+        if (s == null) {
+          return RateLimiter.create(next);
+        }
+        s.setRate(next);
+        return s;
+      });
+    }
+
+    /** A call went through unthrottled: the rate comes back by a twentieth of the ceiling, up to it. */
+    void succeeded(String account, String service) {
+      if (slowed.isEmpty()) {
+        return;
+      }
+      slowed.computeIfPresent(account + "/" + service, (k, s) -> {
+        double next = s.getRate() + ceiling() / 20;
+        if (next >= ceiling()) {
+          return null;
+        }
+        s.setRate(next);
+        return s;
+      });
+    }
+
+    /** The rate an (account, service) is held to now; empty when it is not slowed. */
+    java.util.OptionalDouble slowedTo(String account, String service) {
+      RateLimiter s = slowed.get(account + "/" + service);
+      return s == null ? java.util.OptionalDouble.empty() : java.util.OptionalDouble.of(s.getRate());
+    }
+
+    private double ceiling() {
+      return rates.perAccount() > 0 ? rates.perAccount() : UNSET_CEILING;
     }
   }
 }

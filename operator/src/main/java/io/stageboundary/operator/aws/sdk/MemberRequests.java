@@ -5,6 +5,9 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.SdkClient;
+import software.amazon.awssdk.core.metrics.CoreMetric;
+import software.amazon.awssdk.metrics.MetricCollection;
+import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
@@ -53,31 +56,62 @@ final class MemberRequests {
 
   private MemberRequests() {}
 
-  static IamClient iam(IamClient shared, AwsCredentialsProvider credentials, Runnable beforeCall) {
-    return new Iam(new Sender<>(shared, credentials, beforeCall));
+  static IamClient iam(IamClient shared, AwsCredentialsProvider credentials, Pacing pacing) {
+    return new Iam(new Sender<>(shared, credentials, pacing));
   }
 
   static CloudFormationClient cloudFormation(CloudFormationClient shared, AwsCredentialsProvider credentials,
-      Runnable beforeCall) {
-    return new CloudFormation(new Sender<>(shared, credentials, beforeCall));
+      Pacing pacing) {
+    return new CloudFormation(new Sender<>(shared, credentials, pacing));
   }
 
-  static SsmClient ssm(SsmClient shared, AwsCredentialsProvider credentials, Runnable beforeCall) {
-    return new Ssm(new Sender<>(shared, credentials, beforeCall));
+  static SsmClient ssm(SsmClient shared, AwsCredentialsProvider credentials, Pacing pacing) {
+    return new Ssm(new Sender<>(shared, credentials, pacing));
   }
 
-  static AwsRequest withCredentials(AwsRequest request, AwsCredentialsProvider credentials) {
+  /**
+   * How one account's calls to one service are paced: each waits for its turn, and each reports how
+   * many of its attempts AWS throttled (the SDK retries those itself; counting them per attempt is
+   * what lets the pace follow AWS's per-account throttling).
+   */
+  @FunctionalInterface
+  interface Pacing {
+    void before();
+
+    default void attempts(int throttled) {}
+  }
+
+  static AwsRequest withCredentials(AwsRequest request, AwsCredentialsProvider credentials, Pacing pacing) {
     AwsRequestOverrideConfiguration.Builder o = request.overrideConfiguration()
         .map(AwsRequestOverrideConfiguration::toBuilder).orElseGet(AwsRequestOverrideConfiguration::builder);
-    return request.toBuilder().overrideConfiguration(o.credentialsProvider(credentials).build()).build();
+    return request.toBuilder().overrideConfiguration(o.credentialsProvider(credentials)
+        .addMetricPublisher(new ThrottledAttempts(pacing)).build()).build();
+  }
+
+  /** CoreMetric.ERROR_TYPE's value for an attempt the service throttled (the SDK's SdkErrorType.THROTTLING). */
+  private static final String THROTTLING = "Throttling";
+
+  /** Tells the pacing, once a call has ended, how many of its attempts were throttled. */
+  private record ThrottledAttempts(Pacing pacing) implements MetricPublisher {
+    @Override
+    public void publish(MetricCollection call) {
+      long throttled = call.childrenWithName("ApiCallAttempt")
+          .filter(a -> a.metricValues(CoreMetric.ERROR_TYPE).stream().anyMatch(THROTTLING::equals))
+          .count();
+      pacing.attempts((int) throttled);
+    }
+
+    @Override
+    public void close() {
+    }
   }
 
   /** The one way a view sends: wait for the account's turn, put its credentials on, call the shared client. */
-  private record Sender<C extends SdkClient>(C shared, AwsCredentialsProvider credentials, Runnable beforeCall) {
+  private record Sender<C extends SdkClient>(C shared, AwsCredentialsProvider credentials, Pacing pacing) {
     @SuppressWarnings("unchecked")
     <Q extends AwsRequest, R> R send(BiFunction<C, Q, R> call, Q request) {
-      beforeCall.run();
-      return call.apply(shared, (Q) withCredentials(request, credentials));
+      pacing.before();
+      return call.apply(shared, (Q) withCredentials(request, credentials, pacing));
     }
   }
 

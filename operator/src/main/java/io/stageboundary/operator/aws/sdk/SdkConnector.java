@@ -69,6 +69,11 @@ public final class SdkConnector implements AwsConnector {
     AwsCallMetrics.registerGauges(registry);
   }
 
+  /** The pace of member-account calls, shared by every organisation: for tests of it. */
+  CallRates.Limiter rates() {
+    return rates;
+  }
+
   @Override
   public OrganizationAws connect(Connection c) {
     Map<String, URI> endpoints = new LinkedHashMap<>(c.endpoints());
