@@ -5,7 +5,7 @@ public enum EventReason {
   // Stage: StackSet writes and their outcome
   StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, StackSetDeleted,
   // Stage: per-account work
-  BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected, ContestedByAnotherWriter,
+  BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected, ContestedByAnotherWriter, PolicyAdopted,
   // Stage: the guardrail SCP
   GuardrailCreated, GuardrailUpdated, GuardrailAttached, GuardrailDetached, GuardrailDeleted,
   // Stage deletion

@@ -69,9 +69,16 @@ final class AccountChecks {
     Map<String, StageAccountStatus.Boundary> previous = in.lastReported(StageAccountStatus::boundary);
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), previous,
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
+    Set<String> adopted = Adoption.accounts(in, doc, seen);
+    Adopted taken = adopt(in, doc, adopted, previous, remediate, aws);
+    verified = verified.with(taken.verified());
     view = view.withBoundaries(verified.boundaries());
     Map<String, StageAccountStatus.Blocked> blocked = blocked(in, verified.unreachable());
-    failedInstances(doc, seen).forEach(blocked::putIfAbsent);
+    failedInstances(doc, seen).forEach((account, b) -> {
+      if (!adopted.contains(account)) {
+        blocked.putIfAbsent(account, b);
+      }
+    });
     Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
@@ -89,6 +96,57 @@ final class AccountChecks {
         .map(BoundaryVerifier.Unreachable::retryAt).min(Instant::compareTo);
     view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous);
     return new Outcome(view, drifted, repaired, more, waitUntil, blockedRetry);
+  }
+
+  /** What taking over found: the adopted accounts' boundaries (as drift checks report them), and those written now. */
+  private record Adopted(BoundaryVerifier.Outcome verified, List<String> takenOver) {}
+
+  /**
+   * The accounts whose policy the stage takes over: checked directly, as drift checks are, and
+   * given the stage's document where it does not hold this revision yet, whatever driftRemediation
+   * says (that is the rollout for them: the manifest asked for it); once it does, later edits
+   * follow driftRemediation like any other drift. Nothing is written to a suspended stage.
+   */
+  private Adopted adopt(StageInputs in, BoundaryDocument doc, Set<String> adopted,
+      Map<String, StageAccountStatus.Boundary> previous, boolean remediate, OrganizationAws aws) {
+    StageSpec spec = in.stage().getSpec();
+    if (adopted.isEmpty()) {
+      return new Adopted(BoundaryVerifier.Outcome.none(), List.of());
+    }
+    List<String> rollOut = new ArrayList<>();
+    List<String> settled = new ArrayList<>();
+    for (String account : adopted) {
+      StageAccountStatus.Boundary last = previous.get(account);
+      boolean holds = last != null && last.takenOver() && doc.revision().equals(last.revision())
+          && last.state() == State.CURRENT;
+      (holds ? settled : rollOut).add(account);
+    }
+    BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
+        Set.copyOf(rollOut), !spec.suspended(), aws::policies);
+    BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
+        Set.of(), remediate, aws::policies);
+    // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
+    List<String> takenOver = first.boundaries().entrySet().stream()
+        .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)
+        .map(Map.Entry::getKey).toList();
+    String note = "taken over (spec.boundary.adoptExisting): made outside this stage's StackSet, so the operator "
+        + "keeps its document at the stage's revision directly; it is never deleted by the operator";
+    Map<String, StageAccountStatus.Boundary> boundaries = new java.util.LinkedHashMap<>();
+    first.boundaries().forEach((a, b) -> boundaries.put(a, new StageAccountStatus.Boundary(b.state(), b.revision(),
+        null, b.state() == State.CURRENT ? null : b.message(), b.lastChecked(), null).asAdopted(note)));
+    later.boundaries().forEach((a, b) -> boundaries.put(a, b.asAdopted(note)));
+    Map<String, BoundaryVerifier.Unreachable> unreachable = new java.util.LinkedHashMap<>(first.unreachable());
+    unreachable.putAll(later.unreachable());
+    BoundaryVerifier.Outcome both = new BoundaryVerifier.Outcome(boundaries, later.detected(), later.repaired(),
+        first.moreWork() || later.moreWork(), unreachable);
+    if (!takenOver.isEmpty()) {
+      String msg = "took over the policy " + doc.policyName() + ", made outside the StackSet, in "
+          + takenOver.size() + " account(s): its document is now the stage's (revision " + doc.revision() + "): "
+          + Text.abbreviate(takenOver, 10);
+      events.normal(in.stage(), EventReason.PolicyAdopted, msg);
+      LOG.infof("stage %s: %s", in.name(), msg);
+    }
+    return new Adopted(both, takenOver);
   }
 
   /**
@@ -123,8 +181,8 @@ final class AccountChecks {
         out.put(account, new StageAccountStatus.Blocked(BlockedReason.PolicyNameTaken.name(), "a policy named "
             + doc.policyName() + " already exists in this account (" + doc.policyArn(account) + "), made outside "
             + "this stage's StackSet (by hand, or by another stack), so CloudFormation cannot create the stage's: "
-            + "delete or rename that policy once nothing uses it as a boundary, or give the stage another "
-            + "spec.boundary.policyName. The account is retried by itself with a backoff; the rest of the stage "
+            + "set spec.boundary.adoptExisting to take it over, delete or rename that policy once nothing uses it as "
+            + "a boundary, or give the stage another spec.boundary.policyName. The account is retried by itself with a backoff; the rest of the stage "
             + "goes on meanwhile (" + reason + ")"));
       } else {
         out.put(account, new StageAccountStatus.Blocked(BlockedReason.StackInstanceFailed.name(), "the StackSet "

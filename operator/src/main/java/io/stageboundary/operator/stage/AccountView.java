@@ -126,7 +126,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
     Map<String, Desired> out = new LinkedHashMap<>(objects);
     out.replaceAll((account, d) -> {
       StageAccountStatus.Boundary b = d.status().boundary();
-      if (b.state() == State.CONFLICT || !(all || touched.contains(account))) {
+      if (b.state() == State.CONFLICT || b.takenOver() || !(all || touched.contains(account))) {
         return d;
       }
       return with(d, s -> new StageAccountStatus(new StageAccountStatus.Boundary(State.OUTDATED, b.revision(),

@@ -182,8 +182,12 @@ public final class StageController {
   }
 
   private RolloutPlanner.Step plan(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status) {
-    RolloutPlanner.Step step = RolloutPlanner.next(doc, seen.stackSet(), seen.instances(), seen.deployTo(),
-        seen.held(), seen.parents());
+    // accounts whose policy the stage took over are the operator's to keep, not the StackSet's
+    java.util.Set<String> adopted = Adoption.accounts(in, doc, seen);
+    java.util.Set<String> held = new java.util.HashSet<>(seen.held());
+    held.addAll(adopted);
+    RolloutPlanner.Step step = RolloutPlanner.next(doc, seen.stackSet(), seen.instances(),
+        Adoption.deployTo(seen, adopted), held, seen.parents());
     if (step instanceof RolloutPlanner.Converged && seen.stackSet().isPresent() && !seen.detectionRunning()
         && driftDetectionDue(status, in.stage().getSpec().driftCheckIntervalOrDefault())) {
       return new RolloutPlanner.DetectDrift();

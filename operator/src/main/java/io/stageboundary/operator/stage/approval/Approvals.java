@@ -97,7 +97,8 @@ public final class Approvals {
   /** Hash of what the operator would make AWS hold: boundary, targets, bootstrap profile, guardrail. */
   static String desired(StageSpec spec, BoundaryDocument doc, GuardrailObservation scp) {
     return CanonicalPolicy.hash(doc.revision() + "|" + spec.targets() + "|" + spec.bootstrapOrDefault()
-        + "|" + (scp.enabled() ? scp.desired().revision() + scp.wanted() : "no guardrail"));
+        + "|" + (scp.enabled() ? scp.desired().revision() + scp.wanted() : "no guardrail")
+        + (spec.boundary().adoptsExisting() ? "|adopt existing policies" : ""));
   }
 
   private StageStatus.Plan plan(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation scp,
@@ -161,7 +162,8 @@ public final class Approvals {
     }
     Map<String, List<String>> update = new TreeMap<>();
     Map<String, List<String>> create = new TreeMap<>();
-    List<Preflight> found = new ArrayList<>(Preflights.policyNames(doc, toAdd, seen.organization().aws(), bootstrap));
+    List<Preflight> found = new ArrayList<>(Preflights.policyNames(doc, toAdd, seen.organization().aws(), bootstrap,
+        spec.boundary().adoptsExisting()));
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       bootstrap.preview(BootstrapRunner.want(spec, doc), accounts,
           BootstrapRunner.Reach.of(in.regions(), seen.organization().aws())).forEach((p, preview) -> {
@@ -235,8 +237,15 @@ public final class Approvals {
     if (!p.guardrail().isEmpty()) {
       parts.add("guardrail: " + String.join("; ", p.guardrail()));
     }
-    if (p.blockers() != null && !p.blockers().isEmpty()) {
-      Map<String, Long> byReason = p.blockers().stream().collect(Collectors.groupingBy(StageStatus.Blocker::reason,
+    long toAdopt = p.blockers() == null ? 0 : p.blockers().stream()
+        .filter(b -> b.reason().equals(Preflight.Reason.PolicyToAdopt.name())).count();
+    if (toAdopt > 0) {
+      parts.add(toAdopt + " existing polic(ies) to take over");
+    }
+    List<StageStatus.Blocker> blocking = p.blockers() == null ? List.of() : p.blockers().stream()
+        .filter(b -> !b.reason().equals(Preflight.Reason.PolicyToAdopt.name())).toList();
+    if (!blocking.isEmpty()) {
+      Map<String, Long> byReason = blocking.stream().collect(Collectors.groupingBy(StageStatus.Blocker::reason,
           TreeMap::new, Collectors.mapping(StageStatus.Blocker::account, Collectors.collectingAndThen(
               Collectors.toSet(), set -> (long) set.size()))));
       parts.add("will block: " + byReason.entrySet().stream().map(e -> e.getKey() + " in " + e.getValue()

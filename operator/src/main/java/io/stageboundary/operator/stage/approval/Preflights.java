@@ -25,20 +25,26 @@ final class Preflights {
 
   /** Accounts to add where a policy of the stage's name exists already: CloudFormation cannot create it there. */
   static List<Preflight> policyNames(BoundaryDocument doc, List<String> toAdd, OrganizationAws aws,
-      BootstrapRunner reads) {
+      BootstrapRunner reads, boolean adopt) {
     List<Preflight> out = new ArrayList<>();
-    reads.read(toAdd, account -> taken(doc, account, aws.policies(account))).values().forEach(p -> p.ifPresent(out::add));
+    reads.read(toAdd, account -> taken(doc, account, aws.policies(account), adopt)).values()
+        .forEach(p -> p.ifPresent(out::add));
     return out;
   }
 
-  private static Optional<Preflight> taken(BoundaryDocument doc, String account, BoundaryPolicies iam) {
+  private static Optional<Preflight> taken(BoundaryDocument doc, String account, BoundaryPolicies iam, boolean adopt) {
     String arn = doc.policyArn(account);
     try {
-      return iam.existing(arn).map(e -> new Preflight(account, null, Preflight.Reason.PolicyNameTaken, "a policy named "
-          + doc.policyName() + " already exists (" + arn + "), made outside this stage's StackSet (by hand, or by "
-          + "another stack); it is attached to " + e.attachments() + " user(s), group(s) or role(s) and is the "
-          + "permissions boundary of " + e.boundaryOf() + ". CloudFormation cannot create the stage's policy here: "
-          + "delete or rename that policy once nothing uses it, or give the stage another spec.boundary.policyName"));
+      return iam.existing(arn).map(e -> {
+        String found = "a policy named " + doc.policyName() + " already exists (" + arn + "), made outside this "
+            + "stage's StackSet (by hand, or by another stack); it is attached to " + e.attachments() + " user(s), "
+            + "group(s) or role(s) and is the permissions boundary of " + e.boundaryOf() + ". ";
+        return adopt ? new Preflight(account, null, Preflight.Reason.PolicyToAdopt, found + "spec.boundary."
+            + "adoptExisting is set: its document will be replaced by the stage's, and kept there by the operator")
+            : new Preflight(account, null, Preflight.Reason.PolicyNameTaken, found + "CloudFormation cannot create "
+            + "the stage's policy here: set spec.boundary.adoptExisting to take it over, delete or rename it once "
+            + "nothing uses it, or give the stage another spec.boundary.policyName");
+      });
     } catch (AwsFailure f) {
       boolean role = f.kind() == AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE;
       return Optional.of(new Preflight(account, null, role ? Preflight.Reason.MemberRoleMissing

@@ -59,7 +59,24 @@ public final class BoundaryVerifier {
    * accounts whose member role STS refused (with what it said): those are left alone.
    */
   public record Outcome(Map<String, Boundary> boundaries, Map<String, DriftReason> detected,
-      List<String> repaired, boolean moreWork, Map<String, Unreachable> unreachable) {}
+      List<String> repaired, boolean moreWork, Map<String, Unreachable> unreachable) {
+    public static Outcome none() {
+      return new Outcome(Map.of(), Map.of(), List.of(), false, Map.of());
+    }
+
+    /** Both outcomes, for accounts checked apart. */
+    public Outcome with(Outcome other) {
+      Map<String, Boundary> b = new LinkedHashMap<>(boundaries);
+      b.putAll(other.boundaries);
+      Map<String, DriftReason> d = new LinkedHashMap<>(detected);
+      d.putAll(other.detected);
+      List<String> r = new ArrayList<>(repaired);
+      r.addAll(other.repaired);
+      Map<String, Unreachable> u = new LinkedHashMap<>(unreachable);
+      u.putAll(other.unreachable);
+      return new Outcome(b, d, r, moreWork || other.moreWork, u);
+    }
+  }
 
   /** An account whose member role STS refused: what it said, and when the session tries again. */
   public record Unreachable(String refused, Instant retryAt) {}

@@ -13,6 +13,8 @@ public record Preflight(String account, String region, Reason reason, String mes
     MemberRoleMissing,
     /** A policy of the stage's name exists already (made by hand or by another stack): CloudFormation cannot create it. */
     PolicyNameTaken,
+    /** Not a blocker: a policy of the stage's name exists and spec.boundary.adoptExisting takes it over. */
+    PolicyToAdopt,
     /** An opt-in region the account has not enabled: left alone. */
     RegionNotEnabled,
     /** The bootstrap stack is in a failed state (or a version that needs a human): not updated until fixed. */

@@ -172,10 +172,21 @@ public record StageSpec(
 
       @Size(max = 10)
       @JsonPropertyDescription("Shared rules (BoundaryRules objects) this boundary includes, after the guard statements and before its own, each at the revision its promotion allows this stage, e.g. [{name: org-baseline}].")
-      List<Include> include) {
+      List<Include> include,
+
+      @JsonPropertyDescription("Take over policies of policyName that already exist in target accounts, made outside this stage's StackSet (by hand, as AWS's article has teams do, or by another stack): their document is replaced by the stage's rendered boundary and kept there by the operator directly, so the CDK bootstrap keeps naming an existing policy throughout. The operator never deletes them, not even under deletionPolicy Delete. Default false: such accounts are blocked with PolicyNameTaken.")
+      Boolean adoptExisting) {
 
     public Boundary(String policyName, List<Statement> statements, List<String> allowedActions) {
-      this(policyName, statements, allowedActions, null);
+      this(policyName, statements, allowedActions, null, null);
+    }
+
+    public Boundary(String policyName, List<Statement> statements, List<String> allowedActions, List<Include> include) {
+      this(policyName, statements, allowedActions, include, null);
+    }
+
+    public boolean adoptsExisting() {
+      return Boolean.TRUE.equals(adoptExisting);
     }
 
     public List<Include> includeOrEmpty() {

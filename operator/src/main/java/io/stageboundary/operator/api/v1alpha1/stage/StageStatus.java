@@ -82,7 +82,7 @@ public record StageStatus(
   public record Blocker(
       @JsonPropertyDescription("The account.") String account,
       @JsonPropertyDescription("The region, when only one region of the account is concerned.") String region,
-      @JsonPropertyDescription("MemberRoleMissing, PolicyNameTaken, RegionNotEnabled, BootstrapStackFailed, BootstrapStackInProgress, ForeignBootstrap or NotReadable.") String reason,
+      @JsonPropertyDescription("MemberRoleMissing, PolicyNameTaken, PolicyToAdopt (not a blocker: the policy will be taken over), RegionNotEnabled, BootstrapStackFailed, BootstrapStackInProgress, ForeignBootstrap or NotReadable.") String reason,
       @JsonPropertyDescription("What was found and what to do.") String message) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

@@ -141,10 +141,26 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The StackSet instance status (CURRENT, OUTDATED, INOPERABLE) and detailed status.") String stackInstanceStatus,
       @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
       @JsonPropertyDescription("When the policy in the account was last compared with the rendered document.") String lastChecked,
-      @JsonPropertyDescription("Why the account counts as drifted: PolicyModified, PolicyDeleted, StackSetDrifted, JoinedAfterRollout, LeftTargets, ContestedByAnotherWriter.") String driftReason) {
+      @JsonPropertyDescription("Why the account counts as drifted: PolicyModified, PolicyDeleted, StackSetDrifted, JoinedAfterRollout, LeftTargets, ContestedByAnotherWriter.") String driftReason,
+      @JsonPropertyDescription("True when the policy was made outside the stage's StackSet and taken over (spec.boundary.adoptExisting): the operator keeps its document directly.") Boolean adopted) {
 
     public Boundary(State state, String revision, String stackInstanceStatus, String message) {
-      this(state, revision, stackInstanceStatus, message, null, null);
+      this(state, revision, stackInstanceStatus, message, null, null, null);
+    }
+
+    public Boundary(State state, String revision, String stackInstanceStatus, String message, String lastChecked,
+        String driftReason) {
+      this(state, revision, stackInstanceStatus, message, lastChecked, driftReason, null);
+    }
+
+    public boolean takenOver() {
+      return Boolean.TRUE.equals(adopted);
+    }
+
+    /** The same, marked as taken over, with {@code note} before what the check said. */
+    public Boundary asAdopted(String note) {
+      return new Boundary(state, revision, "not in the StackSet (adopted)",
+          message == null ? note : note + "; " + message, lastChecked, driftReason, true);
     }
   }
 }
