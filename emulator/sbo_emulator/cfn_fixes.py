@@ -17,6 +17,10 @@ Each mirrors documented AWS behaviour (AWSCloudFormation/latest/APIReference):
 - A resource whose Condition turns false on update is deleted, one whose Condition turns true is
   created (conditions.html: "resources ... are created or deleted as conditions change"); moto
   tried to update a resource that never existed and failed.
+- DescribeStackResources with PhysicalResourceId (and no StackName) answers the resources of the
+  stack that owns that resource, or ValidationError "Stack for ID does not exist" when no stack in
+  the account and region does (API_DescribeStackResources.html); moto ignored the parameter and
+  failed for want of a stack name. It is how one finds which stack made an IAM policy.
 - A failed update rolls back: the stack keeps its previous template and parameters and ends in
   UPDATE_ROLLBACK_COMPLETE with a reason (using-cfn-updating-stacks.html); moto raised mid-update
   and left the stack half changed.
@@ -25,7 +29,9 @@ import re
 
 from moto.cloudformation import models as cfm
 from moto.cloudformation import parsing as cfp
-from moto.cloudformation.exceptions import CloudFormationError
+from moto.cloudformation.exceptions import CloudFormationError, ValidationError
+from moto.cloudformation.responses import CloudFormationResponse, StackResourceDTO
+from moto.core.responses import ActionResult
 
 
 class ChangeSetNotFound(CloudFormationError):
@@ -182,7 +188,24 @@ def _resolve_update_parameters(self, instance, incoming_params):
     return resolved
 
 
+_original_describe_stack_resources = CloudFormationResponse.describe_stack_resources
+
+
+def _describe_stack_resources(self):
+    physical = self._get_param("PhysicalResourceId")
+    if self._get_param("StackName") or not physical:
+        return _original_describe_stack_resources(self)
+    for stack in list(self.cloudformation_backend.stacks.values()):
+        if stack.status == "DELETE_COMPLETE":
+            continue
+        resources = list(stack.stack_resources)
+        if any(getattr(r, "physical_resource_id", None) == physical for r in resources):
+            return ActionResult({"StackResources": [StackResourceDTO(stack, r) for r in resources]})
+    raise ValidationError(message=f"Stack for {physical} does not exist")
+
+
 def apply():
+    CloudFormationResponse.describe_stack_resources = _describe_stack_resources
     cfm.CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters
     cfm.CloudFormationBackend.delete_change_set = _delete_change_set
     cfm.CloudFormationBackend.describe_change_set = _describe_change_set

@@ -55,6 +55,27 @@ class EmulatorCloudFormationContractTest {
   }
 
   @Test
+  void theStackThatMadeAPolicyIsFoundByItsArnAndAHandMadeOneHasNone() {
+    String account = org.account("dev-search");
+    AwsClients in = aws.inAccount(account);
+    String byStack = "arn:aws:iam::" + account + ":policy/made-by-stack";
+    String byHand = "arn:aws:iam::" + account + ":policy/made-by-hand";
+    try (CloudFormationClient cfn = in.cloudFormation(); IamClient iam = in.iam()) {
+      cfn.createStack(r -> r.stackName("team-boundaries").templateBody(policyStack("made-by-stack", "V1")));
+      waitForStack(cfn, "team-boundaries");
+      iam.createPolicy(r -> r.policyName("made-by-hand").policyDocument(DOC.formatted("Hand")));
+      assertThat(cfn.describeStackResources(r -> r.physicalResourceId(byStack)).stackResources())
+          .singleElement().satisfies(res -> {
+            assertThat(res.stackName()).isEqualTo("team-boundaries");
+            assertThat(res.physicalResourceId()).isEqualTo(byStack);
+          });
+      assertThatThrownBy(() -> cfn.describeStackResources(r -> r.physicalResourceId(byHand)))
+          .isInstanceOf(software.amazon.awssdk.services.cloudformation.model.CloudFormationException.class)
+          .hasMessageContaining("Stack for " + byHand + " does not exist");
+    }
+  }
+
+  @Test
   void managedPolicyUpdatesMakeANewDefaultVersionAndPruneTheOldest() {
     String account = org.account("dev-payments");
     AwsClients in = aws.inAccount(account);

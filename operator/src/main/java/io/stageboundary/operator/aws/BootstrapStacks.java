@@ -10,6 +10,12 @@ public interface BootstrapStacks {
   Optional<StackView> describe(String stackName);
 
   /**
+   * The name of the stack in this account and region that made the resource with this physical id
+   * (an IAM policy's ARN, say); empty when none did (it was made by hand, or in another region).
+   */
+  Optional<String> stackOwning(String physicalResourceId);
+
+  /**
    * Updates the stack; {@code templateBody} empty means the previous template. A null value in
    * {@code parameters} means UsePreviousValue.
    *

@@ -21,9 +21,10 @@ import software.amazon.awssdk.services.iam.IamClient;
 /**
  * Preflight in the plan, on an OU that looks like a real one: in dev-payments a team made the
  * policy by hand and bootstrapped CDK with it (as AWS's article has teams do); dev-data never got
- * the member role; the stage's second region, ap-east-1, is an opt-in region only dev-search has
- * enabled. Under Manual approval the plan lists each of these per account, with what to do, and
- * writes nothing; the fresh account shows none.
+ * the member role; in beta-payments (targeted by id) another team's CloudFormation stack made it;
+ * the stage's second region, ap-east-1, is an opt-in region only dev-search has enabled. Under
+ * Manual approval the plan lists each of these per account, with who made the policy and what to
+ * do, and writes nothing; the fresh account shows none.
  */
 @PeersExtension.WithPeers
 class PreflightTest {
@@ -44,6 +45,12 @@ class PreflightTest {
       iam.createPolicy(r -> r.policyName(POLICY).policyDocument("""
           {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}"""));
     }
+    try (var cfn = p.awsClients().inAccount(org.account("beta-payments")).cloudFormation()) {
+      cfn.createStack(r -> r.stackName("team-boundaries").templateBody("""
+          {"Resources": {"P": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {"ManagedPolicyName": "%s",
+            "PolicyDocument": {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*",
+            "Resource": "*"}]}}}}}""".formatted(POLICY)));
+    }
     p.emulator().setOperationTiming(0.2, 0);
     OperatorHarness.bootstrapWithCdk(p, REGION, List.of(handMade), "--custom-permissions-boundary", POLICY);
     h = OperatorHarness.startWithBootstrapped(p, REGION, "dev-search");
@@ -58,6 +65,11 @@ class PreflightTest {
     h.close();
   }
 
+  private static StageStatus.Blocker blocker(StageStatus.Plan plan, String account, String reason) {
+    return plan.blockers().stream().filter(b -> b.account().equals(org.account(account)) && b.reason().equals(reason))
+        .findFirst().orElseThrow();
+  }
+
   @Test
   void theManualPlanNamesWhatWillBlockEachAccountAndWritesNothing() throws InterruptedException {
     int before = h.awsWrites();
@@ -68,9 +80,9 @@ class PreflightTest {
         spec:
           organizationRef: {name: main}
           boundary: {policyName: %s}
-          targets: {organizationalUnits: [%s], regions: [us-east-1, ap-east-1]}
+          targets: {organizationalUnits: [%s], accounts: ["%s"], regions: [us-east-1, ap-east-1]}
           rollout: {approval: Manual}
-        """.formatted(POLICY, org.ou("dev")));
+        """.formatted(POLICY, org.ou("dev"), org.account("beta-payments")));
 
     await().atMost(Duration.ofSeconds(60)).until(() -> {
       Stage s = h.stage("pre");
@@ -84,19 +96,25 @@ class PreflightTest {
         Collectors.mapping(b -> b.reason() + (b.region() == null ? "" : " " + b.region()), Collectors.toList())));
     assertThat(byAccount).as("%s", plan.blockers()).containsOnly(
         Map.entry(org.account("dev-payments"), List.of("PolicyNameTaken", "RegionNotEnabled " + OPT_IN)),
-        Map.entry(org.account("dev-data"), List.of("MemberRoleMissing")));
-    StageStatus.Blocker taken = plan.blockers().stream().filter(b -> b.reason().equals("PolicyNameTaken"))
-        .findFirst().orElseThrow();
+        Map.entry(org.account("dev-data"), List.of("MemberRoleMissing")),
+        Map.entry(org.account("beta-payments"), List.of("PolicyNameTaken", "RegionNotEnabled " + OPT_IN)));
+    StageStatus.Blocker taken = blocker(plan, "dev-payments", "PolicyNameTaken");
     assertThat(taken.message()).contains("arn:aws:iam::" + org.account("dev-payments") + ":policy/" + POLICY)
-        .contains("is the permissions boundary of 1").contains("spec.boundary.policyName");
+        .contains("no CloudFormation stack in us-east-1 owns it: made by hand")
+        .contains("is the permissions boundary of 1").contains("spec.boundary.policyName")
+        .contains("adoptExisting");
+    assertThat(blocker(plan, "beta-payments", "PolicyNameTaken").message())
+        .contains("by the CloudFormation stack team-boundaries in us-east-1");
     StageStatus.Blocker noRole = plan.blockers().stream().filter(b -> b.reason().equals("MemberRoleMissing"))
         .findFirst().orElseThrow();
     assertThat(noRole.message()).contains(OrganizationSeeder.MEMBER_ROLE);
+    List<String> all = new java.util.ArrayList<>(org.accountsIn("dev"));
+    all.add(org.account("beta-payments"));
     assertThat(plan.accountsToAdd()).as("every account is still in the plan: the others are not held back")
-        .containsExactlyInAnyOrderElementsOf(org.accountsIn("dev"));
+        .containsExactlyInAnyOrderElementsOf(all);
     assertThat(OperatorHarness.condition(stage, "Reconciling")).hasValueSatisfying(c -> {
       assertThat(c.getReason()).isEqualTo("AwaitingApproval");
-      assertThat(c.getMessage()).contains("will block: MemberRoleMissing in 1 account(s), PolicyNameTaken in 1 account(s)");
+      assertThat(c.getMessage()).contains("will block: MemberRoleMissing in 1 account(s), PolicyNameTaken in 2 account(s)");
     });
     Thread.sleep(2000);  // several passes
     assertThat(h.awsWrites()).as("zero AWS writes while the plan waits").isEqualTo(before);

@@ -224,6 +224,11 @@ final class InMemoryAws implements OrganizationAws {
     String key = accountId + "/" + region;
     return new BootstrapStacks() {
       @Override
+      public Optional<String> stackOwning(String physicalResourceId) {
+        return Optional.empty();
+      }
+
+      @Override
       public Optional<StackView> describe(String stackName) {
         FakeStack s = stacks.get(key);
         return s == null ? Optional.empty() : Optional.of(new StackView(stackName, s.status, null,

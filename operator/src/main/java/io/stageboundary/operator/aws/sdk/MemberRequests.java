@@ -11,6 +11,8 @@ import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStackResourcesRequest;
+import software.amazon.awssdk.services.cloudformation.model.DescribeStackResourcesResponse;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStacksRequest;
 import software.amazon.awssdk.services.cloudformation.model.DescribeStacksResponse;
 import software.amazon.awssdk.services.cloudformation.model.UpdateStackRequest;
@@ -192,6 +194,11 @@ final class MemberRequests {
     @Override
     public UpdateStackResponse updateStack(UpdateStackRequest r) {
       return to.send(CloudFormationClient::updateStack, r);
+    }
+
+    @Override
+    public DescribeStackResourcesResponse describeStackResources(DescribeStackResourcesRequest r) {
+      return to.send(CloudFormationClient::describeStackResources, r);
     }
   }
 

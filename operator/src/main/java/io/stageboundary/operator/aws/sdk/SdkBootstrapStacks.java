@@ -36,6 +36,22 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
+  public Optional<String> stackOwning(String physicalResourceId) {
+    try {
+      return cfn().describeStackResources(r -> r.physicalResourceId(physicalResourceId)).stackResources().stream()
+          .map(software.amazon.awssdk.services.cloudformation.model.StackResource::stackName).findFirst();
+    } catch (CloudFormationException e) {
+      if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
+          && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
+        return Optional.empty();
+      }
+      throw SdkFailures.of("CloudFormation DescribeStackResources in " + member.accountId() + "/" + region, e);
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation DescribeStackResources in " + member.accountId() + "/" + region, e);
+    }
+  }
+
+  @Override
   public Optional<StackView> describe(String stackName) {
     try {
       Stack s = cfn().describeStacks(r -> r.stackName(stackName)).stacks().get(0);

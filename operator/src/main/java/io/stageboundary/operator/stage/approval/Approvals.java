@@ -162,8 +162,8 @@ public final class Approvals {
     }
     Map<String, List<String>> update = new TreeMap<>();
     Map<String, List<String>> create = new TreeMap<>();
-    List<Preflight> found = new ArrayList<>(Preflights.policyNames(doc, toAdd, seen.organization().aws(), bootstrap,
-        spec.boundary().adoptsExisting()));
+    List<Preflight> found = new ArrayList<>(Preflights.policyNames(doc, toAdd, seen.organization().aws(),
+        in.regions().get(0), bootstrap, spec.boundary().adoptsExisting()));
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       bootstrap.preview(BootstrapRunner.want(spec, doc), accounts,
           BootstrapRunner.Reach.of(in.regions(), seen.organization().aws())).forEach((p, preview) -> {

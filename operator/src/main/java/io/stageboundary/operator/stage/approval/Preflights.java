@@ -2,6 +2,7 @@ package io.stageboundary.operator.stage.approval;
 
 import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.aws.AwsFailure;
+import io.stageboundary.operator.aws.BootstrapStacks;
 import io.stageboundary.operator.aws.BoundaryPolicies;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.policy.BoundaryDocument;
@@ -24,21 +25,22 @@ final class Preflights {
   private Preflights() {}
 
   /** Accounts to add where a policy of the stage's name exists already: CloudFormation cannot create it there. */
-  static List<Preflight> policyNames(BoundaryDocument doc, List<String> toAdd, OrganizationAws aws,
+  static List<Preflight> policyNames(BoundaryDocument doc, List<String> toAdd, OrganizationAws aws, String region,
       BootstrapRunner reads, boolean adopt) {
     List<Preflight> out = new ArrayList<>();
-    reads.read(toAdd, account -> taken(doc, account, aws.policies(account), adopt)).values()
-        .forEach(p -> p.ifPresent(out::add));
+    reads.read(toAdd, account -> taken(doc, account, aws.policies(account), aws.bootstrapStacks(account, region),
+        region, adopt)).values().forEach(p -> p.ifPresent(out::add));
     return out;
   }
 
-  private static Optional<Preflight> taken(BoundaryDocument doc, String account, BoundaryPolicies iam, boolean adopt) {
+  private static Optional<Preflight> taken(BoundaryDocument doc, String account, BoundaryPolicies iam,
+      BootstrapStacks cloudFormation, String region, boolean adopt) {
     String arn = doc.policyArn(account);
     try {
       return iam.existing(arn).map(e -> {
         String found = "a policy named " + doc.policyName() + " already exists (" + arn + "), made outside this "
-            + "stage's StackSet (by hand, or by another stack); it is attached to " + e.attachments() + " user(s), "
-            + "group(s) or role(s) and is the permissions boundary of " + e.boundaryOf() + ". ";
+            + "stage's StackSet " + madeBy(cloudFormation, arn, region) + "; it is attached to " + e.attachments()
+            + " user(s), group(s) or role(s) and is the permissions boundary of " + e.boundaryOf() + ". ";
         return adopt ? new Preflight(account, null, Preflight.Reason.PolicyToAdopt, found + "spec.boundary."
             + "adoptExisting is set: its document will be replaced by the stage's, and kept there by the operator")
             : new Preflight(account, null, Preflight.Reason.PolicyNameTaken, found + "CloudFormation cannot create "
@@ -50,6 +52,17 @@ final class Preflights {
       return Optional.of(new Preflight(account, null, role ? Preflight.Reason.MemberRoleMissing
           : Preflight.Reason.NotReadable, f.getMessage()));
     }
+  }
+
+  /** Who made the policy: the stack that owns it, or (none does in the region) by hand or elsewhere. */
+  private static String madeBy(BootstrapStacks cloudFormation, String arn, String region) {
+    Optional<String> stack = cloudFormation.stackOwning(arn);
+    if (stack.isEmpty()) {
+      return "(no CloudFormation stack in " + region + " owns it: made by hand, or by a stack in another region)";
+    }
+    return stack.get().startsWith("StackSet-stage-boundary-")
+        ? "(by the StackSet of another Stage: its stack " + stack.get() + ")"
+        : "(by the CloudFormation stack " + stack.get() + " in " + region + ")";
   }
 
   /**

@@ -48,6 +48,11 @@ class BootstrapRunnerTest {
     final List<String> simulated = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     @Override
+    public Optional<String> stackOwning(String physicalResourceId) {
+      return Optional.empty();
+    }
+
+    @Override
     public Optional<StackView> describe(String stackName) {
       if (deleted) {
         return Optional.empty();
