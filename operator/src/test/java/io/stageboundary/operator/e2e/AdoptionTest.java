@@ -3,7 +3,6 @@ package io.stageboundary.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
@@ -79,8 +78,7 @@ class AdoptionTest {
   }
 
   private static StageAccountStatus status(String account) {
-    StageAccount a = h.client().resources(StageAccount.class).withName("adopt." + org.account(account)).get();
-    return a == null ? null : a.getStatus();
+    return h.accountStatus("adopt", org.account(account));
   }
 
   private static boolean converged(String account, String revision) {

@@ -255,6 +255,13 @@ public final class OperatorHarness implements AutoCloseable {
     return client.resources(AwsOrganization.class).withName(name).get();
   }
 
+  /** The status of a stage's StageAccount for {@code accountId}; null while there is none (or no status yet). */
+  public io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus accountStatus(String stage,
+      String accountId) {
+    StageAccount a = client.resources(StageAccount.class).withName(stage + "." + accountId).get();
+    return a == null ? null : a.getStatus();
+  }
+
   public List<StageAccount> stageAccounts(String stage) {
     return client.resources(StageAccount.class).withLabel("iam.stageboundary.io/stage", stage).list().getItems();
   }

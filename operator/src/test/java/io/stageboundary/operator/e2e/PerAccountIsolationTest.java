@@ -51,8 +51,7 @@ class PerAccountIsolationTest {
   }
 
   private static StageAccountStatus status(String account) {
-    StageAccount a = h.client().resources(StageAccount.class).withName("iso." + org.account(account)).get();
-    return a == null ? null : a.getStatus();
+    return h.accountStatus("iso", org.account(account));
   }
 
   private static boolean converged(String account) {

@@ -3,7 +3,6 @@ package io.stageboundary.operator.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
@@ -53,8 +52,7 @@ class RegionNotEnabledTest {
   }
 
   private static StageAccountStatus status(String account) {
-    StageAccount a = h.client().resources(StageAccount.class).withName("opt-in." + org.account(account)).get();
-    return a == null ? null : a.getStatus();
+    return h.accountStatus("opt-in", org.account(account));
   }
 
   private static RegionBootstrap in(String account, String region) {

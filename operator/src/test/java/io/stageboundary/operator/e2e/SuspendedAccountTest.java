@@ -73,8 +73,7 @@ class SuspendedAccountTest {
   }
 
   private static StageAccountStatus status(String account) {
-    StageAccount a = h.client().resources(StageAccount.class).withName("closing." + org.account(account)).get();
-    return a == null ? null : a.getStatus();
+    return h.accountStatus("closing", org.account(account));
   }
 
   @Test

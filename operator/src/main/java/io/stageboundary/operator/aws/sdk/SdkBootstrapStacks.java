@@ -37,23 +37,29 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
 
   @Override
   public Optional<String> stackOwning(String physicalResourceId) {
+    return readOrAbsent("DescribeStackResources", () -> cfn().describeStackResources(r -> r.physicalResourceId(
+        physicalResourceId)).stackResources().stream()
+        .map(software.amazon.awssdk.services.cloudformation.model.StackResource::stackName).findFirst());
+  }
+
+  /** A read whose "does not exist" (CloudFormation's ValidationError) is an answer: empty. */
+  private <T> Optional<T> readOrAbsent(String call, java.util.function.Supplier<Optional<T>> read) {
     try {
-      return cfn().describeStackResources(r -> r.physicalResourceId(physicalResourceId)).stackResources().stream()
-          .map(software.amazon.awssdk.services.cloudformation.model.StackResource::stackName).findFirst();
+      return read.get();
     } catch (CloudFormationException e) {
       if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
           && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
         return Optional.empty();
       }
-      throw SdkFailures.of("CloudFormation DescribeStackResources in " + member.accountId() + "/" + region, e);
+      throw SdkFailures.of("CloudFormation " + call + " in " + member.accountId() + "/" + region, e);
     } catch (SdkException e) {
-      throw SdkFailures.of("CloudFormation DescribeStackResources in " + member.accountId() + "/" + region, e);
+      throw SdkFailures.of("CloudFormation " + call + " in " + member.accountId() + "/" + region, e);
     }
   }
 
   @Override
   public Optional<StackView> describe(String stackName) {
-    try {
+    return readOrAbsent("DescribeStacks", () -> {
       Stack s = cfn().describeStacks(r -> r.stackName(stackName)).stacks().get(0);
       Map<String, String> params = new LinkedHashMap<>();
       for (Parameter p : s.parameters()) {
@@ -63,15 +69,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
           .map(Output::outputValue).map(SdkBootstrapStacks::parse).flatMap(Optional::stream).findFirst();
       return Optional.of(new StackView(s.stackName(), s.stackStatusAsString(), s.stackStatusReason(),
           params, version));
-    } catch (CloudFormationException e) {
-      if (e.awsErrorDetails() != null && "ValidationError".equals(e.awsErrorDetails().errorCode())
-          && String.valueOf(e.awsErrorDetails().errorMessage()).contains("does not exist")) {
-        return Optional.empty();
-      }
-      throw SdkFailures.of("CloudFormation DescribeStacks in " + member.accountId() + "/" + region, e);
-    } catch (SdkException e) {
-      throw SdkFailures.of("CloudFormation DescribeStacks in " + member.accountId() + "/" + region, e);
-    }
+    });
   }
 
   @Override

@@ -264,11 +264,7 @@ class BootstrapRunnerTest {
   void iamIsAskedOncePerAccountInTheFirstRegionAndWhereARoleLostItsBoundary() {
     FakeStack east = new FakeStack();
     FakeStack west = new FakeStack();
-    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
-        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
-    ProbePlan plan = new ProbePlan("fp", "r1",
-        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))), ProbePlan.Probing.WHEN_CHECKED,
-        a -> List.of());
+    ProbePlan plan = guardProbe();
     java.util.function.Supplier<BootstrapRunner.Outcome> verify = () -> runner.run(new BootstrapRunner.Request("uid",
         WANT, (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION, "eu-west-1"),
         (a, r) -> r.equals(REGION) ? east : west), Duration.ZERO, WriteMode.REPORT, a -> plan),
@@ -290,11 +286,7 @@ class BootstrapRunnerTest {
   void aRegionTheAccountHasNotEnabledIsNeverReadAndTheProofMovesToItsFirstEnabledRegion() {
     FakeStack optIn = new FakeStack();
     FakeStack west = new FakeStack();
-    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
-        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
-    ProbePlan plan = new ProbePlan("fp", "r1",
-        () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))), ProbePlan.Probing.WHEN_CHECKED,
-        a -> List.of());
+    ProbePlan plan = guardProbe();
     java.util.Set<String> enabled = new java.util.HashSet<>();
     io.stageboundary.operator.aws.AccountRegions regions = (a, r) -> !r.equals("ap-east-1") || enabled.contains(a);
     java.util.function.BiFunction<String, String, BootstrapStacks> stacks = (a, r) -> r.equals("ap-east-1") ? optIn : west;
@@ -352,5 +344,13 @@ class BootstrapRunnerTest {
   private static BootstrapRunner.Reach reach(List<String> regions,
       java.util.function.BiFunction<String, String, io.stageboundary.operator.aws.BootstrapStacks> stacks) {
     return new BootstrapRunner.Reach(regions, io.stageboundary.operator.aws.AccountRegions.ALL, stacks);
+  }
+
+  /** One probe of the guard statement, asked whenever a stack is checked. */
+  private static ProbePlan guardProbe() {
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
+        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    return new ProbePlan("fp", "r1", () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))),
+        ProbePlan.Probing.WHEN_CHECKED, a -> List.of());
   }
 }
