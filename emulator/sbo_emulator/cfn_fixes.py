@@ -21,6 +21,11 @@ Each mirrors documented AWS behaviour (AWSCloudFormation/latest/APIReference):
   stack that owns that resource, or ValidationError "Stack for ID does not exist" when no stack in
   the account and region does (API_DescribeStackResources.html); moto ignored the parameter and
   failed for want of a stack name. It is how one finds which stack made an IAM policy.
+- `Ref: AWS::NoValue` returned by Fn::If inside a list removes that element
+  (pseudo-parameter-reference.html, "AWS::NoValue"; intrinsic-function-reference-conditions.html:
+  "Fn::If ... AWS::NoValue ... removes the corresponding property"); moto left a null in the list,
+  which IAM then refused as a malformed policy. The boundary template lifts one statement per
+  account this way.
 - A failed update rolls back: the stack keeps its previous template and parameters and ends in
   UPDATE_ROLLBACK_COMPLETE with a reason (using-cfn-updating-stacks.html); moto raised mid-update
   and left the stack half changed.
@@ -204,7 +209,33 @@ def _describe_stack_resources(self):
     raise ValidationError(message=f"Stack for {physical} does not exist")
 
 
+_original_clean_json = cfp.clean_json
+
+
+def _no_value(node):
+    """A list element that may resolve to AWS::NoValue: the Ref itself, or an Fn::If returning it."""
+    if not isinstance(node, dict):
+        return False
+    if node.get("Ref") == "AWS::NoValue":
+        return True
+    branches = node.get("Fn::If")
+    return isinstance(branches, list) and len(branches) == 3 and any(_no_value(b) for b in branches[1:])
+
+
+def _clean_json(resource_json, resources_map):
+    if isinstance(resource_json, list):
+        out = []
+        for item in resource_json:
+            cleaned = _clean_json(item, resources_map)
+            if cleaned is None and _no_value(item):
+                continue
+            out.append(cleaned)
+        return out
+    return _original_clean_json(resource_json, resources_map)
+
+
 def apply():
+    cfp.clean_json = _clean_json
     CloudFormationResponse.describe_stack_resources = _describe_stack_resources
     cfm.CloudFormationBackend._resolve_update_parameters = _resolve_update_parameters
     cfm.CloudFormationBackend.delete_change_set = _delete_change_set

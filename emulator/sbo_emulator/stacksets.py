@@ -28,6 +28,12 @@ What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cf
   OU targets never add instances for them.
 - An instance in a region not enabled in its target account fails (stacksets-opt-in-regions.html;
   regions.py).
+- Parameter overrides per instance (API_UpdateStackInstances, ParameterOverrides): a parameter given
+  with a value overrides the stack set's, one with UsePreviousValue keeps its present override, one
+  left out of a given list goes back to the stack set's value, and no list at all leaves every
+  override as it is; only parameters the stack set's template declares can be overridden
+  (ValidationError otherwise). UpdateStackSet keeps each instance's overrides. moto replaced them
+  with whatever list came, an absent one included.
 - Paging (MaxResults/NextToken) on every list call.
 Instance stacks are real stacks named StackSet-<name>-<uuid> in the target account and region,
 so the target account sees them, as in AWS.
@@ -274,7 +280,9 @@ def _resolve_targets(stack_set, accounts, targets, mgmt):
 
 
 def _stack_parameters(stack_set, instance):
-    params = dict(stack_set.parameters)
+    """An instance's parameters: its override, else the stack set's value, else the template's default."""
+    params = {k: str(v["Default"]) for k, v in _declared_parameter_defaults(stack_set.template).items()}
+    params.update(stack_set.parameters)
     for p in instance.parameter_overrides:
         params[p["ParameterKey"]] = p.get("ParameterValue", params.get(p["ParameterKey"]))
     return params
@@ -750,17 +758,59 @@ def update_stack_instances(self):
     if missing:
         raise _error("StackInstanceNotFoundException",
                      f"Stack instance {missing[0][0]}/{missing[0][1]} does not exist")
+    present, overrides = _override_param(self)
+    if present:
+        declared = _declared_parameters(stack_set.template)
+        unknown = [p["ParameterKey"] for p in overrides if p["ParameterKey"] not in declared]
+        if unknown:
+            raise _validation(f"Parameters: [{', '.join(unknown)}] do not exist in the template of stack set "
+                              f"{stack_set.name}; you can only override parameters the stack set specifies")
     op = _new_operation(stack_set, self._get_param("OperationId"), "UPDATE",
                         self._get_param("OperationPreferences"))
-    overrides = self._get_param("ParameterOverrides") or []
-    for key in keys:
-        stack_set.instances[key].parameter_overrides = overrides
+    if present:
+        for key in keys:
+            instance = stack_set.instances[key]
+            previous = {p["ParameterKey"]: p for p in instance.parameter_overrides}
+            kept = []
+            for p in overrides:
+                if _bool(p.get("UsePreviousValue")):
+                    if p["ParameterKey"] in previous:
+                        kept.append(previous[p["ParameterKey"]])
+                else:
+                    kept.append({"ParameterKey": p["ParameterKey"], "ParameterValue": p.get("ParameterValue")})
+            instance.parameter_overrides = kept
 
     def step(instance, key):
         _apply_create_or_update(stack_set, instance)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})
+
+
+def _override_param(self):
+    """Whether ParameterOverrides was sent at all (an empty list is sent as a bare key), and its items."""
+    present = any(k == "ParameterOverrides" or k.startswith("ParameterOverrides.") for k in self.querystring)
+    return present, list(self._get_param("ParameterOverrides") or [])
+
+
+def _template_parameters(template):
+    try:
+        body = json.loads(template)
+    except (TypeError, ValueError):
+        try:
+            import yaml
+            body = yaml.safe_load(template)
+        except Exception:
+            return {}
+    return (body or {}).get("Parameters") or {} if isinstance(body, dict) else {}
+
+
+def _declared_parameters(template):
+    return set(_template_parameters(template))
+
+
+def _declared_parameter_defaults(template):
+    return {k: v for k, v in _template_parameters(template).items() if isinstance(v, dict) and "Default" in v}
 
 
 def update_stack_set(self):

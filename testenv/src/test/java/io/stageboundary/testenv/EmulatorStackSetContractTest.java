@@ -161,6 +161,77 @@ class EmulatorStackSetContractTest {
     }
   }
 
+  /** A Deny statement one parameter can take out of the policy (Fn::If returning AWS::NoValue in the list). */
+  private static String liftableTemplate(String policyName) {
+    return """
+        {"Parameters": {"LiftDenyConfig": {"Type": "String", "Default": "false", "AllowedValues": ["false", "true"]}},
+         "Conditions": {"LiftedDenyConfig": {"Fn::Equals": [{"Ref": "LiftDenyConfig"}, "true"]}},
+         "Resources": {"Boundary": {"Type": "AWS::IAM::ManagedPolicy", "Properties": {
+          "ManagedPolicyName": "%s",
+          "PolicyDocument": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "ExplicitAllowAll", "Effect": "Allow", "Action": "*", "Resource": "*"},
+            {"Fn::If": ["LiftedDenyConfig", {"Ref": "AWS::NoValue"},
+              {"Sid": "DenyConfig", "Effect": "Deny", "Action": "config:*", "Resource": "*"}]}]}}}}}
+        """.formatted(policyName);
+  }
+
+  /**
+   * API_UpdateStackInstances, ParameterOverrides: an override applies to the addressed instances only,
+   * survives UpdateStackSet, and a given list without the parameter sets it back to the stack set's
+   * value; only parameters the template declares can be overridden. AWS::NoValue from Fn::If removes
+   * the list element (pseudo-parameter-reference.html).
+   */
+  @Test
+  void parameterOverridesApplyPerInstanceAndSurviveATemplateUpdate() {
+    String ss = serviceManaged("boundary-o", ALLOW_ALL, false);
+    await(cfn, ss, cfn.updateStackSet(r -> r.stackSetName(ss).callAs(DELEGATED)
+        .templateBody(liftableTemplate("boundary-o"))).operationId(), DELEGATED);
+    deployTo(ss, org.ou("dev"));
+    List<String> dev = org.accountsIn("dev");
+    String lifted = dev.get(0);
+    String other = dev.get(1);
+    String op = cfn.updateStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED).regions(AwsEmulator.REGION)
+        .deploymentTargets(t -> t.organizationalUnitIds(org.ou("dev")).accounts(lifted)
+            .accountFilterType(AccountFilterType.INTERSECTION))
+        .parameterOverrides(p -> p.parameterKey("LiftDenyConfig").parameterValue("true"))).operationId();
+    assertThat(await(cfn, ss, op, DELEGATED).status()).isEqualTo(StackSetOperationStatus.SUCCEEDED);
+    try (IamClient iam = aws.inAccount(lifted).iam()) {
+      assertThat(defaultDocument(iam, arn(lifted, "boundary-o"))).doesNotContain("DenyConfig").doesNotContain("null");
+    }
+    try (IamClient iam = aws.inAccount(other).iam()) {
+      assertThat(defaultDocument(iam, arn(other, "boundary-o"))).contains("DenyConfig");
+    }
+    assertThat(cfn.describeStackInstance(r -> r.stackSetName(ss).callAs(DELEGATED).stackInstanceAccount(lifted)
+        .stackInstanceRegion(AwsEmulator.REGION)).stackInstance().parameterOverrides())
+        .singleElement().satisfies(p -> assertThat(p.parameterValue()).isEqualTo("true"));
+
+    // a template update keeps the override
+    await(cfn, ss, cfn.updateStackSet(r -> r.stackSetName(ss).callAs(DELEGATED)
+        .templateBody(liftableTemplate("boundary-o").replace("config:*", "config:Put*"))).operationId(), DELEGATED);
+    try (IamClient iam = aws.inAccount(lifted).iam()) {
+      assertThat(defaultDocument(iam, arn(lifted, "boundary-o"))).doesNotContain("DenyConfig");
+    }
+
+    // unknown parameters are refused
+    assertThatThrownBy(() -> cfn.updateStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED)
+        .regions(AwsEmulator.REGION).deploymentTargets(t -> t.organizationalUnitIds(org.ou("dev")).accounts(lifted)
+            .accountFilterType(AccountFilterType.INTERSECTION))
+        .parameterOverrides(p -> p.parameterKey("NoSuchParameter").parameterValue("x"))))
+        .hasMessageContaining("NoSuchParameter");
+
+    // an empty list sets every parameter back to the stack set's value
+    String back = cfn.updateStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED).regions(AwsEmulator.REGION)
+        .deploymentTargets(t -> t.organizationalUnitIds(org.ou("dev")).accounts(lifted)
+            .accountFilterType(AccountFilterType.INTERSECTION))
+        .parameterOverrides(List.of())).operationId();
+    assertThat(await(cfn, ss, back, DELEGATED).status()).isEqualTo(StackSetOperationStatus.SUCCEEDED);
+    try (IamClient iam = aws.inAccount(lifted).iam()) {
+      assertThat(defaultDocument(iam, arn(lifted, "boundary-o"))).contains("DenyConfig");
+    }
+    assertThat(cfn.describeStackInstance(r -> r.stackSetName(ss).callAs(DELEGATED).stackInstanceAccount(lifted)
+        .stackInstanceRegion(AwsEmulator.REGION)).stackInstance().parameterOverrides()).isEmpty();
+  }
+
   @Test
   void deletingByOuTouchesOnlyThatOu() {
     String ss = serviceManaged("boundary-c", ALLOW_ALL, false);
