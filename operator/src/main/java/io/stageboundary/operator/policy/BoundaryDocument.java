@@ -40,15 +40,73 @@ public final class BoundaryDocument {
   private final ObjectNode templateDocument;
   private final String revision;
   private final StageSpec.Boundary boundary;
+  /** Per account, the Sids of Deny statements an exception lifts there (what the account's instance holds). */
+  private final Map<String, java.util.SortedSet<String>> lifts;
 
   private BoundaryDocument(String stageName, String policyName, String partition,
-      ObjectNode templateDocument, StageSpec.Boundary boundary) {
+      ObjectNode templateDocument, StageSpec.Boundary boundary, Map<String, java.util.SortedSet<String>> lifts) {
     this.boundary = boundary;
     this.stageName = stageName;
     this.policyName = policyName;
     this.partition = partition;
     this.templateDocument = templateDocument;
-    this.revision = CanonicalPolicy.hash(policyName + "\n" + CanonicalPolicy.canonicalJson(templateDocument));
+    this.lifts = lifts;
+    List<String> liftable = liftableIn(templateDocument);
+    // the template declares one parameter per liftable statement: a new one is a new template
+    this.revision = CanonicalPolicy.hash(policyName + "\n" + CanonicalPolicy.canonicalJson(templateDocument)
+        + (liftable.isEmpty() ? "" : "\nliftable " + liftable));
+  }
+
+  /** A CloudFormation parameter per liftable statement: "true" in an account's instance takes it out there. */
+  public static final String LIFT_PARAMETER_PREFIX = "Lift";
+
+  /**
+   * The Sids of the statements an exception may lift: the stage's own Deny statements that have a
+   * Sid. The guard statements ({@link Guards#RESERVED_SIDS}) never are: they keep the boundary in place.
+   */
+  public List<String> liftable() {
+    return liftableIn(templateDocument);
+  }
+
+  private static List<String> liftableIn(JsonNode doc) {
+    List<String> out = new ArrayList<>();
+    for (JsonNode st : doc.path("Statement")) {
+      String sid = st.path("Sid").asText("");
+      if ("Deny".equals(st.path("Effect").asText()) && !sid.isEmpty() && !Guards.RESERVED_SIDS.contains(sid)) {
+        out.add(sid);
+      }
+    }
+    return out;
+  }
+
+  /** The template parameter that lifts the statement {@code sid}. */
+  public static String liftParameter(String sid) {
+    return LIFT_PARAMETER_PREFIX + sid;
+  }
+
+  /**
+   * The same boundary, knowing which statements are lifted in which accounts: {@link #documentFor}
+   * then answers what IAM holds there. The revision is the stage's: the template is one for all.
+   */
+  public BoundaryDocument withLifts(Map<String, ? extends java.util.Collection<String>> lifted) {
+    Map<String, java.util.SortedSet<String>> copy = new java.util.TreeMap<>();
+    lifted.forEach((account, sids) -> {
+      if (!sids.isEmpty()) {
+        copy.put(account, java.util.Collections.unmodifiableSortedSet(new java.util.TreeSet<>(sids)));
+      }
+    });
+    return new BoundaryDocument(stageName, policyName, partition, templateDocument, boundary,
+        java.util.Collections.unmodifiableMap(copy));
+  }
+
+  /** The Sids lifted in {@code accountId}; empty where the whole boundary applies. */
+  public java.util.SortedSet<String> liftsIn(String accountId) {
+    return lifts.getOrDefault(accountId, java.util.Collections.emptySortedSet());
+  }
+
+  /** Every account with a lifted statement, and which. */
+  public Map<String, java.util.SortedSet<String>> lifts() {
+    return lifts;
   }
 
   public static BoundaryDocument render(String stageName, StageSpec.Boundary boundary,
@@ -85,7 +143,7 @@ public final class BoundaryDocument {
     if (!problems.isEmpty()) {
       throw new InvalidBoundaryException(problems);
     }
-    BoundaryDocument document = new BoundaryDocument(stageName, policyName, partition, doc, boundary);
+    BoundaryDocument document = new BoundaryDocument(stageName, policyName, partition, doc, boundary, Map.of());
     int size = document.size();
     if (size > MAX_POLICY_CHARACTERS) {
       throw new InvalidBoundaryException(List.of("the boundary is " + size
@@ -123,9 +181,25 @@ public final class BoundaryDocument {
     return Arns.literal(partition, accountId, policyName);
   }
 
-  /** The document IAM holds in {@code accountId}: every Fn::Sub resolved. */
+  /** The document IAM holds in {@code accountId}: every Fn::Sub resolved, its lifted statements left out. */
   public JsonNode documentFor(String accountId) {
-    return resolve(templateDocument, accountId);
+    return documentWithout(accountId, liftsIn(accountId));
+  }
+
+  /** The document {@code accountId} would hold with {@code lifted} taken out. */
+  public JsonNode documentWithout(String accountId, java.util.Collection<String> lifted) {
+    JsonNode resolved = resolve(templateDocument, accountId);
+    if (lifted.isEmpty()) {
+      return resolved;
+    }
+    ArrayNode kept = JsonNodeFactory.instance.arrayNode();
+    resolved.path("Statement").forEach(st -> {
+      if (!lifted.contains(st.path("Sid").asText(""))) {
+        kept.add(st);
+      }
+    });
+    ((ObjectNode) resolved).set("Statement", kept);
+    return resolved;
   }
 
   private JsonNode resolve(JsonNode node, String accountId) {
@@ -185,7 +259,39 @@ public final class BoundaryDocument {
         .put("Description", "Permissions boundary of stage " + stageName
             + " (stage-boundary-operator)")
         .put("Path", "/");
-    props.set("PolicyDocument", templateDocument.deepCopy());
+    List<String> liftable = liftable();
+    ObjectNode policy = templateDocument.deepCopy();
+    if (!liftable.isEmpty()) {
+      // One parameter per Deny statement an exception may lift; an account's instance overrides it
+      // (UpdateStackInstances ParameterOverrides), so one template carries every exception, each only
+      // where it applies. Fn::If returning AWS::NoValue removes the statement from the list there.
+      ObjectNode params = f.objectNode();
+      ObjectNode conditions = f.objectNode();
+      ArrayNode wrapped = f.arrayNode();
+      for (String sid : liftable) {
+        ObjectNode p = params.putObject(liftParameter(sid)).put("Type", "String").put("Default", "false")
+            .put("Description", "true lifts statement " + sid + " in this account (a BoundaryException)");
+        p.putArray("AllowedValues").add("false").add("true");
+        ArrayNode eq = conditions.putObject("Lifted" + sid).putArray("Fn::Equals");
+        eq.addObject().put("Ref", liftParameter(sid));
+        eq.add("true");
+      }
+      for (JsonNode st : policy.path("Statement")) {
+        String sid = st.path("Sid").asText("");
+        if (liftable.contains(sid)) {
+          ArrayNode branches = wrapped.addObject().putArray("Fn::If");
+          branches.add("Lifted" + sid);
+          branches.addObject().put("Ref", "AWS::NoValue");
+          branches.add(st);
+        } else {
+          wrapped.add(st);
+        }
+      }
+      policy.set("Statement", wrapped);
+      t.set("Parameters", params);
+      t.set("Conditions", conditions);
+    }
+    props.set("PolicyDocument", policy);
     t.putObject("Outputs").putObject("BoundaryArn").putObject("Value").put("Ref", TEMPLATE_RESOURCE);
     try {
       return CanonicalPolicy.JSON.writerWithDefaultPrettyPrinter().writeValueAsString(t);
@@ -215,7 +321,9 @@ public final class BoundaryDocument {
   private static java.util.SortedMap<String, String> statementsIn(JsonNode doc) {
     java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
     int i = 0;
-    for (JsonNode s : doc.path("Statement")) {
+    for (JsonNode st : doc.path("Statement")) {
+      // a liftable statement is the third part of its Fn::If (the second is AWS::NoValue)
+      JsonNode s = st.has("Fn::If") && st.get("Fn::If").size() == 3 ? st.get("Fn::If").get(2) : st;
       out.put(s.path("Sid").asText("statements[" + i + "]"), CanonicalPolicy.canonicalJson(s));
       i++;
     }
@@ -263,9 +371,14 @@ public final class BoundaryDocument {
    * from, for a message that names them. IAM's own answer names only the policy.
    */
   public List<String> denyingStatements(String action) {
+    return denyingStatements(action, java.util.Set.of());
+  }
+
+  /** As {@link #denyingStatements(String)}, where the statements {@code lifted} are not in force. */
+  public List<String> denyingStatements(String action, java.util.Collection<String> lifted) {
     List<String> out = new ArrayList<>();
     for (JsonNode st : templateDocument.path("Statement")) {
-      if (!"Deny".equals(st.path("Effect").asText())) {
+      if (!"Deny".equals(st.path("Effect").asText()) || lifted.contains(st.path("Sid").asText(""))) {
         continue;
       }
       boolean named = st.has("Action") ? anyMatches(st.get("Action"), action) : !anyMatches(st.get("NotAction"), action);

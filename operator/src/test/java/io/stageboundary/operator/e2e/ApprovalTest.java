@@ -121,6 +121,8 @@ class ApprovalTest {
     StageStatus.Plan second = awaitPlan(firstPlan);
     assertThat(second.statementsAdded()).containsExactly("DenyStoppingTrails");
     assertThat(second.accountsToAdd()).isEmpty();
+    assertThat(second.accessChanges()).as("what the plan takes away, from the catalogue")
+        .containsExactly("-1 cloudtrail action(s) denied (e.g. cloudtrail:StopLogging)");
     approve(second.id());
     h.apply(stage(trails + keys));  // changed again before the operator acted on the approval, or after
     StageStatus.Plan third = awaitPlan(second.id());
@@ -132,5 +134,24 @@ class ApprovalTest {
     await().atMost(Duration.ofSeconds(60)).until(() -> !revision.equals(h.stage("approved").getStatus().revision())
         && OperatorHarness.is(h.stage("approved"), "Ready", "True"));
     assertThat(h.stage("approved").getStatus().approved().planId()).isEqualTo(third.id());
+    accessChangesMatchTheSimulation(third);
+  }
+
+  /** Every example action the plan says is newly denied is denied by the boundary in IAM's simulation; others are not. */
+  private static void accessChangesMatchTheSimulation(StageStatus.Plan plan) {
+    List<String> denied = plan.accessChanges().stream().filter(l -> l.startsWith("-"))
+        .flatMap(l -> java.util.Arrays.stream(l.substring(l.indexOf("(e.g. ") + 6, l.length() - 1).split(", ")))
+        .toList();
+    assertThat(denied).contains("kms:ScheduleKeyDeletion");
+    String account = org.account("beta-payments");
+    String exec = "arn:aws:iam::" + account + ":role/cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGION;
+    try (var iam = aws.inAccount(account).iam()) {
+      for (String action : denied) {
+        assertThat(iam.simulatePrincipalPolicy(r -> r.policySourceArn(exec).actionNames(action)).evaluationResults()
+            .get(0).evalDecisionAsString()).as(action).isEqualTo("explicitDeny");
+      }
+      assertThat(iam.simulatePrincipalPolicy(r -> r.policySourceArn(exec).actionNames("kms:Decrypt")).evaluationResults()
+          .get(0).evalDecisionAsString()).as("an action the plan does not name").isEqualTo("allowed");
+    }
   }
 }

@@ -455,6 +455,10 @@ class StageControllerTest {
     assertThat(plan.statementsAdded()).contains("DenyModifyingConfig", "DenyAccessIfRequiredPermBoundaryIsNotBeingApplied");
     assertThat(plan.accountsToAdd()).containsExactly(A1, A2);
     assertThat(plan.bootstrapStacks()).containsExactly(Map.entry("us-east-1", List.of(A1)));
+    assertThat(plan.accessChanges()).as("a first rollout, against no boundary: what the guards and the stage's Deny take away")
+        .anyMatch(l -> l.startsWith("-") && l.contains(" config action(s) denied"))
+        .anyMatch(l -> l.startsWith("-") && l.contains(" iam action(s) denied"))
+        .noneMatch(l -> l.startsWith("+"));
     assertThat(condition(dev, "Reconciling").getMessage()).contains("kubectl annotate stage dev --overwrite "
         + "iam.stageboundary.io/approve=" + plan.id());
     assertThat(events.reasons()).containsOnlyOnce(EventReason.PlanReady);
@@ -503,6 +507,8 @@ class StageControllerTest {
     assertThat(second.id()).isNotEqualTo(first);
     assertThat(second.statementsAdded()).containsExactly("DenyStoppingTrails");
     assertThat(second.diff()).singleElement().asString().startsWith("+ {").contains("cloudtrail:StopLogging");
+    assertThat(second.accessChanges()).as("from the catalogue: what the added Deny takes away")
+        .containsExactly("-1 cloudtrail action(s) denied (e.g. cloudtrail:StopLogging)");
     assertThat(second.accountsToAdd()).isEmpty();
     assertThat(dev.getMetadata().getAnnotations()).containsValue(first);
     pass(dev);

@@ -8,8 +8,10 @@ import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.AccessChanges;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.CanonicalPolicy;
+import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.bootstrap.StackWrite;
 import io.stageboundary.operator.stage.pass.Gate;
@@ -122,15 +124,36 @@ public final class Approvals {
     String revisionFrom = BoundaryDocument.revisionOf(deployedTemplate).orElse(null);
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
     if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
-      return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(),
+      return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(), List.of(),
           List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp(), null, null);
     }
     String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
         + "|" + stacks.update() + (stacks.create().isEmpty() ? "" : "|create " + stacks.create()) + "|" + guardrail);
     String at = last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp();
-    return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, toAdd,
+    return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff,
+        boundaryChanges ? accessChanges(deployedTemplate == null ? null : before, after) : List.of(), toAdd,
         toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at,
         stacks.blockers().isEmpty() ? null : stacks.blockers(), stacks.checkedAt());
+  }
+
+  /**
+   * What the boundary change does to access, one line per service and direction, from the catalogue
+   * ({@link AccessChanges}); {@code before} null: nothing deployed yet, so against no boundary at all.
+   */
+  static List<String> accessChanges(SortedMap<String, String> before, SortedMap<String, String> after) {
+    return AccessChanges.lines(AccessChanges.between(document(before), document(after), IamCatalogue.pinned()));
+  }
+
+  /** A policy document of these statements (canonical JSON by sid); null: no boundary, everything allowed. */
+  private static com.fasterxml.jackson.databind.JsonNode document(SortedMap<String, String> statements) {
+    var doc = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    var list = doc.putArray("Statement");
+    if (statements == null) {
+      list.addObject().put("Effect", "Allow").put("Action", "*").put("Resource", "*");
+      return doc;
+    }
+    statements.values().forEach(json -> list.add(CanonicalPolicy.parse(json)));
+    return doc;
   }
 
   /**

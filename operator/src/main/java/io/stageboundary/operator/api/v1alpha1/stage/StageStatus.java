@@ -69,6 +69,7 @@ public record StageStatus(
       @JsonPropertyDescription("Statements (by sid) the plan removes.") List<String> statementsRemoved,
       @JsonPropertyDescription("Statements (by sid) whose content changes.") List<String> statementsChanged,
       @JsonPropertyDescription("A readable diff of the rendered boundary, one line per statement: + added, - removed, ~ changed.") List<String> diff,
+      @JsonPropertyDescription("What the change does to access, per service, computed from IAM's action catalogue before anything reaches AWS: actions the boundary newly allows (+) and newly denies (-), resources and conditions aside (a scoped Deny counts as denying), e.g. '+12 config action(s) allowed (e.g. config:PutConfigRule)'. Against no boundary for a stage not deployed yet.") List<String> accessChanges,
       @JsonPropertyDescription("Accounts that get the boundary.") List<String> accountsToAdd,
       @JsonPropertyDescription("Accounts released from the stage (their policy stays unless deletionPolicy is Delete).") List<String> accountsToRelease,
       @JsonPropertyDescription("Bootstrap stacks to update, by region: the accounts.") java.util.Map<String, List<String>> bootstrapStacks,
