@@ -44,4 +44,7 @@ fetch_crd github.com/argoproj/argo-cd/v3 "v$ARGOCD_VERSION" manifests/crds/appli
 fetch_crd github.com/prometheus-operator/prometheus-operator "v$PROMETHEUS_OPERATOR_VERSION" \
   example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml \
   "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION-servicemonitors.yaml"
+fetch_crd github.com/prometheus-operator/prometheus-operator "v$PROMETHEUS_OPERATOR_VERSION" \
+  example/prometheus-operator-crd/monitoring.coreos.com_prometheusrules.yaml \
+  "prometheus-operator-$PROMETHEUS_OPERATOR_VERSION-prometheusrules.yaml"
 log "third-party CRDs are in $THIRD_PARTY_CRDS_DIR"

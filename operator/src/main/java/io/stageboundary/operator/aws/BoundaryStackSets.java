@@ -39,6 +39,20 @@ public interface BoundaryStackSets {
 
   List<InstanceView> instances(String name);
 
+  /**
+   * The parameters overridden on one account's instance (DescribeStackInstance ParameterOverrides),
+   * by key; empty when none is, or there is no instance.
+   */
+  Map<String, String> parameterOverrides(String name, String accountId, String region);
+
+  /**
+   * Sets the overridden parameters of these accounts' instances to exactly {@code overrides}
+   * (UpdateStackInstances ParameterOverrides; an empty map sets every parameter back to the stack
+   * set's value). An operation like any other.
+   */
+  void overrideParameters(String name, Collection<Target> targets, String region, Map<String, String> overrides,
+      OperationPreferences prefs, String operationId);
+
   /** StackSet drift detection: an operation like any other (one at a time per stack set). */
   void detectDrift(String name, OperationPreferences prefs, String operationId);
 

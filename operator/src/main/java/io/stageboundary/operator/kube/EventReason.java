@@ -16,6 +16,8 @@ public enum EventReason {
   DeletionBlocked,
   // Stage: plans under spec.rollout.approval Manual
   PlanReady, PlanApproved,
+  // Stage and BoundaryException: exceptions granted, ended, refused (BreakGlassGranted is a Warning)
+  ExceptionGranted, BreakGlassGranted, ExceptionEnded, ExceptionRefused,
   // BoundaryRules
   RulesPromoted
 }

@@ -120,8 +120,15 @@ public final class EnforcementProbes {
       }
       String resource = resourceFor(s, account, partition);
       List<Probe> probes = new ArrayList<>();
+      boolean lifted = s.sid() != null && doc.liftsIn(account).contains(s.sid());
       for (String action : actionsFor(s, catalogue)) {
-        probes.add(new Probe(name + " denies " + action, action, resource, Expect.DENIED_BY_BOUNDARY));
+        if (!lifted) {
+          probes.add(new Probe(name + " denies " + action, action, resource, Expect.DENIED_BY_BOUNDARY));
+        } else if (doc.denyingStatements(action, doc.liftsIn(account)).isEmpty()) {
+          // a BoundaryException lifts it here: proven lifted, where no other statement denies the action
+          probes.add(new Probe(name + " is lifted: " + action + " is not denied (BoundaryException)", action, resource,
+              Expect.NOT_DENIED_BY_BOUNDARY));
+        }
       }
       if (context.get().isEmpty()) {
         plain.addAll(probes);

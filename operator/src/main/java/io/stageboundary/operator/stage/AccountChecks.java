@@ -17,6 +17,7 @@ import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.bootstrap.WriteMode;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
+import io.stageboundary.operator.stage.exceptions.Exceptions;
 import io.stageboundary.operator.stage.pass.BlockedReason;
 import io.stageboundary.operator.stage.pass.DriftReason;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
@@ -58,7 +59,8 @@ final class AccountChecks {
   record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork,
       java.util.Optional<Instant> waitUntil, java.util.Optional<Instant> blockedRetry) {}
 
-  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation guardrail) {
+  Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation guardrail,
+      Exceptions.Resolved lifts) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     boolean remediate = spec.remediatesDrift() && !spec.suspended();
@@ -67,7 +69,11 @@ final class AccountChecks {
     AccountView view = AccountView.of(stage, doc.revision(), deployed, seen.instancesByAccount(), seen.deployTo(),
         seen.conflicts(), seen.snapshot()).withMembershipDrift(stage, seen.joined(), seen.left(), seen.snapshot());
     Map<String, StageAccountStatus.Boundary> previous = in.lastReported(StageAccountStatus::boundary);
-    BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), previous,
+    // an account whose lifted statements changed holds another document now: what it said before is
+    // no longer fresh, so it is read again at once
+    Map<String, StageAccountStatus.Boundary> known = new java.util.HashMap<>(previous);
+    known.keySet().removeAll(lifts.changed());
+    BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
     Adopted taken = adopt(in, doc, adopted, previous, remediate, aws);
@@ -94,7 +100,8 @@ final class AccountChecks {
     }
     java.util.Optional<Instant> blockedRetry = verified.unreachable().values().stream()
         .map(BoundaryVerifier.Unreachable::retryAt).min(Instant::compareTo);
-    view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous);
+    view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous)
+        .withExceptions(lifts.inForce());
     return new Outcome(view, drifted, repaired, more, waitUntil, blockedRetry);
   }
 
@@ -280,9 +287,12 @@ final class AccountChecks {
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     return account -> {
       boolean covered = guardrail.covers(account);
-      ProbePlan plan = new ProbePlan(covered ? guarded : base, doc.revision(), () -> EnforcementProbes.of(doc, spec,
-          account, IamCatalogue.pinned(), covered ? memberRole : null), ProbePlan.Probing.WHEN_CHECKED,
-          doc::denyingStatements);
+      // statements an exception lifts here are proven lifted, so a change of them asks IAM again at once
+      String lifted = doc.liftsIn(account).isEmpty() ? "" : "|lifted " + doc.liftsIn(account);
+      ProbePlan plan = new ProbePlan(lifted.isEmpty() ? (covered ? guarded : base)
+          : CanonicalPolicy.hash((covered ? guarded : base) + lifted), doc.revision(),
+          () -> EnforcementProbes.of(doc, spec, account, IamCatalogue.pinned(), covered ? memberRole : null),
+          ProbePlan.Probing.WHEN_CHECKED, action -> doc.denyingStatements(action, doc.liftsIn(account)));
       return holding.contains(account) ? plan : plan.notYet();
     };
   }

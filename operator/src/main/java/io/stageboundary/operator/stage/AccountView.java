@@ -103,7 +103,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       if (d != null) {
         st.put(account, b.state());
         out.put(account, with(d, s -> new StageAccountStatus(b, s.conflictsWith(), s.bootstrapState(), s.bootstrap(),
-            s.enforcement(), s.blocked())));
+            s.enforcement(), s.blocked(), s.exceptions())));
       }
     });
     return new AccountView(st, out);
@@ -115,7 +115,7 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       List<StageAccountStatus.RegionBootstrap> r = reports.get(account);
       return r == null ? d : with(d, s -> new StageAccountStatus(s.boundary(), s.conflictsWith(),
           BootstrapRunner.overall(r), r, EnforcementCheck.combine(r.stream().map(StageAccountStatus.RegionBootstrap::enforcement)
-              .toList()), s.blocked()));
+              .toList()), s.blocked(), s.exceptions()));
     });
     return new AccountView(states, out);
   }
@@ -131,9 +131,16 @@ record AccountView(Map<String, State> states, Map<String, Desired> objects) {
       }
       return with(d, s -> new StageAccountStatus(new StageAccountStatus.Boundary(State.OUTDATED, b.revision(),
           b.stackInstanceStatus(), "StackSet operation " + opId + " is deploying to this account"),
-          s.conflictsWith(), s.bootstrapState(), s.bootstrap(), s.enforcement(), s.blocked()));
+          s.conflictsWith(), s.bootstrapState(), s.bootstrap(), s.enforcement(), s.blocked(), s.exceptions()));
     });
     return out;
+  }
+
+  /** The same view with the BoundaryExceptions in force in each account. */
+  AccountView withExceptions(Map<String, List<StageAccountStatus.Lift>> lifts) {
+    Map<String, Desired> out = new LinkedHashMap<>(objects);
+    out.replaceAll((account, d) -> with(d, s -> s.withExceptions(lifts.get(account))));
+    return new AccountView(states, out);
   }
 
   /** The same view with the accounts the operator leaves alone, and why (the others not blocked). */

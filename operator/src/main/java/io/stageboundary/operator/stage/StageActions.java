@@ -171,10 +171,15 @@ final class StageActions {
         // Retain (the default): the instance leaves the StackSet, the policy stays in the account.
         case DELETE_INSTANCES -> stackSets.deleteInstances(stackSet.name(), step.targets(), region, retainStacks,
             prefs, id);
+        case OVERRIDE -> stackSets.overrideParameters(stackSet.name(), step.targets(), region,
+            ((RolloutPlanner.OverrideParameters) step).overrides(), prefs, id);
         default -> stackSets.updateInstances(stackSet.name(), step.targets(), region, prefs, id);
       }
     });
-    String what = describe(action, opId, count, doc.revision());
+    String what = step instanceof RolloutPlanner.OverrideParameters o ? (o.lifted().isEmpty()
+        ? "restoring the whole boundary in " : "lifting " + String.join(", ", o.lifted()) + " (BoundaryException) in ")
+        + Text.abbreviate(o.targets().stream().map(Target::accountId).toList(), 10) + " (StackSet operation " + opId + ")"
+        : describe(action, opId, count, doc.revision());
     events.normal(stage, EventReason.OperationStarted, what);
     LOG.infof("stage %s: %s", in.name(), what);
     status.progressing(ConditionReason.OperationRunning, "StackSet operation " + opId + " (" + action + ", "

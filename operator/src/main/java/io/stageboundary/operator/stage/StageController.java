@@ -25,6 +25,7 @@ import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.claims.Claiming;
 import io.stageboundary.operator.stage.claims.StageClaims;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.exceptions.Exceptions;
 import io.stageboundary.operator.stage.guardrail.Guardrails;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
@@ -65,6 +66,7 @@ public final class StageController {
   private final StageDeletion deletion;
   private final Guardrails guardrails;
   private final Approvals approvals;
+  private final Exceptions exceptions;
   private final Map<String, Integer> transientFailures = new ConcurrentHashMap<>();
 
   StageController(Parts parts, Claiming claiming) {
@@ -77,6 +79,7 @@ public final class StageController {
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
     this.guardrails = new Guardrails(parts.events());
     this.approvals = new Approvals(parts.bootstrap(), parts.events(), parts.schedule());
+    this.exceptions = new Exceptions(parts.events(), parts.schedule());
     this.deletion = new StageDeletion(parts.organizations(), operations, listings, parts.bootstrap(), guardrails,
         parts.events(), parts.schedule());
   }
@@ -107,12 +110,21 @@ public final class StageController {
     if (approved.stopped()) {
       return approved.stop();
     }
-    RolloutPlanner.Step step = plan(in, doc.value(), seen.value(), status); // 6. the next StackSet step (pure)
-    AccountChecks.Outcome work = accounts.check(in, doc.value(), seen.value(), scp.value()); // 7. each account
+    Exceptions.Resolved lifts = exceptions.resolve(in, doc.value(), seen.value(), status, parts.metrics()); // 5b. exceptions
+    BoundaryDocument held = doc.value().withLifts(lifts.applied());      //     what each account holds with them
+    RolloutPlanner.Step step = plan(in, held, seen.value(), lifts, status); // 6. the next StackSet step (pure)
+    AccountChecks.Outcome work = accounts.check(in, held, seen.value(), scp.value(), lifts); // 7. each account
     report(in.stage(), seen.value(), scp.value(), work, status);          // 8. counts, conditions, metrics, events
     boolean guarding = guardrails.act(in, scp.value(), status);           // 9. the SCP's writes, if any
-    Duration next = actions.act(in, step, doc.value(), seen.value(), work, status); // 10. the one next StackSet write
+    Duration next = actions.act(in, step, held, seen.value(), work, status); // 10. the one next StackSet write
+    next = untilExpiry(lifts, next);
     return guarding ? guardrailWritten(next, status) : next;
+  }
+
+  /** The next pass comes no later than the first granted exception's end: the boundary is restored then. */
+  private Duration untilExpiry(Exceptions.Resolved lifts, Duration next) {
+    return lifts.nextExpiry().map(t -> parts.schedule().until(t).plusMillis(100)).filter(d -> d.compareTo(next) < 0)
+        .orElse(next);
   }
 
   /** An SCP write is work under way: the next pass soon proves it in the accounts. */
@@ -181,13 +193,21 @@ public final class StageController {
     return Gate.stop(parts.schedule().resyncInterval());
   }
 
-  private RolloutPlanner.Step plan(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status) {
+  private RolloutPlanner.Step plan(StageInputs in, BoundaryDocument doc, Observation seen, Exceptions.Resolved lifts,
+      StageStatusBuilder status) {
     // accounts whose policy the stage took over are the operator's to keep, not the StackSet's
     java.util.Set<String> adopted = Adoption.accounts(in, doc, seen);
     java.util.Set<String> held = new java.util.HashSet<>(seen.held());
     held.addAll(adopted);
     RolloutPlanner.Step step = RolloutPlanner.next(doc, seen.stackSet(), seen.instances(),
         Adoption.deployTo(seen, adopted), held, seen.parents());
+    if (step instanceof RolloutPlanner.Converged && !in.stage().getSpec().suspended()) {
+      // every instance holds the template: bring each account's lifted statements to what is granted
+      var override = lifts.step(Adoption.deployTo(seen, adopted), seen.instancesByAccount(), parts.schedule().now());
+      if (override.isPresent()) {
+        return override.get();
+      }
+    }
     if (step instanceof RolloutPlanner.Converged && seen.stackSet().isPresent() && !seen.detectionRunning()
         && driftDetectionDue(status, in.stage().getSpec().driftCheckIntervalOrDefault())) {
       return new RolloutPlanner.DetectDrift();

@@ -14,6 +14,7 @@ import io.javaoperatorsdk.operator.processing.event.source.filter.OnUpdateFilter
 import io.javaoperatorsdk.operator.processing.event.source.inbound.SimpleInboundEventSource;
 import io.javaoperatorsdk.operator.processing.event.source.informer.InformerEventSource;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import io.stageboundary.operator.api.v1alpha1.exception.BoundaryException;
 import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
@@ -52,6 +53,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   private final SimpleInboundEventSource<Stage> wake = new SimpleInboundEventSource<>("claims");
   private final StageController controller;
   private final StageController.Parts parts;
+  private volatile InformerEventSource<BoundaryException, Stage> exceptionCache;
 
   public StageReconciler(StageController.Parts parts) {
     this.parts = parts;
@@ -86,7 +88,16 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         .withPrimaryToSecondaryMapper((Stage s) -> s.includedRules().stream().map(ResourceID::new)
             .collect(Collectors.toSet()))
         .withItemStore(new LeanItemStore<>()).build(), context);
-    return List.of(orgs, stageAccounts, rules, wake);
+    var exceptions = new InformerEventSource<>(InformerEventSourceConfiguration
+        .from(BoundaryException.class, Stage.class)
+        .withSecondaryToPrimaryMapper(e -> e.getSpec() == null || e.getSpec().stage() == null ? Set.of()
+            : Set.of(new ResourceID(e.getSpec().stage())))
+        // our own status writes must not wake the Stage again; a new or changed spec, or a deletion, does
+        .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(),
+            before.getMetadata().getGeneration()))
+        .build(), context);
+    this.exceptionCache = exceptions;
+    return List.of(orgs, stageAccounts, rules, wake, exceptions);
   }
 
   /**
@@ -127,9 +138,35 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       outcome = "aws_" + f.kind().name().toLowerCase(Locale.ROOT);
     }
     StatusPatch.patchIfChanged(stage, status.build(), ctx, Stage::new);
+    writeExceptions(status, ctx);
     parts.metrics().conditions(stage, status.build().conditions());
     parts.metrics().reconciled(timing, "stage", outcome);
     return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
+  }
+
+  /** Each BoundaryException's status as the pass judged it, written only when it changed. */
+  private void writeExceptions(StageStatusBuilder status, Context<Stage> ctx) {
+    if (status.exceptions().isEmpty()) {
+      return;
+    }
+    Map<String, BoundaryException> byName = new TreeMap<>();
+    exceptionsOf(ctx, null).forEach(e -> byName.put(e.getMetadata().getName(), e));
+    status.exceptions().forEach((name, next) -> {
+      BoundaryException e = byName.get(name);
+      if (e != null) {
+        io.stageboundary.operator.kube.ExceptionStatuses.write(ctx, e, next);
+      }
+    });
+  }
+
+  /** The BoundaryExceptions that name this Stage (or every one, for a null stage). */
+  private List<BoundaryException> exceptionsOf(Context<Stage> ctx, String stage) {
+    InformerEventSource<BoundaryException, Stage> cache = exceptionCache;
+    if (cache == null) {
+      return List.of();
+    }
+    return cache.list().filter(e -> e.getSpec() != null && (stage == null || stage.equals(e.getSpec().stage())))
+        .toList();
   }
 
   @Override
@@ -162,7 +199,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     Map<String, BoundaryRules> rules = new TreeMap<>();
     ctx.getSecondaryResources(BoundaryRules.class).forEach(r -> rules.put(r.getMetadata().getName(), r));
     return new StageInputs(stage, org, ctx.getSecondaryResources(StageAccount.class), peers,
-        written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new), rules);
+        written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new), rules,
+        exceptionsOf(ctx, stage.getMetadata().getName()));
   }
 
   @Override

@@ -31,7 +31,8 @@ public final class CrdPostProcessor {
       + "# change the classes under operator/src/main/java/io/stageboundary/operator/api and run hack/update-crds.sh.\n";
   private static final Map<String, Class<?>> KINDS = Map.of(
       "AwsOrganization", AwsOrganization.class, "Stage", Stage.class, "StageAccount", StageAccount.class,
-      "BoundaryRules", io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules.class);
+      "BoundaryRules", io.stageboundary.operator.api.v1alpha1.rules.BoundaryRules.class,
+      "BoundaryException", io.stageboundary.operator.api.v1alpha1.exception.BoundaryException.class);
   private static final ObjectMapper YAML = new ObjectMapper(new YAMLFactory()
       .disable(YAMLGenerator.Feature.WRITE_DOC_START_MARKER)
       .enable(YAMLGenerator.Feature.MINIMIZE_QUOTES)
@@ -47,7 +48,10 @@ public final class CrdPostProcessor {
           "targets.regions", "set"),
       "BoundaryRules", Map.of(
           "statements", "map:sid",
-          "promotion.stages", "set"));
+          "promotion.stages", "set"),
+      "BoundaryException", Map.of(
+          "accounts", "set",
+          "statements", "set"));
 
   private CrdPostProcessor() {}
 

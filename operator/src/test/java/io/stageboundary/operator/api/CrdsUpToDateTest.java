@@ -27,7 +27,8 @@ class CrdsUpToDateTest {
   void committedCrdsMatchTheGeneratedOnes() throws IOException {
     List<Path> generated = yamls(GENERATED);
     assertThat(generated).extracting(p -> p.getFileName().toString()).containsExactly(
-        "awsorganizations.iam.stageboundary.io.yaml", "boundaryrules.iam.stageboundary.io.yaml",
+        "awsorganizations.iam.stageboundary.io.yaml", "boundaryexceptions.iam.stageboundary.io.yaml",
+        "boundaryrules.iam.stageboundary.io.yaml",
         "stageaccounts.iam.stageboundary.io.yaml",
         "stages.iam.stageboundary.io.yaml");
     for (Path dir : copies()) {

@@ -126,6 +126,7 @@ class PackageRulesTest {
     capability("stage.bootstrap", "cdk", "stage.pass", "stage.claims", "stage.enforcement").check(OPERATOR);
     capability("stage.guardrail", "stage.pass", "stage.status").check(OPERATOR);
     capability("stage.approval", "stage.pass", "stage.status", "stage.bootstrap").check(OPERATOR);
+    capability("stage.exceptions", "stage.pass", "stage.status", "stage.rollout").check(OPERATOR);
   }
 
   @Test

@@ -40,7 +40,8 @@ class HelmChartTest {
     kube = peers.kube();
     kube.kubectl("apply", "--server-side", "--force-conflicts", "-f", Helm.CHART.resolve("crds").toString());
     try (Stream<Path> files = Files.list(peers.layout().thirdPartyCrds())) {
-      for (Path crd : files.filter(f -> f.toString().contains("servicemonitors")).toList()) {
+      for (Path crd : files.filter(f -> f.toString().contains("servicemonitors")
+          || f.toString().contains("prometheusrules")).toList()) {
         kube.kubectl("apply", "--server-side", "--force-conflicts", "-f", crd.toString());
       }
     }
@@ -53,6 +54,7 @@ class HelmChartTest {
     v.put("replicaCount", "3");
     v.put("serviceAccount.awsRoleArn", "arn:aws:iam::111111111111:role/stage-boundary-operator");
     v.put("metrics.serviceMonitor.enabled", "true");
+    v.put("metrics.prometheusRule.enabled", "true");
     v.put("credentialsSecrets[0].namespace", "team-secrets");
     v.put("credentialsSecrets[0].name", "aws-keys");
     v.put("aws.endpoint", "https://vpce.example.internal");
@@ -199,7 +201,8 @@ class HelmChartTest {
   @Test
   void theChartShipsTheCrdsAndItsVersionFollowsTheProject() throws IOException {
     assertThat(Files.list(Helm.CHART.resolve("crds")).map(p -> p.getFileName().toString()).sorted().toList())
-        .containsExactly("awsorganizations.iam.stageboundary.io.yaml", "boundaryrules.iam.stageboundary.io.yaml",
+        .containsExactly("awsorganizations.iam.stageboundary.io.yaml", "boundaryexceptions.iam.stageboundary.io.yaml",
+            "boundaryrules.iam.stageboundary.io.yaml",
         "stageaccounts.iam.stageboundary.io.yaml",
             "stages.iam.stageboundary.io.yaml");
     String chart = Files.readString(Helm.CHART.resolve("Chart.yaml"));

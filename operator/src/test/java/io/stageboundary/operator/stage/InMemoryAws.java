@@ -320,6 +320,8 @@ final class InMemoryAws implements OrganizationAws {
     String template;
     final Map<String, BoundaryStackSets.InstanceView> instances = new ConcurrentHashMap<>();
     final Map<String, BoundaryStackSets.OperationView> operations = new LinkedHashMap<>();
+    /** Per account, the parameters its instance overrides. */
+    final Map<String, Map<String, String>> overrides = new ConcurrentHashMap<>();
 
     FakeStackSet(String id, String template) {
       this.id = id;
@@ -378,6 +380,18 @@ final class InMemoryAws implements OrganizationAws {
     public List<InstanceView> instances(String name) {
       instanceListings.incrementAndGet();
       return List.copyOf(stackSets.get(name).instances.values());
+    }
+
+    @Override
+    public Map<String, String> parameterOverrides(String name, String accountId, String region) {
+      FakeStackSet s = stackSets.get(name);
+      return s == null ? Map.of() : Map.copyOf(s.overrides.getOrDefault(accountId, Map.of()));
+    }
+
+    @Override
+    public void overrideParameters(String name, Collection<Target> targets, String region, Map<String, String> overrides,
+        OperationPreferences prefs, String operationId) {
+      start(name, "OVERRIDE", operationId, s -> targets.forEach(t -> s.overrides.put(t.accountId(), Map.copyOf(overrides))));
     }
 
     @Override

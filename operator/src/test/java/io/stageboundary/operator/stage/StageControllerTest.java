@@ -49,6 +49,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * end to end against kube-apiserver and the AWS emulator in the e2e tests.
  */
 class StageControllerTest {
+  private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+  private final List<io.stageboundary.operator.api.v1alpha1.exception.BoundaryException> exceptions = new ArrayList<>();
   private static final String OU = "ou-test-dev00001";
   private static final String A1 = "200000000001";
   private static final String A2 = "200000000002";
@@ -78,7 +80,7 @@ class StageControllerTest {
     };
     return new StageController(new StageController.Parts(organizations, claims, accounts, events, schedule,
         new BootstrapRunner(pool, 2, 100, schedule), new BoundaryVerifier(pool, 2, schedule),
-        new StageMetrics(new SimpleMeterRegistry())), new Claiming(claims, stages -> { }));
+        new StageMetrics(registry)), new Claiming(claims, stages -> { }));
   }
 
   @AfterEach
@@ -441,6 +443,57 @@ class StageControllerTest {
     stage.getMetadata().setAnnotations(Map.of("iam.stageboundary.io/approve", stage.getStatus().plan().id()));
   }
 
+  private io.stageboundary.operator.api.v1alpha1.exception.BoundaryException exception(String name, String more) {
+    var e = Serialization.unmarshal("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: BoundaryException
+        metadata: {name: %s, uid: uid-%s, generation: 1, creationTimestamp: "%s"}
+        spec:
+          stage: dev
+          accounts: ["%s"]
+          statements: [DenyModifyingConfig]
+          reason: an incident
+          expiresAt: "%s"
+        %s""".formatted(name, name, clock.instant(), A1, clock.instant().plus(Duration.ofHours(2)), more.indent(2)),
+        io.stageboundary.operator.api.v1alpha1.exception.BoundaryException.class);
+    exceptions.add(e);
+    return e;
+  }
+
+  private double exceptionsActive(String breakGlass) {
+    return registry.get("stage_boundary_exceptions_active").tag("stage", "dev").tag("break_glass", breakGlass).gauge().value();
+  }
+
+  @Test
+  void onAManualStageAnExceptionWaitsButBreakGlassIsGrantedAndCounted() {
+    Stage dev = stage("dev", "developer-policy-dev", MANUAL);
+    pass(dev);
+    approve(dev);
+    converged(dev);
+    exception("data-team", "approvedBy: security");
+    int before = aws.writes.size();
+    StageStatusBuilder status = new StageStatusBuilder(dev, clock);
+    controller.reconcile(inputs(dev, Map.of()), status);
+    assertThat(status.exceptions().get("data-team").phase())
+        .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.AwaitingApproval);
+    assertThat(aws.writes.subList(before, aws.writes.size())).noneMatch(w -> w.startsWith("OVERRIDE"));
+    assertThat(exceptionsActive("false")).isZero();
+
+    exceptions.clear();
+    exception("incident", "breakGlass: true");
+    pass(dev);
+    aws.finish();
+    status = new StageStatusBuilder(dev, clock);
+    controller.reconcile(inputs(dev, Map.of()), status);
+    assertThat(aws.writesOf("OVERRIDE")).hasSize(1);
+    assertThat(aws.stackSets.get("stage-boundary-dev").overrides.get(A1)).containsExactly(
+        Map.entry("LiftDenyModifyingConfig", "true"));
+    assertThat(status.exceptions().get("incident").phase())
+        .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Active);
+    assertThat(exceptionsActive("true")).isEqualTo(1.0);
+    assertThat(events.reasons()).contains(EventReason.BreakGlassGranted);
+  }
+
   @Test
   void aManualStageWritesNothingUntilItsPlanIsApprovedThenExactlyThePlan() {
     aws.bootstrapped(A1, InMemoryAws.REGION, "");
@@ -594,7 +647,8 @@ class StageControllerTest {
   }
 
   private StageInputs inputs(Stage stage, Map<String, Long> peers) {
-    return new StageInputs(stage, Optional.of(org), accounts.cached(stage), new TreeMap<>(peers), writtenAhead::add);
+    return new StageInputs(stage, Optional.of(org), accounts.cached(stage), new TreeMap<>(peers), writtenAhead::add,
+        Map.of(), List.copyOf(exceptions));
   }
 
   private static String conditionStatus(Stage stage, String type) {

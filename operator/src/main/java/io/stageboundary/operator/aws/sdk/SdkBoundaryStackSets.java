@@ -113,6 +113,40 @@ public final class SdkBoundaryStackSets implements BoundaryStackSets {
   }
 
   @Override
+  public Map<String, String> parameterOverrides(String name, String accountId, String region) {
+    try {
+      Map<String, String> out = new java.util.TreeMap<>();
+      cfn.get().describeStackInstance(r -> r.stackSetName(name).callAs(callAs).stackInstanceAccount(accountId)
+          .stackInstanceRegion(region)).stackInstance().parameterOverrides()
+          .forEach(p -> out.put(p.parameterKey(), p.parameterValue()));
+      return out;
+    } catch (software.amazon.awssdk.services.cloudformation.model.StackInstanceNotFoundException e) {
+      return Map.of();
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation DescribeStackInstance", e);
+    }
+  }
+
+  @Override
+  public void overrideParameters(String name, Collection<Target> targets, String region, Map<String, String> overrides,
+      OperationPreferences prefs, String operationId) {
+    List<software.amazon.awssdk.services.cloudformation.model.Parameter> params = overrides.entrySet().stream()
+        .map(e -> software.amazon.awssdk.services.cloudformation.model.Parameter.builder().parameterKey(e.getKey())
+            .parameterValue(e.getValue()).build()).toList();
+    List<String> accounts = targets.stream().map(Target::accountId).distinct().toList();
+    List<String> ous = targets.stream().map(Target::organizationalUnitId).distinct().toList();
+    try {
+      // one account of an OU: the OU, narrowed to the account (service-managed sets address OUs)
+      cfn.get().updateStackInstances(r -> r.stackSetName(name).callAs(callAs).operationId(operationId)
+          .deploymentTargets(t -> t.organizationalUnitIds(ous).accounts(accounts)
+              .accountFilterType(software.amazon.awssdk.services.cloudformation.model.AccountFilterType.INTERSECTION))
+          .regions(region).parameterOverrides(params).operationPreferences(preferences(prefs)));
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation UpdateStackInstances", e);
+    }
+  }
+
+  @Override
   public void createInstances(String name, Collection<Target> targets, String region,
       OperationPreferences prefs, String operationId) {
     try {

@@ -6,6 +6,8 @@ public enum OperationAction {
   CREATE_INSTANCES(true),
   DELETE_INSTANCES(true),
   RETRY(true),
+  /** One account's parameter overrides (the statements a BoundaryException lifts there). */
+  OVERRIDE(true),
   /**
    * Drift detection's id is the same for the whole drift check interval, so a restart finds the
    * running detection through OperationIdAlreadyExists: no need to record the id first.

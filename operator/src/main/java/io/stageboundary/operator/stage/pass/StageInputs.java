@@ -22,9 +22,16 @@ import java.util.function.Function;
  * @param peers name to generation of every Stage of the same organisation that is not being deleted
  * @param writeAhead writes a status to the cluster at once (an operation id before its request)
  * @param rules the BoundaryRules the Stage includes, by name (those that exist)
+ * @param exceptions the BoundaryExceptions that name this Stage
  */
 public record StageInputs(Stage stage, Optional<AwsOrganization> organization, Collection<StageAccount> accounts,
-    Map<String, Long> peers, Consumer<StageStatus> writeAhead, Map<String, BoundaryRules> rules) {
+    Map<String, Long> peers, Consumer<StageStatus> writeAhead, Map<String, BoundaryRules> rules,
+    Collection<io.stageboundary.operator.api.v1alpha1.exception.BoundaryException> exceptions) {
+
+  public StageInputs(Stage stage, Optional<AwsOrganization> organization, Collection<StageAccount> accounts,
+      Map<String, Long> peers, Consumer<StageStatus> writeAhead, Map<String, BoundaryRules> rules) {
+    this(stage, organization, accounts, peers, writeAhead, rules, List.of());
+  }
 
   public StageInputs(Stage stage, Optional<AwsOrganization> organization, Collection<StageAccount> accounts,
       Map<String, Long> peers, Consumer<StageStatus> writeAhead) {

@@ -113,6 +113,36 @@ public final class RolloutPlanner {
     }
   }
 
+  /**
+   * Accounts whose instance is to override exactly these statements' lift parameters to true (and
+   * no other): a BoundaryException granted, ended or changed there. Empty {@code lifted}: the whole
+   * boundary again.
+   */
+  public record OverrideParameters(List<Target> targets, java.util.SortedSet<String> lifted, java.time.Instant plannedAt)
+      implements OperationStep {
+    @Override
+    public OperationAction action() {
+      return OperationAction.OVERRIDE;
+    }
+
+    /**
+     * The same lift can be granted, ended and granted again: the time it was planned keeps each id
+     * new. Sending an override twice (after a restart) changes nothing, so no id needs to survive one.
+     */
+    @Override
+    public List<String> idParts(BoundaryDocument doc) {
+      return List.of("override", doc.revision(), accountsOf(targets), OperationIds.fingerprint(List.copyOf(lifted)),
+          String.valueOf(plannedAt.toEpochMilli()));
+    }
+
+    /** The parameter overrides that lift these statements. */
+    public Map<String, String> overrides() {
+      Map<String, String> out = new TreeMap<>();
+      lifted.forEach(sid -> out.put(BoundaryDocument.liftParameter(sid), "true"));
+      return out;
+    }
+  }
+
   public record Converged() implements Step {}
 
   /** Nothing to deploy, and StackSet drift detection is due. */

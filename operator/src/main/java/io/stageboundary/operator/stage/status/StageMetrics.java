@@ -68,6 +68,16 @@ public final class StageMetrics {
     }
   }
 
+  /**
+   * {@code stage_boundary_exceptions_active{stage,break_glass}}: BoundaryExceptions in force, the
+   * emergency ones apart (the chart's alert fires on break_glass="true").
+   */
+  public void exceptions(Stage stage, int active, int breakGlass) {
+    String name = stage.getMetadata().getName();
+    gauge("stage_boundary_exceptions_active", name, "break_glass", "false").set(active - breakGlass);
+    gauge("stage_boundary_exceptions_active", name, "break_glass", "true").set(breakGlass);
+  }
+
   /** {@code stage_boundary_probes{stage,result}}: the last check's enforcement probes, passed and failed. */
   public void probes(Stage stage, Collection<io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement> probed) {
     String name = stage.getMetadata().getName();

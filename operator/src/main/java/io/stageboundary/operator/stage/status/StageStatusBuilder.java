@@ -33,6 +33,8 @@ public final class StageStatusBuilder {
   private List<StageStatus.Included> includes;
   private String guardrailPending;
   private boolean keep;
+  private final java.util.Map<String, io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus> exceptions =
+      new java.util.TreeMap<>();
   /** Whether the pass settled (and if so, suspended); null when it stalled, is in progress, or has not said. */
   private Boolean settled;
   private boolean bootstrapOk = true;
@@ -56,6 +58,17 @@ public final class StageStatusBuilder {
       approved = current.approved();
       includes = current.includes();
     }
+  }
+
+  /** What a pass found of one BoundaryException of the stage (written to that object, not the Stage). */
+  public StageStatusBuilder exception(String name, io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus s) {
+    exceptions.put(name, s);
+    return this;
+  }
+
+  /** The BoundaryExceptions' statuses this pass computed, by name. */
+  public java.util.Map<String, io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus> exceptions() {
+    return java.util.Collections.unmodifiableMap(exceptions);
   }
 
   public StageStatusBuilder includes(List<StageStatus.Included> i) {

@@ -11,21 +11,42 @@ public record StageAccountStatus(
     @JsonPropertyDescription("The account's overall CDK bootstrap state: the least finished of its regions.") BootstrapState bootstrapState,
     @JsonPropertyDescription("The CDK bootstrap stack in each target region.") List<RegionBootstrap> bootstrap,
     @JsonPropertyDescription("Proof from IAM's own evaluation that the CDK roles are held by the boundary, over every region.") Enforcement enforcement,
-    @JsonPropertyDescription("Why the operator leaves this account alone while the rest of the stage goes on, and what to do; absent when it does not.") Blocked blocked) {
+    @JsonPropertyDescription("Why the operator leaves this account alone while the rest of the stage goes on, and what to do; absent when it does not.") Blocked blocked,
+    @JsonPropertyDescription("The BoundaryExceptions that lift statements of the boundary in this account now: which, until when, why.") List<Lift> exceptions) {
 
   public StageAccountStatus(Boundary boundary, List<String> conflictsWith) {
-    this(boundary, conflictsWith, null, null, null, null);
+    this(boundary, conflictsWith, null, null, null, null, null);
   }
 
   public StageAccountStatus(Boundary boundary, List<String> conflictsWith, BootstrapState bootstrapState,
       List<RegionBootstrap> bootstrap) {
-    this(boundary, conflictsWith, bootstrapState, bootstrap, null, null);
+    this(boundary, conflictsWith, bootstrapState, bootstrap, null, null, null);
+  }
+
+  public StageAccountStatus(Boundary boundary, List<String> conflictsWith, BootstrapState bootstrapState,
+      List<RegionBootstrap> bootstrap, Enforcement enforcement, Blocked blocked) {
+    this(boundary, conflictsWith, bootstrapState, bootstrap, enforcement, blocked, null);
   }
 
   /** The same status, blocked (or no longer: null). */
   public StageAccountStatus withBlocked(Blocked b) {
-    return new StageAccountStatus(boundary, conflictsWith, bootstrapState, bootstrap, enforcement, b);
+    return new StageAccountStatus(boundary, conflictsWith, bootstrapState, bootstrap, enforcement, b, exceptions);
   }
+
+  /** The same status with these exceptions in force (null or empty: none). */
+  public StageAccountStatus withExceptions(List<Lift> lifts) {
+    return new StageAccountStatus(boundary, conflictsWith, bootstrapState, bootstrap, enforcement, blocked,
+        lifts == null || lifts.isEmpty() ? null : List.copyOf(lifts));
+  }
+
+  /** One BoundaryException in force here. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Lift(
+      @JsonPropertyDescription("The BoundaryException.") String exception,
+      @JsonPropertyDescription("The statements (by Sid) it lifts here.") List<String> statements,
+      @JsonPropertyDescription("When it ends by itself.") String expiresAt,
+      @JsonPropertyDescription("True for an emergency (break-glass) exception.") Boolean breakGlass,
+      @JsonPropertyDescription("Why, and the reference, as the exception says.") String reason) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Blocked(
