@@ -96,11 +96,7 @@ class BoundaryExceptionTest {
   }
 
   private static String decision(String account, String action) {
-    String exec = "arn:aws:iam::" + account + ":role/cdk-hnb659fds-cfn-exec-role-" + account + "-" + REGION;
-    try (var iam = aws.inAccount(account).iam()) {
-      return iam.simulatePrincipalPolicy(r -> r.policySourceArn(exec).actionNames(action)).evaluationResults().get(0)
-          .evalDecisionAsString();
-    }
+    return h.execRoleDecision(account, REGION, action);
   }
 
   private static String policy(String account) {

@@ -316,6 +316,18 @@ public final class OperatorHarness implements AutoCloseable {
     }
   }
 
+  /**
+   * IAM's decision (allowed, explicitDeny, implicitDeny) for the account's CDK execution role (the
+   * default qualifier) doing {@code action}: what the boundary lets a CDK deployment do there.
+   */
+  public String execRoleDecision(String account, String region, String action) {
+    String exec = "arn:aws:iam::" + account + ":role/cdk-hnb659fds-cfn-exec-role-" + account + "-" + region;
+    try (var iam = aws().inAccount(account).iam()) {
+      return iam.simulatePrincipalPolicy(r -> r.policySourceArn(exec).actionNames(action)).evaluationResults().get(0)
+          .evalDecisionAsString();
+    }
+  }
+
   /** Every AWS write the emulator answered since the call log was cleared. */
   public int awsWrites() {
     return peers.emulator().totalWrites();
