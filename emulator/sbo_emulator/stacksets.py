@@ -38,6 +38,7 @@ What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cf
 Instance stacks are real stacks named StackSet-<name>-<uuid> in the target account and region,
 so the target account sees them, as in AWS.
 """
+import functools
 import json
 import re
 import threading
@@ -793,7 +794,9 @@ def _override_param(self):
     return present, list(self._get_param("ParameterOverrides") or [])
 
 
+@functools.lru_cache(maxsize=64)
 def _template_parameters(template):
+    """The template's Parameters section (read-only: cached, as every instance of an operation asks)."""
     try:
         body = json.loads(template)
     except (TypeError, ValueError):

@@ -84,6 +84,17 @@ public final class BoundaryDocument {
     return LIFT_PARAMETER_PREFIX + sid;
   }
 
+  /** The statements an instance's parameter overrides lift: those whose lift parameter is "true". */
+  public static java.util.SortedSet<String> liftedBy(Map<String, String> overrides) {
+    java.util.SortedSet<String> out = new java.util.TreeSet<>();
+    overrides.forEach((key, value) -> {
+      if (key.startsWith(LIFT_PARAMETER_PREFIX) && "true".equals(value)) {
+        out.add(key.substring(LIFT_PARAMETER_PREFIX.length()));
+      }
+    });
+    return out;
+  }
+
   /**
    * The same boundary, knowing which statements are lifted in which accounts: {@link #documentFor}
    * then answers what IAM holds there. The revision is the stage's: the template is one for all.

@@ -130,8 +130,10 @@ public final class Approvals {
     String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
         + "|" + stacks.update() + (stacks.create().isEmpty() ? "" : "|create " + stacks.create()) + "|" + guardrail);
     String at = last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp();
-    return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff,
-        boundaryChanges ? accessChanges(deployedTemplate == null ? null : before, after) : List.of(), toAdd,
+    // the diff is in the id, so a plan that waits on with the same id has the same access changes
+    List<String> access = last != null && id.equals(last.id()) && last.accessChanges() != null ? last.accessChanges()
+        : boundaryChanges ? accessChanges(deployedTemplate == null ? null : before, after) : List.of();
+    return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, access, toAdd,
         toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at,
         stacks.blockers().isEmpty() ? null : stacks.blockers(), stacks.checkedAt());
   }

@@ -106,7 +106,8 @@ public final class Exceptions {
 
   public Resolved resolve(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status,
       StageMetrics metrics) {
-    if (in.exceptions().isEmpty() && in.lastReported(StageAccountStatus::exceptions).isEmpty()) {
+    Map<String, List<Lift>> last = in.lastReported(StageAccountStatus::exceptions);
+    if (in.exceptions().isEmpty() && last.isEmpty()) {
       metrics.exceptions(in.stage(), 0, 0);
       return Resolved.none();
     }
@@ -118,7 +119,6 @@ public final class Exceptions {
     Map<String, SortedSet<String>> desired = new TreeMap<>();
     verdicts.stream().filter(Verdict::granted).forEach(v -> v.exception().getSpec().accounts().forEach(a ->
         desired.computeIfAbsent(a, k -> new TreeSet<>()).addAll(v.exception().getSpec().statements())));
-    Map<String, List<Lift>> last = in.lastReported(StageAccountStatus::exceptions);
     Set<String> look = new TreeSet<>(desired.keySet());
     look.addAll(last.keySet());
     Map<String, SortedSet<String>> applied = new TreeMap<>();
@@ -128,13 +128,8 @@ public final class Exceptions {
       if (stackSet == null || !instances.containsKey(account) || seen.suspended().contains(account)) {
         continue;
       }
-      SortedSet<String> lifted = new TreeSet<>();
-      seen.organization().stackSets().parameterOverrides(stackSet, account, seen.organization().region())
-          .forEach((k, v) -> {
-            if (k.startsWith(BoundaryDocument.LIFT_PARAMETER_PREFIX) && "true".equals(v)) {
-              lifted.add(k.substring(BoundaryDocument.LIFT_PARAMETER_PREFIX.length()));
-            }
-          });
+      SortedSet<String> lifted = BoundaryDocument.liftedBy(
+          seen.organization().stackSets().parameterOverrides(stackSet, account, seen.organization().region()));
       if (!lifted.isEmpty()) {
         applied.put(account, lifted);
       }
