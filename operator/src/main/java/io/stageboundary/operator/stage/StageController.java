@@ -110,7 +110,8 @@ public final class StageController {
     if (approved.stopped()) {
       return approved.stop();
     }
-    Exceptions.Resolved lifts = exceptions.resolve(in, doc.value(), seen.value(), status, parts.metrics()); // 5b. exceptions
+    Exceptions.Resolved lifts = exceptions.resolve(in, doc.value(), seen.value(), status, parts.metrics(), // 5b. exceptions
+        (waiting, current) -> approvals.exceptions(in, waiting, current, status));
     BoundaryDocument held = doc.value().withLifts(lifts.applied());      //     what each account holds with them
     RolloutPlanner.Step step = plan(in, held, seen.value(), lifts, status); // 6. the next StackSet step (pure)
     AccountChecks.Outcome work = accounts.check(in, held, seen.value(), scp.value(), lifts); // 7. each account

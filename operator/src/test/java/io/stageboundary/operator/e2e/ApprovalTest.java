@@ -150,4 +150,43 @@ class ApprovalTest {
     assertThat(h.execRoleDecision(account, REGION, "kms:Decrypt")).as("an action the plan does not name")
         .isEqualTo("allowed");
   }
+
+  @Test
+  @Order(3)
+  void anExceptionIsAPlanLikeAnyOtherAndItsEndNeedsNoApproval() {
+    String account = org.account("beta-payments");
+    h.apply("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: BoundaryException
+        metadata: {name: config-rules}
+        spec:
+          stage: approved
+          accounts: ["%s"]
+          statements: [DenyModifyingConfig]
+          reason: the data team sets up AWS Config rules
+          approvedBy: security@example.com
+          expiresAt: "%s"
+        """.formatted(account, java.time.Instant.now().plus(Duration.ofDays(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)));
+    await().atMost(Duration.ofSeconds(30)).until(() -> {
+      var e = h.client().resources(io.stageboundary.operator.api.v1alpha1.exception.BoundaryException.class)
+          .withName("config-rules").get();
+      return e.getStatus() != null && e.getStatus().phase()
+          == io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.AwaitingApproval
+          && h.stage("approved").getStatus().plan() != null;
+    });
+    StageStatus.Plan plan = h.stage("approved").getStatus().plan();
+    assertThat(plan.exceptions()).singleElement().asString()
+        .startsWith("config-rules: lifts DenyModifyingConfig in " + account).contains(" config action(s) allowed");
+    int before = h.awsWrites();
+    assertThat(h.execRoleDecision(account, REGION, "config:PutConfigRule")).isEqualTo("explicitDeny");
+    assertThat(h.awsWrites()).as("zero AWS writes while the exception waits").isEqualTo(before);
+
+    approve(plan.id());
+    await().atMost(Duration.ofSeconds(60)).until(() -> "allowed".equals(
+        h.execRoleDecision(account, REGION, "config:PutConfigRule")));
+    h.client().resources(io.stageboundary.operator.api.v1alpha1.exception.BoundaryException.class)
+        .withName("config-rules").delete();
+    await().atMost(Duration.ofSeconds(60)).until(() -> "explicitDeny".equals(
+        h.execRoleDecision(account, REGION, "config:PutConfigRule")));
+  }
 }

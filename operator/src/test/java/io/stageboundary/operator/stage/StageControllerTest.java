@@ -465,7 +465,7 @@ class StageControllerTest {
   }
 
   @Test
-  void onAManualStageAnExceptionWaitsButBreakGlassIsGrantedAndCounted() {
+  void onAManualStageAnExceptionWaitsForItsPlanButBreakGlassIsGrantedAndCounted() {
     Stage dev = stage("dev", "developer-policy-dev", MANUAL);
     pass(dev);
     approve(dev);
@@ -474,21 +474,43 @@ class StageControllerTest {
     int before = aws.writes.size();
     StageStatusBuilder status = new StageStatusBuilder(dev, clock);
     controller.reconcile(inputs(dev, Map.of()), status);
+    dev.setStatus(status.build());
     assertThat(status.exceptions().get("data-team").phase())
         .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.AwaitingApproval);
+    assertThat(status.exceptions().get("data-team").message()).contains("kubectl annotate stage dev",
+        dev.getStatus().plan().id());
     assertThat(aws.writes.subList(before, aws.writes.size())).noneMatch(w -> w.startsWith("OVERRIDE"));
     assertThat(exceptionsActive("false")).isZero();
+    assertThat(dev.getStatus().plan().exceptions()).singleElement().asString()
+        .startsWith("data-team: lifts DenyModifyingConfig in " + A1).contains(" config action(s) allowed");
+    assertThat(conditionStatus(dev, "Ready")).as("an exception waiting does not make the stage unready").isEqualTo("True");
 
-    exceptions.clear();
-    exception("incident", "breakGlass: true");
+    approve(dev);
     pass(dev);
     aws.finish();
     status = new StageStatusBuilder(dev, clock);
     controller.reconcile(inputs(dev, Map.of()), status);
-    assertThat(aws.writesOf("OVERRIDE")).hasSize(1);
+    dev.setStatus(status.build());
+    assertThat(aws.writesOf("OVERRIDE")).as("approved: granted").hasSize(1);
+    assertThat(status.exceptions().get("data-team").phase())
+        .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Active);
+    assertThat(dev.getStatus().approved().exceptions()).containsExactly("uid-data-team@1");
+    assertThat(exceptionsActive("false")).isEqualTo(1.0);
+
+    exceptions.clear();
+    pass(dev);
+    aws.finish();
+    pass(dev);
+    assertThat(aws.writesOf("OVERRIDE")).as("deleted: ended without approval").hasSize(2);
+    assertThat(aws.stackSets.get("stage-boundary-dev").overrides.get(A1)).isEmpty();
+    exception("incident", "breakGlass: true");
+    settle(dev);
+    status = new StageStatusBuilder(dev, clock);
+    controller.reconcile(inputs(dev, Map.of()), status);
+    assertThat(aws.writesOf("OVERRIDE")).hasSize(3);
     assertThat(aws.stackSets.get("stage-boundary-dev").overrides.get(A1)).containsExactly(
         Map.entry("LiftDenyModifyingConfig", "true"));
-    assertThat(status.exceptions().get("incident").phase())
+    assertThat(status.exceptions().get("incident").phase()).as("%s", status.exceptions())
         .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Active);
     assertThat(exceptionsActive("true")).isEqualTo(1.0);
     assertThat(events.reasons()).contains(EventReason.BreakGlassGranted);

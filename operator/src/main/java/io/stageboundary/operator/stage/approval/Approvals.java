@@ -67,20 +67,20 @@ public final class Approvals {
     }
     if (spec.rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Automatic || spec.suspended()) {
       if (!spec.suspended()) {
-        status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp())).plan(null);
+        status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp(), keptExceptions(approved))).plan(null);
       }
       return Gate.go(null);
     }
     StageStatus.Plan plan = plan(in, doc, seen, scp, desired, status.plan());
     if (plan.id() == null) {
       // nothing would be written: the new desired state is already what AWS holds
-      status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp())).plan(null);
+      status.approved(new StageStatus.Approved(AUTOMATIC, desired, schedule.stamp(), keptExceptions(approved))).plan(null);
       return Gate.go(null);
     }
     String approval = in.stage().getMetadata().getAnnotations() == null ? null
         : in.stage().getMetadata().getAnnotations().get(ApiGroup.APPROVE_ANNOTATION);
     if (plan.id().equals(approval)) {
-      status.approved(new StageStatus.Approved(plan.id(), desired, schedule.stamp())).plan(null);
+      status.approved(new StageStatus.Approved(plan.id(), desired, schedule.stamp(), keptExceptions(approved))).plan(null);
       events.normal(in.stage(), EventReason.PlanApproved, "plan " + plan.id() + " approved: " + summary(plan));
       return Gate.go(null);
     }
@@ -94,6 +94,55 @@ public final class Approvals {
         + (approval == null ? "" : " (the annotation names " + approval + ", not this plan)"));
     // the annotation wakes the Stage at once; looking again soon also covers a missed watch event
     return Gate.stop(WAITING_RECHECK.compareTo(schedule.resyncInterval()) < 0 ? WAITING_RECHECK : schedule.resyncInterval());
+  }
+
+  private static List<String> keptExceptions(StageStatus.Approved approved) {
+    return approved == null ? null : approved.exceptions();
+  }
+
+  /**
+   * BoundaryExceptions on a Manual stage: the ones approved (by key, uid@generation), after asking for
+   * the {@code waiting} ones (key to what the plan says of each) in a plan of their own when the
+   * stage's desired state is approved: the same annotation approves it. Approvals of exceptions that
+   * no longer exist ({@code current}) are forgotten. Ending an exception never needs approval.
+   */
+  public java.util.Set<String> exceptions(StageInputs in, Map<String, String> waiting, java.util.Set<String> current,
+      StageStatusBuilder status) {
+    StageStatus.Approved approved = status.approved();
+    java.util.Set<String> keys = new TreeSet<>(approved == null || approved.exceptions() == null ? List.of()
+        : approved.exceptions());
+    keys.retainAll(current);
+    java.util.SortedMap<String, String> asked = new TreeMap<>(waiting);
+    asked.keySet().removeAll(keys);
+    if (approved != null && !keys.equals(new TreeSet<>(approved.exceptions() == null ? List.of() : approved.exceptions()))) {
+      status.approved(new StageStatus.Approved(approved.planId(), approved.desired(), approved.at(),
+          keys.isEmpty() ? null : List.copyOf(keys)));
+    }
+    if (asked.isEmpty() || approved == null || status.plan() != null) {
+      return keys;  // nothing waits, or the stage's own plan waits first
+    }
+    String id = "plan-" + CanonicalPolicy.hash("exceptions|" + asked.keySet());
+    String approval = in.stage().getMetadata().getAnnotations() == null ? null
+        : in.stage().getMetadata().getAnnotations().get(ApiGroup.APPROVE_ANNOTATION);
+    org.jboss.logging.Logger.getLogger(Approvals.class).infof("DEBUGY keys=%s asked=%s id=%s approval=%s approved=%s", keys, asked.keySet(), id, approval, approved);
+    if (id.equals(approval)) {
+      keys.addAll(asked.keySet());
+      status.approved(new StageStatus.Approved(id, approved.desired(), schedule.stamp(), List.copyOf(keys)));
+      events.normal(in.stage(), EventReason.PlanApproved, "plan " + id + " approved: " + asked.size()
+          + " BoundaryException(s): " + String.join("; ", asked.values()));
+      return keys;
+    }
+    StageStatus.Plan last = in.stage().getStatus() == null ? null : in.stage().getStatus().plan();
+    if (last == null || !id.equals(last.id())) {
+      events.normal(in.stage(), EventReason.PlanReady, "plan " + id + " waits for approval: " + asked.size()
+          + " BoundaryException(s): " + String.join("; ", asked.values()));
+    }
+    String revision = in.stage().getStatus() == null ? null : in.stage().getStatus().revision();
+    status.plan(new StageStatus.Plan(id, approved.desired(), revision, revision, List.of(), List.of(), List.of(),
+        List.of(), List.of(), List.of(), List.of(), Map.of(), null, List.of(),
+        last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp(), null, null,
+        List.copyOf(asked.values())));
+    return keys;
   }
 
   /** Hash of what the operator would make AWS hold: boundary, targets, bootstrap profile, guardrail. */
@@ -125,7 +174,7 @@ public final class Approvals {
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
     if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
       return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(), List.of(),
-          List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp(), null, null);
+          List.of(), List.of(), Map.of(), null, List.of(), schedule.stamp(), null, null, null);
     }
     String id = "plan-" + CanonicalPolicy.hash(desired + "|" + revisionFrom + "|" + diff + "|" + toAdd + "|" + toRelease
         + "|" + stacks.update() + (stacks.create().isEmpty() ? "" : "|create " + stacks.create()) + "|" + guardrail);
@@ -135,7 +184,7 @@ public final class Approvals {
         : boundaryChanges ? accessChanges(deployedTemplate == null ? null : before, after) : List.of();
     return new StageStatus.Plan(id, desired, revisionFrom, doc.revision(), added, removed, changed, diff, access, toAdd,
         toRelease, stacks.update(), stacks.create().isEmpty() ? null : stacks.create(), guardrail, at,
-        stacks.blockers().isEmpty() ? null : stacks.blockers(), stacks.checkedAt());
+        stacks.blockers().isEmpty() ? null : stacks.blockers(), stacks.checkedAt(), null);
   }
 
   /**

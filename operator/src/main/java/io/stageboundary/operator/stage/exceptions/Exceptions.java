@@ -97,6 +97,19 @@ public final class Exceptions {
     }
   }
 
+  /**
+   * Asks for approval of exceptions on a Manual stage: {@code waiting} maps each key (uid@generation)
+   * to what a plan says of it; returns the keys approved. {@code current} is every exception's key.
+   */
+  public interface Approval {
+    Set<String> approved(Map<String, String> waiting, Set<String> current);
+  }
+
+  /** The key an approval names: the object and its generation, so a changed spec needs a new one. */
+  static String key(BoundaryException e) {
+    return e.getMetadata().getUid() + "@" + e.getMetadata().getGeneration();
+  }
+
   /** One exception judged. */
   record Verdict(BoundaryException exception, Phase phase, String message, Instant expiresAt) {
     boolean granted() {
@@ -105,7 +118,7 @@ public final class Exceptions {
   }
 
   public Resolved resolve(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status,
-      StageMetrics metrics) {
+      StageMetrics metrics, Approval approval) {
     Map<String, List<Lift>> last = in.lastReported(StageAccountStatus::exceptions);
     if (in.exceptions().isEmpty() && last.isEmpty()) {
       metrics.exceptions(in.stage(), 0, 0);
@@ -113,9 +126,26 @@ public final class Exceptions {
     }
     Instant now = schedule.now();
     List<Verdict> verdicts = new ArrayList<>();
+    Map<String, String> waiting = new TreeMap<>();
+    Set<String> current = new TreeSet<>();
     for (BoundaryException e : in.exceptions()) {
-      verdicts.add(judge(in.stage().getSpec(), doc, seen, e, now));
+      Verdict v = judge(in.stage().getSpec(), doc, seen, e, now);
+      verdicts.add(v);
+      current.add(key(e));
+      if (v.phase() == Phase.AwaitingApproval) {
+        waiting.put(key(e), describe(doc, e));
+      }
     }
+    if (in.stage().getSpec().rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Manual) {
+      Set<String> approved = approval.approved(waiting, current);
+      String plan = status.plan() == null ? null : status.plan().id();
+      verdicts.replaceAll(v -> v.phase() != Phase.AwaitingApproval ? v : approved.contains(key(v.exception()))
+          ? new Verdict(v.exception(), Phase.Pending, null, v.expiresAt())
+          : new Verdict(v.exception(), v.phase(), plan == null ? "waits until the stage's own plan is approved, then "
+              + "for a plan of its own" : "waits for approval: plan " + plan + " in the stage's status.plan; kubectl "
+              + "annotate stage " + in.name() + " --overwrite iam.stageboundary.io/approve=" + plan, v.expiresAt()));
+    }
+    LOG.infof("DEBUGX stage %s: verdicts %s waiting %s", in.name(), verdicts.stream().map(v -> v.exception().getMetadata().getName() + "=" + v.phase()).toList(), waiting.keySet());
     Map<String, SortedSet<String>> desired = new TreeMap<>();
     verdicts.stream().filter(Verdict::granted).forEach(v -> v.exception().getSpec().accounts().forEach(a ->
         desired.computeIfAbsent(a, k -> new TreeSet<>()).addAll(v.exception().getSpec().statements())));
@@ -180,6 +210,18 @@ public final class Exceptions {
       }
     }
     return new Resolved(desired, applied, inForce, changed, next);
+  }
+
+  /** What a plan says of an exception: what it lifts where, until when, why, and the access it gives. */
+  private static String describe(BoundaryDocument doc, BoundaryException e) {
+    BoundaryExceptionSpec spec = e.getSpec();
+    String account = spec.accounts().get(0);
+    List<String> access = io.stageboundary.operator.policy.AccessChanges.lines(io.stageboundary.operator.policy
+        .AccessChanges.between(doc.documentWithout(account, List.of()), doc.documentWithout(account, spec.statements()),
+            io.stageboundary.operator.policy.IamCatalogue.pinned()));
+    return e.getMetadata().getName() + ": lifts " + String.join(", ", spec.statements()) + " in "
+        + String.join(", ", spec.accounts()) + " until " + spec.expiresAt() + " (" + spec.reason()
+        + (spec.ticket() == null ? "" : ", " + spec.ticket()) + "): " + String.join("; ", access);
   }
 
   /** Events when an exception's phase changes: granted (break-glass loudly), ended, refused. */
@@ -252,9 +294,7 @@ public final class Exceptions {
       return new Verdict(e, Phase.Expired, "expired at " + spec.expiresAt() + ": the whole boundary applies", expires);
     }
     if (stage.rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Manual && !spec.breakGlassOrDefault()) {
-      return new Verdict(e, Phase.AwaitingApproval, "the stage's spec.rollout.approval is Manual, and approving an "
-          + "exception in a stage's plan is not supported yet: nothing is lifted (a break-glass exception is granted "
-          + "without approval)", expires);
+      return new Verdict(e, Phase.AwaitingApproval, "waits for approval", expires);
     }
     return new Verdict(e, Phase.Pending, null, expires);
   }

@@ -77,7 +77,8 @@ public record StageStatus(
       @JsonPropertyDescription("What happens to the guardrail SCP.") List<String> guardrail,
       @JsonPropertyDescription("When this plan was computed.") String computedAt,
       @JsonPropertyDescription("What will keep accounts (or regions of them) from converging, found by reading only: each is left alone while the rest goes on. Not part of the plan's id, which names what would be written.") List<Blocker> blockers,
-      @JsonPropertyDescription("When the bootstrap stacks and blockers were last read (again every two minutes while the plan waits).") String checkedAt) {}
+      @JsonPropertyDescription("When the bootstrap stacks and blockers were last read (again every two minutes while the plan waits).") String checkedAt,
+      @JsonPropertyDescription("BoundaryExceptions the plan grants, each with what it lifts where, until when, and the access it gives from IAM's catalogue, e.g. 'data-team: lifts DenyConfigRules in 400000000003 until 2026-12-09T00:00:00Z: +12 config action(s) allowed (e.g. config:PutConfigRule)'.") List<String> exceptions) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Blocker(
@@ -90,7 +91,12 @@ public record StageStatus(
   public record Approved(
       @JsonPropertyDescription("The approved plan's id, or Automatic.") String planId,
       @JsonPropertyDescription("Hash of the desired state approved: boundary revision, targets, bootstrap and guardrail.") String desired,
-      @JsonPropertyDescription("When.") String at) {}
+      @JsonPropertyDescription("When.") String at,
+      @JsonPropertyDescription("The BoundaryExceptions approved, as uid@generation: each is granted while it stays as approved (a changed spec needs a new approval).") List<String> exceptions) {
+    public Approved(String planId, String desired, String at) {
+      this(planId, desired, at, null);
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Guardrail(
