@@ -104,7 +104,7 @@ final class StageActions {
     OrganizationContext org = seen.organization();
     StackSetView stackSet = seen.stackSet().orElseThrow();
     operations.start(in.stage(), status, stackSet, OperationAction.DETECT_DRIFT,
-        OperationIds.next(base, status.lastOperation(), schedule).id(), 0, in.writeAhead(),
+        OperationIds.next(base, status.lastOperation(), schedule).id(), 0, null, in.writeAhead(),
         opId -> org.stackSets().detectDrift(stackSet.name(), StageController.preferences(in.stage().getSpec()), opId));
   }
 
@@ -164,7 +164,9 @@ final class StageActions {
     BoundaryStackSets stackSets = seen.organization().stackSets();
     String region = seen.organization().region();
     OperationPreferences prefs = StageController.preferences(spec);
-    operations.start(stage, status, stackSet, action, opId, count, in.writeAhead(), id -> {
+    java.util.List<String> lifting = step instanceof RolloutPlanner.OverrideParameters o && !o.lifted().isEmpty()
+        ? o.targets().stream().map(Target::accountId).distinct().toList() : null;
+    operations.start(stage, status, stackSet, action, opId, count, lifting, in.writeAhead(), id -> {
       switch (action) {
         case UPDATE -> stackSets.updateTemplate(stackSet.name(), doc.cloudFormationTemplate(), prefs, id);
         case CREATE_INSTANCES -> stackSets.createInstances(stackSet.name(), step.targets(), region, prefs, id);

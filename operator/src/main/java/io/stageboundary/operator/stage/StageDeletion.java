@@ -157,7 +157,7 @@ final class StageDeletion {
     status.progressing(ConditionReason.Deleting, "deletionPolicy is Delete: removing the boundary from "
         + targets.size() + " account(s)");
     operations.start(stage, status, stackSet, OperationAction.DELETE_INSTANCES, attempt.id(), targets.size(),
-        in.writeAhead(), opId -> org.stackSets().deleteInstances(stackSet.name(), targets, org.region(), false,
+        null, in.writeAhead(), opId -> org.stackSets().deleteInstances(stackSet.name(), targets, org.region(), false,
             StageController.preferences(stage.getSpec()), opId));
     events.normal(stage, EventReason.DeletingInstances, "deletionPolicy is Delete: StackSet operation "
         + attempt.id() + " removes the boundary from " + targets.size() + " account(s)");

@@ -495,6 +495,7 @@ class StageControllerTest {
     assertThat(status.exceptions().get("data-team").phase())
         .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Active);
     assertThat(dev.getStatus().approved().exceptions()).containsExactly("uid-data-team@1");
+    assertThat(dev.getStatus().accounts().excepted()).as("the Excepted column").isEqualTo(1);
     assertThat(exceptionsActive("false")).isEqualTo(1.0);
 
     exceptions.clear();
@@ -514,6 +515,33 @@ class StageControllerTest {
         .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Active);
     assertThat(exceptionsActive("true")).isEqualTo(1.0);
     assertThat(events.reasons()).contains(EventReason.BreakGlassGranted);
+  }
+
+  @Test
+  void aStageSetsHowLongItsExceptionsMayLast() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", "exceptions: {maxDuration: 1h}"));
+    exception("data-team", "approvedBy: security");  // expires in 2 hours
+    StageStatusBuilder status = new StageStatusBuilder(dev, clock);
+    controller.reconcile(inputs(dev, Map.of()), status);
+    assertThat(status.exceptions().get("data-team").phase())
+        .isEqualTo(io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase.Refused);
+    assertThat(status.exceptions().get("data-team").message()).contains("more than 1h (the stage's spec.exceptions.maxDuration)");
+    assertThat(aws.writesOf("OVERRIDE")).isEmpty();
+  }
+
+  @Test
+  void anExceptionDeletedWhileItsLiftIsBeingWrittenIsStillEnded() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    exception("data-team", "approvedBy: security");
+    pass(dev);
+    assertThat(aws.writesOf("OVERRIDE")).hasSize(1);
+    assertThat(dev.getStatus().stackSet().lastOperation().lifting()).containsExactly(A1);
+    exceptions.clear();  // before any StageAccount recorded the lift
+    aws.finish();
+    settle(dev);
+    assertThat(aws.writesOf("OVERRIDE")).as("the lift found and ended").hasSize(2);
+    assertThat(aws.stackSets.get("stage-boundary-dev").overrides.get(A1)).isEmpty();
+    assertThat(conditionStatus(dev, "Ready")).isEqualTo("True");
   }
 
   @Test

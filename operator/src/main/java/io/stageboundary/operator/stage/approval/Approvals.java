@@ -28,6 +28,7 @@ import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -101,47 +102,52 @@ public final class Approvals {
   }
 
   /**
-   * BoundaryExceptions on a Manual stage: the ones approved (by key, uid@generation), after asking for
-   * the {@code waiting} ones (key to what the plan says of each) in a plan of their own when the
-   * stage's desired state is approved: the same annotation approves it. Approvals of exceptions that
-   * no longer exist ({@code current}) are forgotten. Ending an exception never needs approval.
+   * BoundaryExceptions on a Manual stage: returns the keys (uid@generation) approved. The
+   * {@code waiting} ones (key to what a plan says of each, computed only when the plan is new) are
+   * asked for in a plan of their own once the stage's desired state is approved; the same annotation
+   * approves it. Approvals of exceptions that no longer exist ({@code current}) are forgotten, and
+   * ending an exception never needs approval.
    */
-  public java.util.Set<String> exceptions(StageInputs in, Map<String, String> waiting, java.util.Set<String> current,
+  public Set<String> exceptions(StageInputs in, Map<String, Supplier<String>> waiting, Set<String> current,
       StageStatusBuilder status) {
     StageStatus.Approved approved = status.approved();
-    java.util.Set<String> keys = new TreeSet<>(approved == null || approved.exceptions() == null ? List.of()
-        : approved.exceptions());
-    keys.retainAll(current);
-    java.util.SortedMap<String, String> asked = new TreeMap<>(waiting);
-    asked.keySet().removeAll(keys);
-    if (approved != null && !keys.equals(new TreeSet<>(approved.exceptions() == null ? List.of() : approved.exceptions()))) {
-      status.approved(new StageStatus.Approved(approved.planId(), approved.desired(), approved.at(),
-          keys.isEmpty() ? null : List.copyOf(keys)));
+    if (approved == null) {
+      return Set.of();  // the gate holds such a stage before its exceptions are judged
     }
-    if (asked.isEmpty() || approved == null || status.plan() != null) {
-      return keys;  // nothing waits, or the stage's own plan waits first
+    List<String> before = approved.exceptions() == null ? List.of() : approved.exceptions();
+    Set<String> keys = new TreeSet<>(before);
+    keys.retainAll(current);
+    if (!keys.equals(new TreeSet<>(before))) {
+      approved = new StageStatus.Approved(approved.planId(), approved.desired(), approved.at(),
+          keys.isEmpty() ? null : List.copyOf(keys));
+      status.approved(approved);
+    }
+    SortedMap<String, Supplier<String>> asked = new TreeMap<>(waiting);
+    asked.keySet().removeAll(keys);
+    if (asked.isEmpty()) {
+      return keys;
     }
     String id = "plan-" + CanonicalPolicy.hash("exceptions|" + asked.keySet());
+    StageStatus.Plan last = in.stage().getStatus() == null ? null : in.stage().getStatus().plan();
+    List<String> what = last != null && id.equals(last.id()) && last.exceptions() != null ? last.exceptions()
+        : asked.values().stream().map(Supplier::get).toList();
     String approval = in.stage().getMetadata().getAnnotations() == null ? null
         : in.stage().getMetadata().getAnnotations().get(ApiGroup.APPROVE_ANNOTATION);
-    org.jboss.logging.Logger.getLogger(Approvals.class).infof("DEBUGY keys=%s asked=%s id=%s approval=%s approved=%s", keys, asked.keySet(), id, approval, approved);
     if (id.equals(approval)) {
       keys.addAll(asked.keySet());
       status.approved(new StageStatus.Approved(id, approved.desired(), schedule.stamp(), List.copyOf(keys)));
       events.normal(in.stage(), EventReason.PlanApproved, "plan " + id + " approved: " + asked.size()
-          + " BoundaryException(s): " + String.join("; ", asked.values()));
+          + " BoundaryException(s): " + String.join("; ", what));
       return keys;
     }
-    StageStatus.Plan last = in.stage().getStatus() == null ? null : in.stage().getStatus().plan();
     if (last == null || !id.equals(last.id())) {
       events.normal(in.stage(), EventReason.PlanReady, "plan " + id + " waits for approval: " + asked.size()
-          + " BoundaryException(s): " + String.join("; ", asked.values()));
+          + " BoundaryException(s): " + String.join("; ", what));
     }
     String revision = in.stage().getStatus() == null ? null : in.stage().getStatus().revision();
     status.plan(new StageStatus.Plan(id, approved.desired(), revision, revision, List.of(), List.of(), List.of(),
         List.of(), List.of(), List.of(), List.of(), Map.of(), null, List.of(),
-        last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp(), null, null,
-        List.copyOf(asked.values())));
+        last != null && id.equals(last.id()) ? last.computedAt() : schedule.stamp(), null, null, what));
     return keys;
   }
 

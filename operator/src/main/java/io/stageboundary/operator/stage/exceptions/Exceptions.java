@@ -5,6 +5,7 @@ import io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionSpec;
 import io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus;
 import io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus.Phase;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Lift;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
@@ -12,8 +13,10 @@ import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.AccessChanges;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.Guards;
+import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.pass.Observation;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.rollout.RolloutPlanner;
@@ -31,6 +34,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Supplier;
 import org.jboss.logging.Logger;
 
 /**
@@ -43,10 +47,6 @@ import org.jboss.logging.Logger;
  */
 public final class Exceptions {
   private static final Logger LOG = Logger.getLogger(Exceptions.class);
-  /** The longest an exception may last, from its creation. */
-  public static final Duration MAX_DURATION = Duration.ofDays(30);
-  /** The longest a break-glass exception may last: hours, not days. */
-  public static final Duration MAX_BREAK_GLASS = Duration.ofHours(24);
 
   private final Events events;
   private final Schedule schedule;
@@ -102,7 +102,7 @@ public final class Exceptions {
    * to what a plan says of it; returns the keys approved. {@code current} is every exception's key.
    */
   public interface Approval {
-    Set<String> approved(Map<String, String> waiting, Set<String> current);
+    Set<String> approved(Map<String, Supplier<String>> waiting, Set<String> current);
   }
 
   /** The key an approval names: the object and its generation, so a changed spec needs a new one. */
@@ -120,20 +120,21 @@ public final class Exceptions {
   public Resolved resolve(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status,
       StageMetrics metrics, Approval approval) {
     Map<String, List<Lift>> last = in.lastReported(StageAccountStatus::exceptions);
-    if (in.exceptions().isEmpty() && last.isEmpty()) {
+    List<String> lifting = lifting(status);
+    if (in.exceptions().isEmpty() && last.isEmpty() && lifting.isEmpty()) {
       metrics.exceptions(in.stage(), 0, 0);
       return Resolved.none();
     }
     Instant now = schedule.now();
     List<Verdict> verdicts = new ArrayList<>();
-    Map<String, String> waiting = new TreeMap<>();
+    Map<String, Supplier<String>> waiting = new TreeMap<>();
     Set<String> current = new TreeSet<>();
     for (BoundaryException e : in.exceptions()) {
       Verdict v = judge(in.stage().getSpec(), doc, seen, e, now);
       verdicts.add(v);
       current.add(key(e));
       if (v.phase() == Phase.AwaitingApproval) {
-        waiting.put(key(e), describe(doc, e));
+        waiting.put(key(e), () -> describe(doc, e));
       }
     }
     if (in.stage().getSpec().rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Manual) {
@@ -145,12 +146,12 @@ public final class Exceptions {
               + "for a plan of its own" : "waits for approval: plan " + plan + " in the stage's status.plan; kubectl "
               + "annotate stage " + in.name() + " --overwrite iam.stageboundary.io/approve=" + plan, v.expiresAt()));
     }
-    LOG.infof("DEBUGX stage %s: verdicts %s waiting %s", in.name(), verdicts.stream().map(v -> v.exception().getMetadata().getName() + "=" + v.phase()).toList(), waiting.keySet());
     Map<String, SortedSet<String>> desired = new TreeMap<>();
     verdicts.stream().filter(Verdict::granted).forEach(v -> v.exception().getSpec().accounts().forEach(a ->
         desired.computeIfAbsent(a, k -> new TreeSet<>()).addAll(v.exception().getSpec().statements())));
     Set<String> look = new TreeSet<>(desired.keySet());
     look.addAll(last.keySet());
+    look.addAll(lifting);
     Map<String, SortedSet<String>> applied = new TreeMap<>();
     Map<String, InstanceView> instances = seen.instancesByAccount();
     String stackSet = seen.stackSet().map(s -> s.name()).orElse(null);
@@ -199,6 +200,7 @@ public final class Exceptions {
       status.exception(e.getMetadata().getName(), next0);
     }
     metrics.exceptions(in.stage(), active, breakGlass);
+    status.excepted(inForce.size());
     Set<String> changed = new TreeSet<>();
     Set<String> all = new TreeSet<>(applied.keySet());
     all.addAll(last.keySet());
@@ -212,13 +214,25 @@ public final class Exceptions {
     return new Resolved(desired, applied, inForce, changed, next);
   }
 
+  /**
+   * The accounts the last operation lifted statements in: a lift is read back from them until a
+   * StageAccount records it, even when its exception is deleted while the override runs.
+   */
+  private static List<String> lifting(StageStatusBuilder status) {
+    StageStatus.Operation op = status.lastOperation();
+    return op == null || op.lifting() == null ? List.of() : op.lifting();
+  }
+
+  private static String hours(Duration d) {
+    return d.toMinutes() % 60 == 0 ? d.toHours() + "h" : d.toMinutes() + "m";
+  }
+
   /** What a plan says of an exception: what it lifts where, until when, why, and the access it gives. */
   private static String describe(BoundaryDocument doc, BoundaryException e) {
     BoundaryExceptionSpec spec = e.getSpec();
     String account = spec.accounts().get(0);
-    List<String> access = io.stageboundary.operator.policy.AccessChanges.lines(io.stageboundary.operator.policy
-        .AccessChanges.between(doc.documentWithout(account, List.of()), doc.documentWithout(account, spec.statements()),
-            io.stageboundary.operator.policy.IamCatalogue.pinned()));
+    List<String> access = AccessChanges.lines(AccessChanges.between(doc.documentWithout(account, List.of()),
+        doc.documentWithout(account, spec.statements()), IamCatalogue.pinned()));
     return e.getMetadata().getName() + ": lifts " + String.join(", ", spec.statements()) + " in "
         + String.join(", ", spec.accounts()) + " until " + spec.expiresAt() + " (" + spec.reason()
         + (spec.ticket() == null ? "" : ", " + spec.ticket()) + "): " + String.join("; ", access);
@@ -281,11 +295,12 @@ public final class Exceptions {
         problems.add("account " + account + " is not one of the stage's accounts");
       }
     }
-    Duration max = spec.breakGlassOrDefault() ? MAX_BREAK_GLASS : MAX_DURATION;
+    Duration max = stage.exceptionsOrDefault().max(spec.breakGlassOrDefault());
     Instant created = e.getMetadata().getCreationTimestamp() == null ? now : Instant.parse(e.getMetadata().getCreationTimestamp());
     if (expires != null && expires.isAfter(created.plus(max))) {
-      problems.add("spec.expiresAt " + spec.expiresAt() + " is more than " + (spec.breakGlassOrDefault()
-          ? "24 hours (break-glass)" : "30 days") + " after the exception was created (" + created + ")");
+      problems.add("spec.expiresAt " + spec.expiresAt() + " is more than " + hours(max)
+          + (spec.breakGlassOrDefault() ? " (the stage's spec.exceptions.breakGlassMaxDuration)"
+              : " (the stage's spec.exceptions.maxDuration)") + " after the exception was created (" + created + ")");
     }
     if (!problems.isEmpty()) {
       return new Verdict(e, Phase.Refused, "refused, nothing is lifted: " + String.join("; ", problems), expires);

@@ -114,9 +114,10 @@ public final class StackSetOperations {
    * @param send sends the request to AWS with the id
    */
   public void start(Stage stage, StageStatusBuilder status, StackSetView stackSet, OperationAction action, String opId,
-      int accounts, Consumer<StageStatus> writeAhead, Consumer<String> send) {
+      int accounts, List<String> lifting, Consumer<StageStatus> writeAhead, Consumer<String> send) {
     StageStatus.Operation requested = new StageStatus.Operation(opId, action.name(),
-        OperationPhase.REQUESTED.name(), schedule.stamp(), null, accounts, null);
+        OperationPhase.REQUESTED.name(), schedule.stamp(), null, accounts, null,
+        lifting == null || lifting.isEmpty() ? null : List.copyOf(lifting));
     status.operation(stackSet.name(), stackSet.id(), requested);
     if (action.writeAhead()) {
       writeAhead.accept(status.build());
@@ -135,7 +136,7 @@ public final class StackSetOperations {
   private static StageStatus.Operation with(StageStatus.Operation op, OperationPhase phase, String endedAt,
       String message) {
     return new StageStatus.Operation(op.id(), op.action(), phase.name(), op.startedAt(), endedAt,
-        op.accounts(), message);
+        op.accounts(), message, op.lifting());
   }
 
   /**

@@ -181,6 +181,8 @@ public final class StageStatusBuilder {
     return this;
   }
 
+  private int excepted;
+
   public StageStatusBuilder counts(Collection<State> states, int conflicted, int bootstrapped, int drifted, int enforced,
       Map<String, Integer> blockedBy) {
     int current = 0;
@@ -197,7 +199,18 @@ public final class StageStatusBuilder {
     this.blockedBy = new java.util.TreeMap<>(blockedBy);
     int blocked = blockedBy.values().stream().mapToInt(Integer::intValue).sum();
     accounts = new StageStatus.AccountCounts(states.size(), current, pending, failed, conflicted,
-        drifted, bootstrapped, enforced, blocked == 0 ? null : blocked);
+        drifted, bootstrapped, enforced, blocked == 0 ? null : blocked, excepted == 0 ? null : excepted);
+    return this;
+  }
+
+  /** How many accounts a BoundaryException lifts statements in now (the Excepted column). */
+  public StageStatusBuilder excepted(int accounts) {
+    this.excepted = accounts;
+    if (this.accounts != null) {
+      StageStatus.AccountCounts a = this.accounts;
+      this.accounts = new StageStatus.AccountCounts(a.targeted(), a.boundaryCurrent(), a.pending(), a.failed(),
+          a.conflicted(), a.drifted(), a.bootstrapped(), a.enforced(), a.blocked(), accounts == 0 ? null : accounts);
+    }
     return this;
   }
 

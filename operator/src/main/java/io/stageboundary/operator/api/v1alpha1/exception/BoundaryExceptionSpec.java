@@ -38,10 +38,10 @@ public record BoundaryExceptionSpec(
     @JsonPropertyDescription("Who approved it (required unless breakGlass).") String approvedBy,
 
     @Required @Pattern("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]+)?Z$")
-    @JsonPropertyDescription("When it ends by itself (UTC, e.g. 2026-12-09T00:00:00Z); at most 30 days after creation, 24 hours for break-glass.")
+    @JsonPropertyDescription("When it ends by itself (UTC, e.g. 2026-12-09T00:00:00Z); at most the stage's spec.exceptions.maxDuration after creation (default 30 days; breakGlassMaxDuration, default 24 hours, for break-glass).")
     String expiresAt,
 
-    @JsonPropertyDescription("An emergency: granted without the stage's approval, for at most 24 hours, loudly (a Warning event, the stage_boundary_exceptions_active{break_glass=\"true\"} metric an alert fires on).")
+    @JsonPropertyDescription("An emergency: granted without the stage's approval, for at most the stage's spec.exceptions.breakGlassMaxDuration (default 24 hours), loudly (a Warning event, the stage_boundary_exceptions_active{break_glass=\"true\"} metric an alert fires on).")
     Boolean breakGlass) {
 
   public boolean breakGlassOrDefault() {

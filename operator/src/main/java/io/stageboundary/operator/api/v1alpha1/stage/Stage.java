@@ -24,6 +24,7 @@ import io.stageboundary.operator.api.v1alpha1.ApiGroup;
 @AdditionalPrinterColumn(name = "Current", jsonPath = ".status.accounts.boundaryCurrent", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Bootstrapped", jsonPath = ".status.accounts.bootstrapped", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Drifted", jsonPath = ".status.accounts.drifted", type = AdditionalPrinterColumn.Type.INTEGER)
+@AdditionalPrinterColumn(name = "Excepted", jsonPath = ".status.accounts.excepted", type = AdditionalPrinterColumn.Type.INTEGER)
 @AdditionalPrinterColumn(name = "Enforced", jsonPath = ".status.conditions[?(@.type==\"Enforced\")].status", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Guarded", jsonPath = ".status.conditions[?(@.type==\"Guarded\")].status", type = AdditionalPrinterColumn.Type.STRING)
 @AdditionalPrinterColumn(name = "Reason", jsonPath = ".status.conditions[?(@.type==\"Ready\")].reason", type = AdditionalPrinterColumn.Type.STRING, priority = 1)

@@ -56,14 +56,44 @@ public record StageSpec(
     Verification verification,
 
     @JsonPropertyDescription("An organisation-level guardrail: a service control policy (SCP) named stage-boundary-<stage>, attached to every targeted OU and account, that denies every principal but the operator's member role, the StackSet execution roles and exemptPrincipals from changing or deleting the boundary policy and from removing or replacing the boundary on the CDK bootstrap roles. Needs the management account or a delegated administrator for Organizations policies (see the AwsOrganization's status.policyManagement).")
-    Guardrail guardrail) {
+    Guardrail guardrail,
+
+    @JsonPropertyDescription("How long BoundaryExceptions of this stage may last.")
+    ExceptionLimits exceptions) {
 
   /** Before spec.guardrail existed. */
   public StageSpec(OrganizationRef organizationRef, Boundary boundary, Targets targets, Rollout rollout,
       Bootstrap bootstrap, String driftCheckInterval, DriftRemediation driftRemediation,
       DeletionPolicy deletionPolicy, Boolean suspend, Verification verification) {
     this(organizationRef, boundary, targets, rollout, bootstrap, driftCheckInterval, driftRemediation,
-        deletionPolicy, suspend, verification, null);
+        deletionPolicy, suspend, verification, null, null);
+  }
+
+  /** The longest a BoundaryException of this stage may last, counted from its creation. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record ExceptionLimits(
+      @Default("720h")
+      @Pattern("^([0-9]+(ms|s|m|h))+$")
+      @JsonPropertyDescription("The longest an exception may last, from its creation to its expiresAt, e.g. 168h for a week (default 720h, 30 days). A longer one is Refused and lifts nothing.")
+      String maxDuration,
+
+      @Default("24h")
+      @Pattern("^([0-9]+(ms|s|m|h))+$")
+      @JsonPropertyDescription("The longest a break-glass exception may last (default 24h).")
+      String breakGlassMaxDuration) {
+
+    public static final java.time.Duration DEFAULT_MAX = java.time.Duration.ofDays(30);
+    public static final java.time.Duration DEFAULT_BREAK_GLASS_MAX = java.time.Duration.ofHours(24);
+
+    public java.time.Duration max(boolean breakGlass) {
+      String text = breakGlass ? breakGlassMaxDuration : maxDuration;
+      return text == null ? (breakGlass ? DEFAULT_BREAK_GLASS_MAX : DEFAULT_MAX)
+          : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(text);
+    }
+  }
+
+  public ExceptionLimits exceptionsOrDefault() {
+    return exceptions == null ? new ExceptionLimits(null, null) : exceptions;
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)

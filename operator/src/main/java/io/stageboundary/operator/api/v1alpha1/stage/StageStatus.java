@@ -128,7 +128,14 @@ public record StageStatus(
       @JsonPropertyDescription("Accounts whose boundary differs from what was deployed.") Integer drifted,
       @JsonPropertyDescription("Accounts whose CDK bootstrap stack carries the boundary in every target region.") Integer bootstrapped,
       @JsonPropertyDescription("Accounts where IAM's evaluation passed every enforcement probe.") Integer enforced,
-      @JsonPropertyDescription("Accounts the operator leaves alone until a cause outside the stage is fixed (a taken policy name, a missing member role, a failed deployment), each retried by itself with a backoff; the StageAccount's status.blocked says why. Suspended accounts are not counted.") Integer blocked) {}
+      @JsonPropertyDescription("Accounts the operator leaves alone until a cause outside the stage is fixed (a taken policy name, a missing member role, a failed deployment), each retried by itself with a backoff; the StageAccount's status.blocked says why. Suspended accounts are not counted.") Integer blocked,
+      @JsonPropertyDescription("Accounts where a BoundaryException lifts statements now (their StageAccount's status.exceptions says which and until when).") Integer excepted) {
+
+    public AccountCounts(Integer targeted, Integer boundaryCurrent, Integer pending, Integer failed, Integer conflicted,
+        Integer drifted, Integer bootstrapped, Integer enforced, Integer blocked) {
+      this(targeted, boundaryCurrent, pending, failed, conflicted, drifted, bootstrapped, enforced, blocked, null);
+    }
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record StackSetStatus(
@@ -144,5 +151,6 @@ public record StageStatus(
       @JsonPropertyDescription("When the operator requested it.") String startedAt,
       @JsonPropertyDescription("When it finished.") String endedAt,
       @JsonPropertyDescription("Accounts the operation addressed.") Integer accounts,
-      @JsonPropertyDescription("Why it failed, when it did.") String message) {}
+      @JsonPropertyDescription("Why it failed, when it did.") String message,
+      @JsonPropertyDescription("For an OVERRIDE that lifts statements: the accounts it lifts them in. They are read back even if the BoundaryException is deleted before a StageAccount records the lift, so no lift outlives its exception unseen.") List<String> lifting) {}
 }
