@@ -23,7 +23,7 @@ class ArgoCdHealthChecksTest {
   private static final Path CHECKS = ArgoCdHealth.REPO.resolve("deploy/argocd/iam.stageboundary.io");
 
   @ParameterizedTest
-  @ValueSource(strings = {"Stage", "StageAccount", "AwsOrganization"})
+  @ValueSource(strings = {"Stage", "StageAccount", "AwsOrganization", "BoundaryException"})
   void everyTestCasePassesUnderGopherLua(String kind) {
     ArgoCdHealth.Run r = ArgoCdHealth.test(CHECKS.resolve(kind));
     assertThat(r.exitCode()).as(r.output()).isZero();
@@ -35,7 +35,8 @@ class ArgoCdHealthChecksTest {
     assertThat(statuses("Stage")).contains("Healthy", "Progressing", "Degraded", "Suspended");
     assertThat(statuses("StageAccount")).contains("Healthy", "Progressing", "Degraded");
     assertThat(statuses("AwsOrganization")).contains("Healthy", "Progressing", "Degraded");
-    for (String kind : List.of("Stage", "AwsOrganization")) {
+    assertThat(statuses("BoundaryException")).contains("Healthy", "Progressing", "Degraded", "Suspended");
+    for (String kind : List.of("Stage", "AwsOrganization", "BoundaryException")) {
       JsonNode noStatus = yaml(CHECKS.resolve(kind).resolve("testdata/no-status.yaml"));
       assertThat(noStatus.has("status")).as("%s testdata/no-status.yaml has a status", kind).isFalse();
     }
@@ -43,7 +44,7 @@ class ArgoCdHealthChecksTest {
 
   /** A reason a script looks for is one the operator sets: renaming a reason breaks this, not Argo CD. */
   @ParameterizedTest
-  @ValueSource(strings = {"Stage", "StageAccount", "AwsOrganization"})
+  @ValueSource(strings = {"Stage", "StageAccount", "AwsOrganization", "BoundaryException"})
   void everyReasonAScriptNamesIsOneTheOperatorSets(String kind) throws IOException {
     String script = Files.readString(CHECKS.resolve(kind).resolve("health.lua"));
     java.util.regex.Matcher m = java.util.regex.Pattern.compile("reason\\s*[~=]=\\s*\"([A-Za-z]+)\"").matcher(script);
@@ -80,7 +81,8 @@ class ArgoCdHealthChecksTest {
     assertThat(keys).containsExactlyInAnyOrder(
         "resource.customizations.health.iam.stageboundary.io_Stage",
         "resource.customizations.health.iam.stageboundary.io_StageAccount",
-        "resource.customizations.health.iam.stageboundary.io_AwsOrganization");
+        "resource.customizations.health.iam.stageboundary.io_AwsOrganization",
+        "resource.customizations.health.iam.stageboundary.io_BoundaryException");
     for (String key : keys) {
       String kind = key.substring(key.indexOf('_') + 1);
       assertThat(cm.path("data").path(key).asText())

@@ -9,6 +9,8 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.fabric8.kubernetes.api.model.GenericKubernetesResource;
 import io.fabric8.kubernetes.api.model.ObjectMeta;
 import io.fabric8.kubernetes.client.utils.Serialization;
+import io.stageboundary.operator.api.v1alpha1.exception.BoundaryException;
+import io.stageboundary.operator.api.v1alpha1.exception.BoundaryExceptionStatus;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
@@ -186,6 +188,53 @@ class ArgoCdHealthCaptureTest {
     await().atMost(SOON).until(() -> OperatorHarness.condition(h.stage("approval"), "Reconciling")
         .map(c -> ConditionReason.AwaitingApproval.name().equals(c.getReason())).orElse(false));
     expect("Stage", "approval", "suspended-awaiting-approval", "Suspended");
+  }
+
+  @Test
+  @Order(8)
+  void whileAnExceptionIsJudgedGrantedRefusedOrWaits() {
+    String expires = java.time.Instant.now().plus(Duration.ofHours(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+        .toString();
+    h.apply(exception("nowhere", "no-such-stage", org.account("beta-payments"), "DenyModifyingConfig", expires));
+    expect("BoundaryException", "nowhere", "no-status", "Progressing");
+    h.apply(exception("config-rules", "dev", org.account("beta-payments"), "DenyModifyingConfig", expires));
+    awaitPhase("config-rules", BoundaryExceptionStatus.Phase.Active);
+    expect("BoundaryException", "config-rules", "healthy-active", "Healthy");
+    h.apply(exception("unknown-sid", "dev", org.account("beta-payments"), "DenyNothingOfThatName", expires));
+    awaitPhase("unknown-sid", BoundaryExceptionStatus.Phase.Refused);
+    expect("BoundaryException", "unknown-sid", "degraded-refused", "Degraded");
+    // the Manual stage of the case before: approve its own plan, then an exception waits for one of its own
+    Stage manual = h.stage("approval");
+    manual.getMetadata().setAnnotations(Map.of("iam.stageboundary.io/approve", manual.getStatus().plan().id()));
+    manual.getMetadata().setManagedFields(null);
+    h.client().resource(manual).update();
+    h.awaitReady("approval");
+    h.apply(exception("waits", "approval", org.account("sandbox-experiments"), "DenyModifyingConfig", expires));
+    awaitPhase("waits", BoundaryExceptionStatus.Phase.AwaitingApproval);
+    expect("BoundaryException", "waits", "suspended-awaiting-approval", "Suspended");
+  }
+
+  private static void awaitPhase(String name, BoundaryExceptionStatus.Phase phase) {
+    await().atMost(SOON).until(() -> {
+      BoundaryException e = h.client().resources(BoundaryException.class).withName(name).get();
+      return e.getStatus() != null && e.getStatus().phase() == phase;
+    });
+  }
+
+  private static String exception(String name, String stage, String account, String sid, String expires) {
+    return """
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: BoundaryException
+        metadata: {name: %s}
+        spec:
+          stage: %s
+          accounts: ["%s"]
+          statements: [%s]
+          reason: the data team sets up AWS Config rules
+          ticket: SEC-1234
+          approvedBy: security@example.com
+          expiresAt: "%s"
+        """.formatted(name, stage, account, sid, expires);
   }
 
   private static String stage(String name, String remediation, boolean suspend) {
