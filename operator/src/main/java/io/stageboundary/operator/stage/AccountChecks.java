@@ -10,6 +10,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.IamCatalogue;
@@ -65,7 +66,7 @@ final class AccountChecks {
     StageSpec spec = stage.getSpec();
     boolean remediate = spec.remediatesDrift() && !spec.suspended();
     OrganizationAws aws = seen.organization().aws();
-    String deployed = seen.stackSet().flatMap(s -> BoundaryDocument.revisionOf(s.templateBody())).orElse(null);
+    String deployed = seen.stackSet().flatMap(s -> BoundaryTemplate.revisionOf(s.templateBody())).orElse(null);
     AccountView view = AccountView.of(stage, doc.revision(), deployed, seen.instancesByAccount(), seen.deployTo(),
         seen.conflicts(), seen.snapshot()).withMembershipDrift(stage, seen.joined(), seen.left(), seen.snapshot());
     Map<String, StageAccountStatus.Boundary> previous = in.lastReported(StageAccountStatus::boundary);

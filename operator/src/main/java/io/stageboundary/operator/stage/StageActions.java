@@ -14,6 +14,7 @@ import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.kube.StageAccountWriter;
 import io.stageboundary.operator.organization.OrganizationContext;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.stage.bootstrap.BootstrapClearing;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.pass.Observation;
@@ -110,7 +111,7 @@ final class StageActions {
 
   private Duration createStackSet(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status) {
     String name = StageController.stackSetName(in.name());
-    String id = seen.organization().stackSets().create(name, doc.cloudFormationTemplate(),
+    String id = seen.organization().stackSets().create(name, BoundaryTemplate.render(doc),
         "Permissions boundary of stage " + in.name() + " (stage-boundary-operator)",
         Map.of("stage-boundary-operator/stage", in.name()));
     events.normal(in.stage(), EventReason.StackSetCreated, "created StackSet " + name + " (" + id
@@ -168,7 +169,7 @@ final class StageActions {
         ? o.targets().stream().map(Target::accountId).distinct().toList() : null;
     operations.start(stage, status, stackSet, action, opId, count, lifting, in.writeAhead(), id -> {
       switch (action) {
-        case UPDATE -> stackSets.updateTemplate(stackSet.name(), doc.cloudFormationTemplate(), prefs, id);
+        case UPDATE -> stackSets.updateTemplate(stackSet.name(), BoundaryTemplate.render(doc), prefs, id);
         case CREATE_INSTANCES -> stackSets.createInstances(stackSet.name(), step.targets(), region, prefs, id);
         // Retain (the default): the instance leaves the StackSet, the policy stays in the account.
         case DELETE_INSTANCES -> stackSets.deleteInstances(stackSet.name(), step.targets(), region, retainStacks,

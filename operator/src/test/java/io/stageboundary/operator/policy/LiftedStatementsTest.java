@@ -28,7 +28,7 @@ class LiftedStatementsTest {
 
   @Test
   void theTemplateDeclaresOneParameterPerLiftableStatementAndTakesItOutWithNoValue() throws Exception {
-    JsonNode t = CanonicalPolicy.JSON.readTree(doc().cloudFormationTemplate());
+    JsonNode t = CanonicalPolicy.JSON.readTree(BoundaryTemplate.render(doc()));
     assertThat(t.path("Parameters").path("LiftDenyConfigRules").path("Default").asText()).isEqualTo("false");
     assertThat(t.path("Conditions").path("LiftedDenyConfigRules").path("Fn::Equals").get(0).path("Ref").asText())
         .isEqualTo("LiftDenyConfigRules");
@@ -41,7 +41,7 @@ class LiftedStatementsTest {
     assertThat(wrapped).isNotNull();
     assertThat(wrapped.get(1).path("Ref").asText()).isEqualTo("AWS::NoValue");
     assertThat(wrapped.get(2).path("Sid").asText()).isEqualTo("DenyConfigRules");
-    assertThat(BoundaryDocument.statementsOf(doc().cloudFormationTemplate())).as("the plan reads the statements back")
+    assertThat(BoundaryTemplate.statementsOf(BoundaryTemplate.render(doc()))).as("the plan reads the statements back")
         .containsOnlyKeys(doc().statements().keySet());
   }
 

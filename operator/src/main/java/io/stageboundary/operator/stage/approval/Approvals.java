@@ -10,6 +10,7 @@ import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.AccessChanges;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
@@ -161,7 +162,7 @@ public final class Approvals {
   private StageStatus.Plan plan(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation scp,
       String desired, StageStatus.Plan last) {
     String deployedTemplate = seen.stackSet().map(s -> s.templateBody()).orElse(null);
-    SortedMap<String, String> before = BoundaryDocument.statementsOf(deployedTemplate);
+    SortedMap<String, String> before = BoundaryTemplate.statementsOf(deployedTemplate);
     SortedMap<String, String> after = doc.statements();
     List<String> added = after.keySet().stream().filter(k -> !before.containsKey(k)).toList();
     List<String> removed = before.keySet().stream().filter(k -> !after.containsKey(k)).toList();
@@ -176,7 +177,7 @@ public final class Approvals {
     List<String> toRelease = deployed.stream().filter(a -> !seen.targeted().containsKey(a)).toList();
     Stacks stacks = bootstrapStacks(in, doc, seen, last, desired, toAdd, toRelease);
     List<String> guardrail = guardrail(scp);
-    String revisionFrom = BoundaryDocument.revisionOf(deployedTemplate).orElse(null);
+    String revisionFrom = BoundaryTemplate.revisionOf(deployedTemplate).orElse(null);
     boolean boundaryChanges = !Objects.equals(revisionFrom, doc.revision());
     if (!boundaryChanges && toAdd.isEmpty() && toRelease.isEmpty() && stacks.isEmpty() && guardrail.isEmpty()) {
       return new StageStatus.Plan(null, desired, revisionFrom, doc.revision(), List.of(), List.of(), List.of(), List.of(), List.of(),

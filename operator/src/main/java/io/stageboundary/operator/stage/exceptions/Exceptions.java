@@ -15,6 +15,7 @@ import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.AccessChanges;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.policy.Guards;
 import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.pass.Observation;
@@ -159,7 +160,7 @@ public final class Exceptions {
       if (stackSet == null || !instances.containsKey(account) || seen.suspended().contains(account)) {
         continue;
       }
-      SortedSet<String> lifted = BoundaryDocument.liftedBy(
+      SortedSet<String> lifted = BoundaryTemplate.liftedBy(
           seen.organization().stackSets().parameterOverrides(stackSet, account, seen.organization().region()));
       if (!lifted.isEmpty()) {
         applied.put(account, lifted);

@@ -4,6 +4,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.stage.pass.OperationAction;
 import java.util.ArrayList;
 import java.util.List;
@@ -138,7 +139,7 @@ public final class RolloutPlanner {
     /** The parameter overrides that lift these statements. */
     public Map<String, String> overrides() {
       Map<String, String> out = new TreeMap<>();
-      lifted.forEach(sid -> out.put(BoundaryDocument.liftParameter(sid), "true"));
+      lifted.forEach(sid -> out.put(BoundaryTemplate.liftParameter(sid), "true"));
       return out;
     }
   }
@@ -161,7 +162,7 @@ public final class RolloutPlanner {
       // so a stage that can do nothing writes nothing
       return desired.isEmpty() ? new Converged() : new CreateStackSet();
     }
-    String deployed = BoundaryDocument.revisionOf(stackSet.get().templateBody()).orElse("none");
+    String deployed = BoundaryTemplate.revisionOf(stackSet.get().templateBody()).orElse("none");
     if (!deployed.equals(doc.revision())) {
       return new UpdateTemplate(deployed, doc.revision());
     }

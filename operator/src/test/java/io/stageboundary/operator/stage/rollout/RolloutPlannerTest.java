@@ -7,6 +7,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.policy.BoundaryTemplate;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +29,7 @@ class RolloutPlannerTest {
   }
 
   private Optional<StackSetView> stackSet(BoundaryDocument d) {
-    return Optional.of(new StackSetView("n", "id", d.cloudFormationTemplate(), "ACTIVE"));
+    return Optional.of(new StackSetView("n", "id", BoundaryTemplate.render(d), "ACTIVE"));
   }
 
   private static InstanceView instance(String account, String ou, String status, String detailed) {
