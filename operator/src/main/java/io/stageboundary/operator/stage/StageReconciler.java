@@ -49,6 +49,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
   private static final Logger LOG = Logger.getLogger(StageReconciler.class);
   static final String ORG_INDEX = "organization";
   static final String RULES_INDEX = "rules";
+  /** BoundaryExceptions by the stage they name. */
+  static final String STAGE_INDEX = "stage";
 
   private final SimpleInboundEventSource<Stage> wake = new SimpleInboundEventSource<>("claims");
   private final StageController controller;
@@ -96,6 +98,8 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
         .withOnUpdateFilter((now, before) -> !Objects.equals(now.getMetadata().getGeneration(),
             before.getMetadata().getGeneration()))
         .build(), context);
+    exceptions.addIndexers(Map.of(STAGE_INDEX, e -> e.getSpec() == null || e.getSpec().stage() == null ? List.of()
+        : List.of(e.getSpec().stage())));
     this.exceptionCache = exceptions;
     return List.of(orgs, stageAccounts, rules, wake, exceptions);
   }
@@ -138,19 +142,19 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
       outcome = "aws_" + f.kind().name().toLowerCase(Locale.ROOT);
     }
     StatusPatch.patchIfChanged(stage, status.build(), ctx, Stage::new);
-    writeExceptions(status, ctx);
+    writeExceptions(stage.getMetadata().getName(), status, ctx);
     parts.metrics().conditions(stage, status.build().conditions());
     parts.metrics().reconciled(timing, "stage", outcome);
     return UpdateControl.<Stage>noUpdate().rescheduleAfter(next);
   }
 
   /** Each BoundaryException's status as the pass judged it, written only when it changed. */
-  private void writeExceptions(StageStatusBuilder status, Context<Stage> ctx) {
+  private void writeExceptions(String stage, StageStatusBuilder status, Context<Stage> ctx) {
     if (status.exceptions().isEmpty()) {
       return;
     }
     Map<String, BoundaryException> byName = new TreeMap<>();
-    exceptionsOf(ctx, null).forEach(e -> byName.put(e.getMetadata().getName(), e));
+    exceptionsOf(stage).forEach(e -> byName.put(e.getMetadata().getName(), e));
     status.exceptions().forEach((name, next) -> {
       BoundaryException e = byName.get(name);
       if (e != null) {
@@ -159,14 +163,13 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     });
   }
 
-  /** The BoundaryExceptions that name this Stage (or every one, for a null stage). */
-  private List<BoundaryException> exceptionsOf(Context<Stage> ctx, String stage) {
+  /** The BoundaryExceptions that name this Stage. */
+  private List<BoundaryException> exceptionsOf(String stage) {
     InformerEventSource<BoundaryException, Stage> cache = exceptionCache;
     if (cache == null) {
       return List.of();
     }
-    return cache.list().filter(e -> e.getSpec() != null && (stage == null || stage.equals(e.getSpec().stage())))
-        .toList();
+    return cache.byIndex(STAGE_INDEX, stage);
   }
 
   @Override
@@ -200,7 +203,7 @@ public final class StageReconciler implements Reconciler<Stage>, Cleaner<Stage> 
     ctx.getSecondaryResources(BoundaryRules.class).forEach(r -> rules.put(r.getMetadata().getName(), r));
     return new StageInputs(stage, org, ctx.getSecondaryResources(StageAccount.class), peers,
         written -> StatusPatch.patchIfChanged(stage, written, ctx, Stage::new), rules,
-        exceptionsOf(ctx, stage.getMetadata().getName()));
+        exceptionsOf(stage.getMetadata().getName()));
   }
 
   @Override
