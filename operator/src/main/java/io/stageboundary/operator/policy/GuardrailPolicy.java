@@ -3,6 +3,7 @@ package io.stageboundary.operator.policy;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -30,10 +31,11 @@ import java.util.List;
  * on the OU, but an excluded account is not the stage's).
  */
 public final class GuardrailPolicy {
-  /** AWS's limit for one SCP, whitespace included when written through the API. */
-  public static final int MAX_CHARACTERS = 5120;
-  /** AWS's limit of SCPs directly attached to one root, OU or account. */
-  public static final int MAX_PER_TARGET = 5;
+  /**
+   * AWS's default limit for one SCP, whitespace included when written through the API; an
+   * organisation with another quota says so in its AwsOrganization (docs/limits.md).
+   */
+  public static final int MAX_CHARACTERS = AwsOrganizationSpec.Quotas.DEFAULT_SCP_CHARACTERS;
   public static final String SID_POLICY = "ProtectBoundaryPolicy";
   public static final String SID_REMOVE = "KeepBoundaryOnCdkRoles";
   public static final String SID_REPLACE = "NoOtherBoundaryOnCdkRoles";
@@ -63,6 +65,14 @@ public final class GuardrailPolicy {
   public static GuardrailPolicy render(String stage, String policyName, String qualifier, String partition,
       String memberRoleName, List<String> exemptPrincipals, List<String> excludedAccounts)
       throws InvalidBoundaryException {
+    return render(stage, policyName, qualifier, partition, memberRoleName, exemptPrincipals, excludedAccounts,
+        MAX_CHARACTERS);
+  }
+
+  /** @param maxCharacters the organisation's SCP size quota (its AwsOrganization's spec.quotas) */
+  public static GuardrailPolicy render(String stage, String policyName, String qualifier, String partition,
+      String memberRoleName, List<String> exemptPrincipals, List<String> excludedAccounts, int maxCharacters)
+      throws InvalidBoundaryException {
     JsonNodeFactory f = JsonNodeFactory.instance;
     List<String> exempt = new ArrayList<>();
     exempt.add("arn:" + partition + ":iam::*:role/" + memberRoleName);
@@ -79,9 +89,10 @@ public final class GuardrailPolicy {
     statements.add(statement(f, SID_REPLACE, List.of("iam:PutRolePermissionsBoundary"), cdkRoles, exempt,
         excludedAccounts, boundary));
     String content = doc.toString();
-    if (content.length() > MAX_CHARACTERS) {
+    if (content.length() > maxCharacters) {
       throw new InvalidBoundaryException(List.of("the guardrail SCP would be " + content.length()
-          + " characters, over AWS's limit of " + MAX_CHARACTERS + ": shorten spec.guardrail.exemptPrincipals "
+          + " characters, over the organisation's limit of " + maxCharacters + " (AwsOrganization "
+          + "spec.quotas.serviceControlPolicyCharacters, AWS's default 5,120): shorten spec.guardrail.exemptPrincipals "
           + "(or spec.targets.excludeAccounts, which the SCP exempts one by one)"));
     }
     return new GuardrailPolicy(nameFor(stage), content);

@@ -367,8 +367,19 @@ class StageControllerTest {
     Stage dev = stage("dev", "developer-policy-dev", GUARDED);
     pass(dev);
     assertThat(condition(dev, "Stalled").getReason()).isEqualTo("GuardrailTargetFull");
-    assertThat(condition(dev, "Stalled").getMessage()).startsWith(OU + " already has 5 service control policies");
+    assertThat(condition(dev, "Stalled").getMessage()).startsWith(OU + " already has 5 service control policies")
+        .contains("spec.quotas.serviceControlPoliciesPerTarget");
     assertThat(aws.writes).isEmpty();
+
+    // an organisation whose quota was raised says so, and the guardrail goes on
+    org.setSpec(Serialization.unmarshal("""
+        region: us-east-1
+        callAs: DELEGATED_ADMIN
+        quotas: {serviceControlPoliciesPerTarget: 10}
+        """, io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec.class));
+    pass(dev);
+    assertThat(condition(dev, "Stalled").getStatus()).isEqualTo("False");
+    assertThat(aws.writes).anyMatch(w -> w.startsWith("AttachScp"));
   }
 
   @Test

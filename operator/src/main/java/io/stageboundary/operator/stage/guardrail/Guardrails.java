@@ -66,7 +66,8 @@ public final class Guardrails {
       desired = GuardrailPolicy.render(in.name(), spec.boundary().policyName(),
           spec.bootstrapOrDefault().qualifierOrDefault(), BoundaryDocument.partitionOf(org.getSpec().region()),
           org.getSpec().memberRoleNameOrDefault(), spec.guardrailOrDefault().exemptPrincipalsOrDefault(),
-          spec.targets().excludeAccounts() == null ? List.of() : spec.targets().excludeAccounts());
+          spec.targets().excludeAccounts() == null ? List.of() : spec.targets().excludeAccounts(),
+          org.getSpec().quotasOrDefault().scpCharacters());
     } catch (InvalidBoundaryException e) {
       return stalled(status, ConditionReason.InvalidGuardrail, "the guardrail cannot be deployed: " + e.getMessage());
     }
@@ -100,10 +101,12 @@ public final class Guardrails {
     if (spec.targets().accounts() != null) {
       wanted.addAll(spec.targets().accounts());
     }
+    int perTarget = org.getSpec().quotasOrDefault().scpsPerTarget();
     for (String target : wanted) {
-      if (!attached.contains(target) && scps.attachedTo(target) >= GuardrailPolicy.MAX_PER_TARGET) {
-        return stalled(status, ConditionReason.GuardrailTargetFull, target + " already has " + GuardrailPolicy.MAX_PER_TARGET
-            + " service control policies attached directly (AWS's limit): detach one from it, or target the "
+      if (!attached.contains(target) && scps.attachedTo(target) >= perTarget) {
+        return stalled(status, ConditionReason.GuardrailTargetFull, target + " already has " + perTarget
+            + " service control policies attached directly (the organisation's limit: AwsOrganization "
+            + "spec.quotas.serviceControlPoliciesPerTarget, AWS's default 5): detach one from it, or target the "
             + "OUs below it instead; nothing was written");
       }
     }

@@ -35,7 +35,41 @@ public record AwsOrganizationSpec(
     @Default("5m")
     @Pattern("^([0-9]+(ms|s|m|h))+$")
     @JsonPropertyDescription("How often the organisation's OUs and accounts are read again, e.g. 5m. New accounts in targeted OUs are found within this interval.")
-    String refreshInterval) {
+    String refreshInterval,
+
+    @JsonPropertyDescription("AWS quotas of this organisation that can differ from AWS's documented defaults (docs/limits.md gives each with its source). Set one only when the organisation's Service Quotas page says so: the operator refuses what would pass these limits before writing anything.")
+    Quotas quotas) {
+
+  /** Organizations quotas the operator plans with, each defaulting to AWS's documented value. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record Quotas(
+      @Default("5120")
+      @io.fabric8.generator.annotation.Min(1024)
+      @io.fabric8.generator.annotation.Max(1048576)
+      @JsonPropertyDescription("Maximum size of a service control policy, in characters (AWS's default 5,120; Organizations quotas page).")
+      Integer serviceControlPolicyCharacters,
+
+      @Default("5")
+      @io.fabric8.generator.annotation.Min(1)
+      @io.fabric8.generator.annotation.Max(100)
+      @JsonPropertyDescription("Maximum number of service control policies attached directly to one root, OU or account (AWS's default 5; Organizations quotas page).")
+      Integer serviceControlPoliciesPerTarget) {
+
+    public static final int DEFAULT_SCP_CHARACTERS = 5120;
+    public static final int DEFAULT_SCPS_PER_TARGET = 5;
+
+    public int scpCharacters() {
+      return serviceControlPolicyCharacters == null ? DEFAULT_SCP_CHARACTERS : serviceControlPolicyCharacters;
+    }
+
+    public int scpsPerTarget() {
+      return serviceControlPoliciesPerTarget == null ? DEFAULT_SCPS_PER_TARGET : serviceControlPoliciesPerTarget;
+    }
+  }
+
+  public Quotas quotasOrDefault() {
+    return quotas == null ? new Quotas(null, null) : quotas;
+  }
 
   public enum CallAs { SELF, DELEGATED_ADMIN }
 
