@@ -1,8 +1,9 @@
 """CloudFormation StackSets with the semantics of AWS, replacing moto's synchronous sketch.
 
 What this models (AWSCloudFormation/latest/APIReference and UserGuide/what-is-cfnstacksets.html):
-- Operations are asynchronous: RUNNING for `operationSeconds` plus `instanceSeconds` per round of
-  instances, a round being as many instances of a region as the operation preferences let run at
+- Operations are asynchronous and end round by round: after `operationSeconds`, each round of
+  instances ends `instanceSeconds` after the one before (its instances CURRENT then, while later
+  rounds still wait), a round being as many instances of a region as the operation preferences let run at
   once (MaxConcurrentCount/Percentage; with STRICT_FAILURE_TOLERANCE at most FailureTolerance + 1;
   regions in turn unless PARALLEL; API_StackSetOperationPreferences), then SUCCEEDED, FAILED (failures beyond the failure tolerance; the rest CANCELLED) or STOPPED.
   Instances show OUTDATED/PENDING while they wait, CURRENT/SUCCEEDED after (API_StackInstance).
@@ -447,21 +448,35 @@ def concurrency(preferences, instances_in_region):
     return wanted
 
 
+def rounds(preferences, targets):
+    """The rounds an operation over `targets` [(account, region)] works through, each taking
+    `instanceSeconds`: per region, batches of the region's concurrency; regions one after another
+    when RegionConcurrencyType is SEQUENTIAL (the default), side by side when PARALLEL
+    (API_StackSetOperationPreferences). AWS finishes instances round by round: an instance is
+    CURRENT as soon as its round is done, not when the whole operation ends."""
+    by_region = OrderedDict()
+    for key in targets:
+        by_region.setdefault(key[1], []).append(key)
+    batches = []
+    for keys in by_region.values():
+        c = concurrency(preferences, len(keys))
+        batches.append([keys[i:i + c] for i in range(0, len(keys), c)])
+    if not batches:
+        return []
+    if preferences.get("RegionConcurrencyType") == "PARALLEL":
+        return [[k for region in batches if i < len(region) for k in region[i]]
+                for i in range(max(len(region) for region in batches))]
+    return [batch for region in batches for batch in region]
+
+
 def waves(preferences, targets):
-    """How many rounds of `instanceSeconds` an operation over `targets` [(account, region)] takes:
-    per region the instances at the region's concurrency; regions one after another when
-    RegionConcurrencyType is SEQUENTIAL (the default), at the same time when PARALLEL."""
-    by_region = {}
-    for _, region in targets:
-        by_region[region] = by_region.get(region, 0) + 1
-    rounds = [-(-n // concurrency(preferences, n)) for n in by_region.values()]
-    if not rounds:
-        return 0
-    return max(rounds) if preferences.get("RegionConcurrencyType") == "PARALLEL" else sum(rounds)
+    """How many rounds of `instanceSeconds` an operation over `targets` takes."""
+    return len(rounds(preferences, targets))
 
 
 def _start(stack_set, op, targets, step):
-    """Records `op` as RUNNING over `targets` [(account, region)] and completes it later."""
+    """Records `op` as RUNNING over `targets` [(account, region)]; its rounds end one by one, the
+    first `operationSeconds` + `instanceSeconds` from now, each next `instanceSeconds` later."""
     stack_set.operations[op.id] = op
     for key in targets:
         op.results[key] = {"Status": "PENDING"}
@@ -471,26 +486,36 @@ def _start(stack_set, op, targets, step):
             if op.action != "DETECT_DRIFT":
                 instance.status = "OUTDATED"
                 instance.detailed_status = "PENDING"
-    delay = state.setting("operationSeconds") + state.setting("instanceSeconds") * waves(op.preferences, targets)
-    generation = _generation[0]
-    op.timer = threading.Timer(delay, _complete, args=(stack_set, op, step, generation))
+    op.rounds = rounds(op.preferences, list(op.results)) or [[]]
+    op.failures = 0
+    _schedule(stack_set, op, step, _generation[0], 0,
+              state.setting("operationSeconds") + state.setting("instanceSeconds"))
+
+
+def _schedule(stack_set, op, step, generation, index, delay):
+    op.timer = threading.Timer(delay, _complete_round, args=(stack_set, op, step, generation, index))
     op.timer.daemon = True
     op.timer.start()
 
 
-def _complete(stack_set, op, step, generation):
+def _complete_round(stack_set, op, step, generation, index):
+    """Ends round `index` of `op`: its instances succeed, fail or are skipped; once failures pass
+    the tolerance (or a stop was asked) the instances still waiting are CANCELLED and the operation
+    ends. The next round is scheduled `instanceSeconds` later; the last one ends the operation."""
     with state.LOCK:
         if generation != _generation[0] or op.status in DONE:
             return
         tolerance = _tolerance(op.preferences, len(op.results))
-        failures = 0
-        for key, result in op.results.items():
+        last = index >= len(op.rounds) - 1
+        ending = op.stop_requested or op.failures > tolerance
+        for key in (k for r in op.rounds[index:] for k in r) if ending else op.rounds[index]:
+            result = op.results[key]
             instance = stack_set.instances.get(key)
             result["OrganizationalUnitId"] = instance.ou_id if instance else None
-            if op.stop_requested or failures > tolerance:
+            if op.stop_requested or op.failures > tolerance:
                 result["Status"] = "CANCELLED"
                 result["StatusReason"] = "Cancelled since failure tolerance has exceeded" \
-                    if failures > tolerance else "Operation stopped by the user"
+                    if op.failures > tolerance else "Operation stopped by the user"
                 if instance is not None and op.action != "DETECT_DRIFT":
                     instance.detailed_status = "CANCELLED"
                 continue
@@ -506,18 +531,32 @@ def _complete(stack_set, op, step, generation):
                 if instance is not None and op.action != "DETECT_DRIFT" and key in stack_set.instances:
                     instance.status, instance.detailed_status, instance.status_reason = "CURRENT", "SUCCEEDED", None
             except Exception as e:
-                failures += 1
+                op.failures += 1
                 reason = str(e)
                 result["Status"] = "FAILED"
                 result["StatusReason"] = reason
                 if instance is not None:
                     instance.status, instance.detailed_status, instance.status_reason = "OUTDATED", "FAILED", reason
+        if not (last or ending or op.stop_requested or op.failures > tolerance):
+            _schedule(stack_set, op, step, generation, index + 1, state.setting("instanceSeconds"))
+            return
+        # the instances of rounds not reached (a stop, or failures past the tolerance) are cancelled
+        for key in (k for r in op.rounds[index + 1:] for k in r):
+            result = op.results[key]
+            if result["Status"] == "PENDING":
+                instance = stack_set.instances.get(key)
+                result["OrganizationalUnitId"] = instance.ou_id if instance else None
+                result["Status"] = "CANCELLED"
+                result["StatusReason"] = "Operation stopped by the user" if op.stop_requested \
+                    else "Cancelled since failure tolerance has exceeded"
+                if instance is not None and op.action != "DETECT_DRIFT":
+                    instance.detailed_status = "CANCELLED"
         op.ended = utcnow()
         if op.stop_requested:
             op.status = "STOPPED"
-        elif failures > tolerance:
+        elif op.failures > tolerance:
             op.status = "FAILED"
-            op.status_reason = f"{failures} stack instance(s) failed, more than the failure tolerance of {tolerance}"
+            op.status_reason = f"{op.failures} stack instance(s) failed, more than the failure tolerance of {tolerance}"
         else:
             op.status = "SUCCEEDED"
         if op.action == "DETECT_DRIFT":

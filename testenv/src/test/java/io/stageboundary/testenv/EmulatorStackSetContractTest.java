@@ -285,6 +285,32 @@ class EmulatorStackSetContractTest {
         .isInstanceOf(OperationIdAlreadyExistsException.class);
   }
 
+  /** AWS finishes an operation's instances round by round: the first are CURRENT while later ones wait. */
+  @Test
+  void instancesEndRoundByRoundNotAllWhenTheOperationEnds() throws InterruptedException {
+    admin.setOperationTiming(0.2, 1.5);
+    String ss = serviceManaged("boundary-r", ALLOW_ALL, false);
+    List<String> accounts = prodAccounts();
+    String op = cfn.createStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED)
+        .operationPreferences(p -> p.maxConcurrentCount(1).failureToleranceCount(0))
+        .deploymentTargets(t -> t.organizationalUnitIds(org.ou("prod"))).regions(AwsEmulator.REGION))
+        .operationId();
+    Map<String, String> seen = Map.of();
+    for (int i = 0; i < 40 && !seen.containsValue("CURRENT"); i++) {
+      Thread.sleep(100);
+      seen = cfn.listStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED)).summaries().stream()
+          .collect(Collectors.toMap(StackInstanceSummary::account, StackInstanceSummary::statusAsString));
+    }
+    assertThat(seen).as("one instance per round, %s accounts", accounts.size()).containsValue("CURRENT")
+        .containsValue("OUTDATED");
+    assertThat(seen.values().stream().filter("CURRENT"::equals).count()).isEqualTo(1);
+    assertThat(cfn.describeStackSetOperation(r -> r.stackSetName(ss).operationId(op).callAs(DELEGATED))
+        .stackSetOperation().status()).isEqualTo(StackSetOperationStatus.RUNNING);
+    assertThat(await(cfn, ss, op, DELEGATED).status()).isEqualTo(StackSetOperationStatus.SUCCEEDED);
+    assertThat(cfn.listStackInstances(r -> r.stackSetName(ss).callAs(DELEGATED)).summaries())
+        .hasSize(accounts.size()).allSatisfy(i -> assertThat(i.statusAsString()).isEqualTo("CURRENT"));
+  }
+
   @Test
   void failuresBeyondTheToleranceFailTheOperationAndTheInstance() {
     String ss = serviceManaged("boundary-f", ALLOW_ALL, false);
