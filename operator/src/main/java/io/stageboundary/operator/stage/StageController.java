@@ -21,6 +21,7 @@ import io.stageboundary.operator.policy.CatalogueCheck;
 import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.policy.InvalidBoundaryException;
 import io.stageboundary.operator.stage.approval.Approvals;
+import io.stageboundary.operator.stage.approval.ExceptionApprovals;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.claims.Claiming;
 import io.stageboundary.operator.stage.claims.StageClaims;
@@ -66,6 +67,7 @@ public final class StageController {
   private final StageDeletion deletion;
   private final Guardrails guardrails;
   private final Approvals approvals;
+  private final ExceptionApprovals exceptionApprovals;
   private final Exceptions exceptions;
   private final Map<String, Integer> transientFailures = new ConcurrentHashMap<>();
 
@@ -79,6 +81,7 @@ public final class StageController {
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
     this.guardrails = new Guardrails(parts.events());
     this.approvals = new Approvals(parts.bootstrap(), parts.events(), parts.schedule());
+    this.exceptionApprovals = new ExceptionApprovals(parts.events(), parts.schedule());
     this.exceptions = new Exceptions(parts.events(), parts.schedule());
     this.deletion = new StageDeletion(parts.organizations(), operations, listings, parts.bootstrap(), guardrails,
         parts.events(), parts.schedule());
@@ -111,7 +114,7 @@ public final class StageController {
       return approved.stop();
     }
     Exceptions.Resolved lifts = exceptions.resolve(in, doc.value(), seen.value(), status, parts.metrics(), // 5b. exceptions
-        (waiting, current) -> approvals.exceptions(in, waiting, current, status));
+        (waiting, current) -> exceptionApprovals.approved(in, waiting, current, status));
     BoundaryDocument held = doc.value().withLifts(lifts.applied());      //     what each account holds with them
     RolloutPlanner.Step step = plan(in, held, seen.value(), lifts, status); // 6. the next StackSet step (pure)
     AccountChecks.Outcome work = accounts.check(in, held, seen.value(), scp.value(), lifts); // 7. each account

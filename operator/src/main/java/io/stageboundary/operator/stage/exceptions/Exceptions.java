@@ -13,11 +13,9 @@ import io.stageboundary.operator.aws.BoundaryStackSets.Target;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
-import io.stageboundary.operator.policy.AccessChanges;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.policy.Guards;
-import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.pass.Observation;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.rollout.RolloutPlanner;
@@ -98,19 +96,6 @@ public final class Exceptions {
     }
   }
 
-  /**
-   * Asks for approval of exceptions on a Manual stage: {@code waiting} maps each key (uid@generation)
-   * to what a plan says of it; returns the keys approved. {@code current} is every exception's key.
-   */
-  public interface Approval {
-    Set<String> approved(Map<String, Supplier<String>> waiting, Set<String> current);
-  }
-
-  /** The key an approval names: the object and its generation, so a changed spec needs a new one. */
-  static String key(BoundaryException e) {
-    return e.getMetadata().getUid() + "@" + e.getMetadata().getGeneration();
-  }
-
   /** One exception judged. */
   record Verdict(BoundaryException exception, Phase phase, String message, Instant expiresAt) {
     boolean granted() {
@@ -119,7 +104,7 @@ public final class Exceptions {
   }
 
   public Resolved resolve(StageInputs in, BoundaryDocument doc, Observation seen, StageStatusBuilder status,
-      StageMetrics metrics, Approval approval) {
+      StageMetrics metrics, ExceptionRequests.Approval approval) {
     Map<String, List<Lift>> last = in.lastReported(StageAccountStatus::exceptions);
     List<String> lifting = lifting(status);
     if (in.exceptions().isEmpty() && last.isEmpty() && lifting.isEmpty()) {
@@ -133,15 +118,15 @@ public final class Exceptions {
     for (BoundaryException e : in.exceptions()) {
       Verdict v = judge(in.stage().getSpec(), doc, seen, e, now);
       verdicts.add(v);
-      current.add(key(e));
+      current.add(ExceptionRequests.key(e));
       if (v.phase() == Phase.AwaitingApproval) {
-        waiting.put(key(e), () -> describe(doc, e));
+        waiting.put(ExceptionRequests.key(e), () -> ExceptionRequests.describe(doc, e));
       }
     }
     if (in.stage().getSpec().rolloutOrDefault().approvalOrDefault() == StageSpec.Rollout.Approval.Manual) {
       Set<String> approved = approval.approved(waiting, current);
       String plan = status.plan() == null ? null : status.plan().id();
-      verdicts.replaceAll(v -> v.phase() != Phase.AwaitingApproval ? v : approved.contains(key(v.exception()))
+      verdicts.replaceAll(v -> v.phase() != Phase.AwaitingApproval ? v : approved.contains(ExceptionRequests.key(v.exception()))
           ? new Verdict(v.exception(), Phase.Pending, null, v.expiresAt())
           : new Verdict(v.exception(), v.phase(), plan == null ? "waits until the stage's own plan is approved, then "
               + "for a plan of its own" : "waits for approval: plan " + plan + " in the stage's status.plan; kubectl "
@@ -226,17 +211,6 @@ public final class Exceptions {
 
   private static String hours(Duration d) {
     return d.toMinutes() % 60 == 0 ? d.toHours() + "h" : d.toMinutes() + "m";
-  }
-
-  /** What a plan says of an exception: what it lifts where, until when, why, and the access it gives. */
-  private static String describe(BoundaryDocument doc, BoundaryException e) {
-    BoundaryExceptionSpec spec = e.getSpec();
-    String account = spec.accounts().get(0);
-    List<String> access = AccessChanges.lines(AccessChanges.between(doc.documentWithout(account, List.of()),
-        doc.documentWithout(account, spec.statements()), IamCatalogue.pinned()));
-    return e.getMetadata().getName() + ": lifts " + String.join(", ", spec.statements()) + " in "
-        + String.join(", ", spec.accounts()) + " until " + spec.expiresAt() + " (" + spec.reason()
-        + (spec.ticket() == null ? "" : ", " + spec.ticket()) + "): " + String.join("; ", access);
   }
 
   /** Events when an exception's phase changes: granted (break-glass loudly), ended, refused. */

@@ -203,14 +203,9 @@ public final class StageStatusBuilder {
     return this;
   }
 
-  /** How many accounts a BoundaryException lifts statements in now (the Excepted column). */
+  /** How many accounts a BoundaryException lifts statements in now (the Excepted column); counted by {@link #counts}. */
   public StageStatusBuilder excepted(int accounts) {
     this.excepted = accounts;
-    if (this.accounts != null) {
-      StageStatus.AccountCounts a = this.accounts;
-      this.accounts = new StageStatus.AccountCounts(a.targeted(), a.boundaryCurrent(), a.pending(), a.failed(),
-          a.conflicted(), a.drifted(), a.bootstrapped(), a.enforced(), a.blocked(), accounts == 0 ? null : accounts);
-    }
     return this;
   }
 
