@@ -30,6 +30,7 @@ import java.util.stream.Collectors;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Parameter;
 import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import java.util.stream.Stream;
 
 /**
@@ -51,6 +52,10 @@ public final class OperatorHarness implements AutoCloseable {
 
   public static OperatorHarness start(Peers peers) {
     TestLogging.install();
+    // A test polls objects the operator is still writing: a status not written yet (null) is
+    // "not yet", as a failed assertion is, so an exception inside an await is retried until the
+    // timeout, which then reports it as the cause.
+    Awaitility.ignoreExceptionsByDefault();
     OperatorHarness h = new OperatorHarness(peers);
     h.installCrds();
     h.startOperator();

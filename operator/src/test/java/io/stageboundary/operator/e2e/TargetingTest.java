@@ -186,10 +186,13 @@ class TargetingTest {
           region: us-east-1
           credentials: {source: Secret, secretRef: {namespace: default, name: nope}}
         """);
-    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(h.organization("missing-secret")
-        .getStatus().conditions()).anySatisfy(c -> {
-          assertThat(c.getType()).isEqualTo("Stalled");
-          assertThat(c.getMessage()).contains("Secret default/nope named in spec.credentials.secretRef does not exist");
-        }));
+    await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> {
+      AwsOrganization o = h.organization("missing-secret");
+      assertThat(o.getStatus()).as("status written").isNotNull();
+      assertThat(o.getStatus().conditions()).anySatisfy(c -> {
+        assertThat(c.getType()).isEqualTo("Stalled");
+        assertThat(c.getMessage()).contains("Secret default/nope named in spec.credentials.secretRef does not exist");
+      });
+    });
   }
 }
