@@ -19,6 +19,7 @@ import io.stageboundary.operator.stage.bootstrap.BootstrapClearing;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.pass.Observation;
 import io.stageboundary.operator.stage.pass.OperationAction;
+import io.stageboundary.operator.stage.pass.OperationPhase;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.pass.Text;
 import io.stageboundary.operator.stage.rollout.OperationIds;
@@ -55,6 +56,13 @@ final class StageActions {
       AccountChecks.Outcome work, StageStatusBuilder status) {
     boolean suspended = in.stage().getSpec().suspended();
     boolean converged = step instanceof RolloutPlanner.Converged;
+    StageStatus.Operation last = status.lastOperation();
+    if (OperationPhase.rolling(last)) {
+      // the accounts whose instance is current were checked and bootstrapped; the rest wait for their round
+      accounts.sync(in.stage(), work.view().objects(), in.accounts());
+      StackSetOperations.reportRunning(status, last.id(), last.action(), last.accounts());
+      return operations.lookAtRunning(last);
+    }
     if (step instanceof RolloutPlanner.DetectDrift) {
       startDriftDetection(in, seen, status);
     } else if (seen.detectionRunning() && !(suspended || converged)) {
@@ -185,8 +193,7 @@ final class StageActions {
         : describe(action, opId, count, doc.revision());
     events.normal(stage, EventReason.OperationStarted, what);
     LOG.infof("stage %s: %s", in.name(), what);
-    status.progressing(ConditionReason.OperationRunning, "StackSet operation " + opId + " (" + action + ", "
-        + count + " account(s)) is running");
+    StackSetOperations.reportRunning(status, opId, action, count);
     accounts.sync(stage, view.inProgress(step.targets(), action == OperationAction.UPDATE, opId), in.accounts());
     return schedule.pollInterval();
   }

@@ -101,11 +101,12 @@ final class StageObserver {
         && operations.follow(stage, status, stackSets, stackSet.get()) == StackSetOperations.Followed.RUNNING) {
       StageStatus.Operation running = status.lastOperation();
       if (OperationAction.of(running.action()) != OperationAction.DETECT_DRIFT) {
-        status.progressing(ConditionReason.OperationRunning, "StackSet operation " + running.id() + " ("
-            + running.action() + ", " + running.accounts() + " account(s)) is running");
-        return Gate.stop(operations.lookAtRunning(running));
+        // StackSets finish instances round by round: the pass goes on for the accounts whose
+        // instance is current already (their proof and bootstrap), and starts no other StackSet write
+        StackSetOperations.reportRunning(status, running.id(), running.action(), running.accounts());
+      } else {
+        detectionRunning = true;  // drift detection runs in the background: the stage stays as it is meanwhile
       }
-      detectionRunning = true;  // drift detection runs in the background: the stage stays as it is meanwhile
     }
     List<InstanceView> instances = stackSet.isEmpty() ? List.of()
         : listings.in(stackSets, stackSet.get(), status.lastOperation(), org.region());

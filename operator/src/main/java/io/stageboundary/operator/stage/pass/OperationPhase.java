@@ -1,5 +1,7 @@
 package io.stageboundary.operator.stage.pass;
 
+import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
+
 /**
  * Where a StackSet operation the operator started stands; the name is
  * {@code status.stackSet.lastOperation.status}. REQUESTED: the id is recorded, the request may not
@@ -11,6 +13,17 @@ public enum OperationPhase {
   /** Requested or running: the next pass follows it instead of starting other work. */
   public boolean open() {
     return this == REQUESTED || this == RUNNING;
+  }
+
+  /** AWS runs it (a request not yet known to AWS is REQUESTED, not running). */
+  public boolean running() {
+    return this == QUEUED || this == RUNNING || this == STOPPING;
+  }
+
+  /** Whether {@code op} is a StackSet rollout operation AWS is running (drift detection is not one). */
+  public static boolean rolling(StageStatus.Operation op) {
+    return op != null && op.status() != null && valueOf(op.status()).running()
+        && OperationAction.of(op.action()) != OperationAction.DETECT_DRIFT;
   }
 
   public static OperationPhase of(String name) {

@@ -5,6 +5,7 @@ import io.stageboundary.operator.aws.BoundaryStackSets;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.stage.pass.OperationPhase;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -18,7 +19,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * last operation ended stays true until the next one starts or ends, or a drift detection ends.
  * Someone else's operation is seen within a resync interval. ListStackInstances returns 100
  * instances a page: a stage of 1,000 accounts read it on every pass while its bootstrap stacks
- * started, ~100 times; now ~3 times per rollout.
+ * started, ~100 times; now ~3 times per rollout. While an operation runs its instances end round by
+ * round, so the list is read on every look at it (those looks are an eighth of its age apart).
  */
 public final class InstanceListings {
   /** What the list depends on: when any part differs from the listing's, the list is read again. */
@@ -45,7 +47,7 @@ public final class InstanceListings {
     Basis basis = Basis.of(stackSet, last);
     Instant now = schedule.now();
     Listing listing = byStackSet.get(stackSet.id());
-    if (listing == null || !listing.basis().equals(basis)
+    if (listing == null || OperationPhase.rolling(last) || !listing.basis().equals(basis)
         || !listing.at().plus(schedule.resyncInterval()).isAfter(now)) {
       listing = new Listing(basis, now, stackSets.instances(stackSet.name()).stream()
           .filter(i -> region.equals(i.region())).toList());

@@ -6,6 +6,7 @@ import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BoundaryStackSets.OperationView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.aws.BoundaryStackSets;
+import io.stageboundary.operator.kube.ConditionReason;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
 import io.stageboundary.operator.kube.Schedule;
@@ -137,6 +138,12 @@ public final class StackSetOperations {
       String message) {
     return new StageStatus.Operation(op.id(), op.action(), phase.name(), op.startedAt(), endedAt,
         op.accounts(), message, op.lifting());
+  }
+
+  /** The stage's Progressing condition while a StackSet operation runs. */
+  public static void reportRunning(StageStatusBuilder status, String id, Object action, Integer accounts) {
+    status.progressing(ConditionReason.OperationRunning, "StackSet operation " + id + " (" + action + ", " + accounts
+        + " account(s)) is running");
   }
 
   /**

@@ -1,0 +1,74 @@
+package io.stageboundary.operator.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.stageboundary.operator.api.v1alpha1.stage.Stage;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.testenv.EmulatorAdmin;
+import io.stageboundary.testenv.Peers;
+import io.stageboundary.testenv.PeersExtension;
+import io.stageboundary.testenv.SeededOrganization;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * StackSets finish instances round by round (the emulator as AWS does): an account whose instance
+ * is current is bootstrapped while later rounds still run, so policy rollout and bootstrap overlap
+ * instead of the bootstraps waiting for the whole operation.
+ */
+@PeersExtension.WithPeers
+class RoundByRoundRolloutTest {
+  private static final String REGION = "us-east-1";
+  private static OperatorHarness h;
+  private static EmulatorAdmin emulator;
+  private static SeededOrganization org;
+
+  @BeforeAll
+  static void start(Peers peers) {
+    emulator = peers.emulator();
+    org = peers.organization();
+    h = OperatorHarness.startWithBootstrapped(peers, REGION, "prod-payments", "prod-search", "prod-eu-payments",
+        "prod-eu-search");
+  }
+
+  @AfterAll
+  static void stop() {
+    emulator.setOperationTiming(0.2, 0);
+    h.close();
+  }
+
+  @Test
+  void anAccountIsBootstrappedAsSoonAsItsInstanceIsCurrentWhileLaterRoundsRun() {
+    emulator.setOperationTiming(0.2, 2.0);  // one account per round (25 % of 4), 2 s a round
+    h.apply("""
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: rounds}
+        spec:
+          organizationRef: {name: main}
+          boundary: {policyName: developer-policy-rounds}
+          targets: {organizationalUnits: [%s], regions: [us-east-1]}
+          rollout: {maxConcurrentPercentage: 25}
+        """.formatted(org.ou("prod")));
+    AtomicBoolean overlapped = new AtomicBoolean();
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      Stage s = h.stage("rounds");
+      boolean running = s.getStatus() != null && s.getStatus().stackSet() != null
+          && s.getStatus().stackSet().lastOperation() != null
+          && "CREATE_INSTANCES".equals(s.getStatus().stackSet().lastOperation().action())
+          && "RUNNING".equals(s.getStatus().stackSet().lastOperation().status());
+      long bootstrapped = h.stageAccounts("rounds").stream().filter(a -> a.getStatus() != null
+          && a.getStatus().bootstrapState() == BootstrapState.CURRENT).count();
+      if (running && bootstrapped > 0) {
+        overlapped.set(true);
+      }
+      return overlapped.get() || bootstrapped == 4;
+    });
+    assertThat(overlapped).as("a bootstrap finished while the StackSet operation still ran").isTrue();
+    h.awaitReady("rounds");
+  }
+}
