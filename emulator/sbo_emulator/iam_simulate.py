@@ -16,6 +16,14 @@ round trip, while the backend lock is let go (other requests go on meanwhile):
   has SCPs enabled, except in the management account (reference_policies_evaluation-logic.html).
   AWS keeps at least one SCP attached to every root, OU and account (FullAWSAccess by default);
   moto may leave an OU or account without one, so such a level counts as FullAWSAccess.
+- SCP statements with global condition keys: the current CLI reference (simulate-custom-policy,
+  simulate-principal-policy) says the simulator evaluates SCPs "including their condition keys and
+  resource scoping"; the IAM User Guide said "You can't test AWS Organizations service control
+  policies (SCPs) with global condition keys". The setting simulateScpGlobalConditionKeys picks
+  which (1, the default: evaluated; 0: a statement whose condition names an aws: key takes no
+  part), so the operator's proof of its guardrail is tested against both.
+- Resource control policies are not simulated (none are passed to the evaluator), as AWS's
+  simulator does not evaluate them.
 - AWS::IAM::Role ManagedPolicyArns (moto ignores them) are recorded at stack create and update and
   count as attached policies here, so the CDK execution role has its execution policies.
 - Each result has EvalDecision allowed / explicitDeny / implicitDeny, MatchedStatements (the
@@ -169,12 +177,26 @@ def _scps(account_id):
             break
         chain.insert(0, ou)
         parent = None if isinstance(ou, FakeRoot) else ou.parent_id
+    global_keys = state.setting("simulateScpGlobalConditionKeys") != 0
     levels = []
     for entity in chain:
-        policies = [{"name": p.name, "policy": json.loads(p.content)}
-                    for p in entity.attached_policies if p.type == "SERVICE_CONTROL_POLICY"]
-        levels.append({"orgIdentifier": entity.id, "policies": policies or [{"name": "FullAWSAccess", "policy": FULL_AWS_ACCESS}]})
+        attached = [p for p in entity.attached_policies if p.type == "SERVICE_CONTROL_POLICY"]
+        policies = [{"name": p.name, "policy": json.loads(p.content)} for p in attached]
+        if not global_keys:
+            policies = [p for p in (_without_global_conditions(p) for p in policies) if p is not None]
+        levels.append({"orgIdentifier": entity.id,
+                       "policies": policies if attached else [{"name": "FullAWSAccess", "policy": FULL_AWS_ACCESS}]})
     return levels
+
+
+def _without_global_conditions(named):
+    """The SCP without the statements whose conditions name a global key (aws:...); None if none is left."""
+    statements = named["policy"].get("Statement")
+    statements = statements if isinstance(statements, list) else [statements]
+    kept = [s for s in statements
+            if not any(key.lower().startswith("aws:")
+                       for keys in (s.get("Condition") or {}).values() for key in keys)]
+    return dict(named, policy=dict(named["policy"], Statement=kept)) if kept else None
 
 
 def _context(entries):

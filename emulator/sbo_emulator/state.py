@@ -19,6 +19,12 @@ DEFAULT_SETTINGS = {
     "stackSeconds": 0.0,
     # How long EnableRegion and DisableRegion leave a region ENABLING or DISABLING (regions.py).
     "regionEnableSeconds": 1.0,
+    # Whether SimulatePrincipalPolicy evaluates SCP statements whose conditions name global keys
+    # (aws:...). 1: as the current CLI reference says ("evaluates ... service control policies
+    # (SCPs) including their condition keys and resource scoping"). 0: as the IAM User Guide's
+    # "How the IAM policy simulator works" said ("You can't test AWS Organizations service control
+    # policies (SCPs) with global condition keys"): such statements take no part (iam_simulate.py).
+    "simulateScpGlobalConditionKeys": 1.0,
 }
 SETTINGS = dict(DEFAULT_SETTINGS)
 _settings_lock = threading.Lock()

@@ -43,6 +43,15 @@ public final class EmulatorAdmin {
   }
 
   /**
+   * Whether IAM's simulation evaluates SCP statements whose conditions name global keys (aws:...):
+   * true as the current CLI reference says, false as the IAM User Guide said ("You can't test AWS
+   * Organizations service control policies (SCPs) with global condition keys").
+   */
+  public void setSimulateScpGlobalConditionKeys(boolean evaluated) {
+    call("PUT", "settings", Map.of("simulateScpGlobalConditionKeys", evaluated ? 1 : 0));
+  }
+
+  /**
    * Per-account, per-region API rate limits (replacing any before): each rule a token bucket per
    * account and region that answers the service's own throttling error when empty.
    */

@@ -158,9 +158,42 @@ class EmulatorIamSimulationContractTest {
 
   @Test
   void anScpExemptingARoleByPrincipalArnDeniesOthersAndReportsItsOwnDecision() {
-    String account = org.account("dev-data");
+    exemptingScpIn(org.account("dev-data"), "exempting", true);
+  }
+
+  /**
+   * The IAM User Guide's "How the IAM policy simulator works" said SCPs with global condition keys
+   * cannot be tested; with the emulator set so, the exempting statement takes no part (the SCPs
+   * allow the other role too), and a statement without conditions still denies.
+   */
+  @Test
+  void whereTheSimulatorDoesNotEvaluateScpGlobalConditionKeysSuchAStatementTakesNoPart(EmulatorAdmin admin) {
+    String account = org.account("dev-payments");
+    admin.setSimulateScpGlobalConditionKeys(false);
+    try {
+      exemptingScpIn(account, "exempting-unevaluated", false);
+      try (OrganizationsClient orgs = aws.organizations()) {
+        String id = orgs.createPolicy(r -> r.name("plain-deny").type(PolicyType.SERVICE_CONTROL_POLICY).description("test")
+            .content("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":"
+                + "\"iam:DeleteRolePermissionsBoundary\",\"Resource\":\"*\"}]}")).policy().policySummary().id();
+        orgs.attachPolicy(r -> r.policyId(id).targetId(account));
+      }
+      try (IamClient iam = aws.inAccount(account).iam()) {
+        String arn = "arn:aws:iam::" + account + ":role/exempt";
+        var result = only(iam.simulatePrincipalPolicy(r -> r.policySourceArn(arn)
+            .actionNames("iam:DeleteRolePermissionsBoundary")).evaluationResults());
+        assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).as("a statement without conditions")
+            .isFalse();
+      }
+    } finally {
+      admin.setSimulateScpGlobalConditionKeys(true);
+    }
+  }
+
+  /** An SCP on the account denying iam:DeleteRolePermissionsBoundary to all but role/exempt, and what IAM says of two roles. */
+  private void exemptingScpIn(String account, String name, boolean conditionsEvaluated) {
     try (OrganizationsClient orgs = aws.organizations()) {
-      String id = orgs.createPolicy(r -> r.name("exempting").type(PolicyType.SERVICE_CONTROL_POLICY).description("test")
+      String id = orgs.createPolicy(r -> r.name(name).type(PolicyType.SERVICE_CONTROL_POLICY).description("test")
           .content("{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Deny\",\"Action\":"
               + "\"iam:DeleteRolePermissionsBoundary\",\"Resource\":\"*\",\"Condition\":{\"ArnNotLike\":"
               + "{\"aws:PrincipalArn\":\"arn:aws:iam::*:role/exempt\"}}}]}")).policy().policySummary().id();
@@ -181,9 +214,13 @@ class EmulatorIamSimulationContractTest {
         if (role.equals("exempt")) {
           assertThat(result.evalDecision()).as("its own policies allow nothing").isEqualTo(PolicyEvaluationDecisionType.IMPLICIT_DENY);
           assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).as("but the SCPs do").isTrue();
-        } else {
+        } else if (conditionsEvaluated) {
           assertThat(result.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.EXPLICIT_DENY);
           assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).isFalse();
+        } else {
+          assertThat(result.evalDecision()).as("the conditioned statement took no part")
+              .isEqualTo(PolicyEvaluationDecisionType.ALLOWED);
+          assertThat(result.organizationsDecisionDetail().allowedByOrganizations()).isTrue();
         }
       }
     }

@@ -39,6 +39,18 @@ public final class CanonicalPolicy {
     }
   }
 
+  /** A document's statements: its Statement array, or the one statement it holds as an object. */
+  static List<JsonNode> statements(JsonNode doc) {
+    JsonNode s = doc.path("Statement");
+    List<JsonNode> out = new ArrayList<>();
+    if (s.isArray()) {
+      s.forEach(out::add);
+    } else if (s.isObject()) {
+      out.add(s);
+    }
+    return out;
+  }
+
   public static JsonNode normalize(JsonNode doc) {
     ObjectNode out = (ObjectNode) sortKeys(doc);
     JsonNode statements = out.get("Statement");

@@ -32,7 +32,7 @@ public final class DelegationPolicy {
     for (String action : SCP_ACTIONS) {
       boolean allowed = false;
       boolean denied = false;
-      for (JsonNode s : statements(doc)) {
+      for (JsonNode s : CanonicalPolicy.statements(doc)) {
         if (!names(s.get("Principal"), account) || !matches(s.get("Action"), action)
             || !admitsServiceControlPolicies(s.get("Condition"))) {
           continue;
@@ -48,17 +48,6 @@ public final class DelegationPolicy {
       }
     }
     return missing;
-  }
-
-  private static List<JsonNode> statements(JsonNode doc) {
-    JsonNode s = doc.path("Statement");
-    List<JsonNode> out = new ArrayList<>();
-    if (s.isArray()) {
-      s.forEach(out::add);
-    } else if (s.isObject()) {
-      out.add(s);
-    }
-    return out;
   }
 
   private static boolean names(JsonNode principal, String account) {

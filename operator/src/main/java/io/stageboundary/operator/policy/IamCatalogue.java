@@ -94,11 +94,16 @@ public final class IamCatalogue {
 
   /** An IAM name pattern (* any run, ? one character), matched case-insensitively as IAM does. */
   static Pattern glob(String pattern) {
+    return glob(pattern, true);
+  }
+
+  /** A pattern with * and ?, as IAM matches actions (ignoring case) or ARNs and StringLike values (not). */
+  static Pattern glob(String pattern, boolean ignoreCase) {
     StringBuilder re = new StringBuilder();
     for (char c : pattern.toCharArray()) {
       re.append(c == '*' ? ".*" : c == '?' ? "." : Pattern.quote(String.valueOf(c)));
     }
-    return Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE);
+    return ignoreCase ? Pattern.compile(re.toString(), Pattern.CASE_INSENSITIVE) : Pattern.compile(re.toString());
   }
 
   boolean isGlobalKey(String key) {

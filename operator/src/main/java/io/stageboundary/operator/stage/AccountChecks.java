@@ -1,11 +1,13 @@
 package io.stageboundary.operator.stage;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.operator.aws.ServiceControlPolicies;
 import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
@@ -30,8 +32,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.jboss.logging.Logger;
 
@@ -286,14 +290,20 @@ final class AccountChecks {
         + "|" + (spec.verification() == null ? "" : String.valueOf(spec.verification().probes()))
         + "|" + spec.bootstrapOrDefault().applyToAllRolesOrDefault());
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
+    Predicate<String> coverage = guardrail.coverage();
+    // the SCP as read from Organizations in this pass, parsed once; it applies where coverage says so
+    Optional<ServiceControlPolicies.Scp> scp = guardrail.enabled() ? guardrail.actual() : Optional.empty();
+    Optional<JsonNode> readBack = scp.map(p -> CanonicalPolicy.parse(p.content()));
     return account -> {
-      boolean covered = guardrail.covers(account);
+      boolean covered = coverage.test(account);
       // statements an exception lifts here are proven lifted, so a change of them asks IAM again at once
       String lifted = doc.liftsIn(account).isEmpty() ? "" : "|lifted " + doc.liftsIn(account);
       ProbePlan plan = new ProbePlan(lifted.isEmpty() ? (covered ? guarded : base)
           : CanonicalPolicy.hash((covered ? guarded : base) + lifted), doc.revision(),
           () -> EnforcementProbes.of(doc, spec, account, IamCatalogue.pinned(), covered ? memberRole : null),
-          ProbePlan.Probing.WHEN_CHECKED, action -> doc.denyingStatements(action, doc.liftsIn(account)));
+          ProbePlan.Probing.WHEN_CHECKED, action -> doc.denyingStatements(action, doc.liftsIn(account)),
+          covered && readBack.isPresent() ? new ProbePlan.ReadBack(scp.get().id(), readBack.get(), account,
+              doc.policyArn(account).split(":")[1]) : null);
       return holding.contains(account) ? plan : plan.notYet();
     };
   }

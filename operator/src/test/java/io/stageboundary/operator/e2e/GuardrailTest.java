@@ -7,7 +7,9 @@ import io.stageboundary.operator.api.v1alpha1.organization.AwsOrganization;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccount;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.ProofMethod;
 import io.stageboundary.testenv.AwsClients;
+import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
@@ -44,10 +46,12 @@ class GuardrailTest {
   private static SeededOrganization org;
   private static AwsClients aws;
   private static String delegation;
+  private static EmulatorAdmin emulator;
 
   @BeforeAll
   static void start(Peers peers) {
     org = peers.organization();
+    emulator = peers.emulator();
     aws = peers.awsClients();
     try (OrganizationsClient mgmt = aws.organizations()) {
       delegation = mgmt.describeResourcePolicy(r -> { }).resourcePolicy().content();
@@ -159,6 +163,8 @@ class GuardrailTest {
       Enforcement e = enforcement(org.account(name));
       assertThat(e.guardrail().passed()).as(name).isEqualTo(3);
       assertThat(e.guardrail().failed()).isZero();
+      assertThat(e.guardrail().claims()).as("IAM's simulation proved each claim").hasSize(3)
+          .allSatisfy(c -> assertThat(c.method()).isEqualTo(ProofMethod.IamSimulation));
     }
 
     String inProd = org.account("prod-eu-payments");
@@ -174,8 +180,36 @@ class GuardrailTest {
     assertThat(elsewhere.evalDecision()).as("an account of another stage").isEqualTo(PolicyEvaluationDecisionType.ALLOWED);
   }
 
+  /**
+   * The IAM User Guide has said the simulator cannot test SCPs with global condition keys, and the
+   * guardrail's exemptions are one (aws:PrincipalArn). With the emulator's simulator set so, IAM no
+   * longer proves the guardrail's claims; the SCP read back from Organizations does, and each claim says so.
+   */
   @Test
   @Order(3)
+  void whereIamsSimulatorCannotTestTheScpTheClaimsAreProvenByTheScpReadBack() {
+    String account = org.account("prod-payments");
+    String before = enforcement(account).lastChecked();
+    emulator.setSimulateScpGlobalConditionKeys(false);
+    try {
+      await().atMost(Duration.ofSeconds(60)).untilAsserted(() -> {
+        Enforcement e = enforcement(account);
+        assertThat(e.lastChecked()).isNotEqualTo(before);
+        assertThat(e.guardrail().failed()).as("%s", e.failures()).isZero();
+        assertThat(e.guardrail().claims()).extracting(c -> c.claim() + " " + c.method()).containsExactlyInAnyOrder(
+            "guardrail: no CDK role's boundary removed by an unexempt role ReadBackEvaluation",
+            "guardrail: no new version of the boundary by an unexempt role ReadBackEvaluation",
+            // the simulator leaves the conditioned Deny out, so it lets the member role through itself
+            "guardrail: the operator's member role is exempt IamSimulation");
+      });
+      assertThat(OperatorHarness.is(h.stage("guarded"), "Ready", "True")).isTrue();
+    } finally {
+      emulator.setSimulateScpGlobalConditionKeys(true);
+    }
+  }
+
+  @Test
+  @Order(4)
   void aDetachedGuardrailIsReportedUnderReportAndAttachedAgainUnderReconcile() {
     String id = scp().orElseThrow().id();
     try (OrganizationsClient mgmt = aws.organizations()) {
@@ -191,7 +225,7 @@ class GuardrailTest {
   }
 
   @Test
-  @Order(4)
+  @Order(5)
   void theScpFollowsTheExemptions() {
     h.apply(stage("Reconcile", "arn:aws:iam::*:role/incident-response"));
     await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> {
@@ -204,7 +238,7 @@ class GuardrailTest {
   }
 
   @Test
-  @Order(5)
+  @Order(6)
   void deletingTheStageUnderDeleteRemovesTheScpFirst() {
     h.apply(stage("Reconcile", "arn:aws:iam::*:role/incident-response") + "  deletionPolicy: Delete\n");
     h.client().resources(Stage.class).withName("guarded").delete();

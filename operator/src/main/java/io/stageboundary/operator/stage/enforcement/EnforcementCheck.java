@@ -1,12 +1,15 @@
 package io.stageboundary.operator.stage.enforcement;
 
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.GuardrailClaim;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.GuardrailProof;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.ProbeFailure;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.ProofMethod;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BootstrapStacks;
 import io.stageboundary.operator.aws.BootstrapStacks.Decision;
 import io.stageboundary.operator.aws.BootstrapStacks.Simulated;
+import io.stageboundary.operator.policy.DenyEvaluation;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.EnforcementProbes.Expect;
 import java.util.ArrayList;
@@ -18,7 +21,10 @@ import java.util.Map;
 /**
  * Asks IAM, for each CDK role of one account and region, whether the boundary holds it
  * (SimulatePrincipalPolicy, one call per request of {@link EnforcementProbes}), and says which
- * probes IAM decided otherwise. A failed probe is reported, never repaired: it means the rules are
+ * probes IAM decided otherwise. A guardrail claim the simulation does not prove (IAM's simulator
+ * may not evaluate SCPs with global condition keys, which the guardrail's exemptions are) is
+ * evaluated against the SCP read back from Organizations ({@link DenyEvaluation}); each claim
+ * says which of the two proved it. A failed probe is reported, never repaired: it means the rules are
  * wrong, or the boundary is off the role (which drift repair restores; the next check proves it).
  */
 public final class EnforcementCheck {
@@ -38,6 +44,7 @@ public final class EnforcementCheck {
     int guardFailed = 0;
     boolean guarded = false;
     List<ProbeFailure> failures = new ArrayList<>();
+    Map<String, ProofMethod> claims = new java.util.LinkedHashMap<>();
     for (EnforcementProbes.Request request : requests) {
       for (String role : request.role() == null ? roles : List.of(request.role())) {
         List<Simulated> results;
@@ -60,6 +67,20 @@ public final class EnforcementCheck {
           Simulated r = byRequest.get(probe.action().toLowerCase() + "|" + probe.resource());
           boolean ok = r != null && passes(probe.expect(), r);
           guarded |= probe.expect().guardrail();
+          DenyEvaluation.Verdict readBack = null;
+          if (probe.expect().guardrail()) {
+            ProofMethod method = ProofMethod.IamSimulation;
+            if (!ok && plan.guardrail() != null) {
+              readBack = DenyEvaluation.of(plan.guardrail().document(),
+                  requestOf(plan.guardrail(), role, probe, request, region));
+              ok = readBack.outcome() == (probe.expect() == Expect.DENIED_BY_ORGANIZATIONS
+                  ? DenyEvaluation.Outcome.DENIED : DenyEvaluation.Outcome.NOT_DENIED);
+              method = ProofMethod.ReadBackEvaluation;
+            }
+            if (ok) {
+              claims.merge(probe.label(), method, (a, b) -> a == ProofMethod.ReadBackEvaluation ? a : b);
+            }
+          }
           if (ok && probe.expect().guardrail()) {
             guardPassed++;
           } else if (ok) {
@@ -71,13 +92,41 @@ public final class EnforcementCheck {
               failed++;
             }
             add(failures, new ProbeFailure(role, probe.label(), probe.action(), probe.expect().describe(),
-                r == null ? "no answer" : actual(r, probe.expect().guardrail()), decisive(r, probe, plan)));
+                (r == null ? "no answer" : actual(r, probe.expect().guardrail())) + readBackSays(readBack, plan),
+                decisive(r, probe, plan)));
           }
         }
       }
     }
     return new Enforcement(now, passed, failed, failures.isEmpty() ? null : List.copyOf(failures),
-        guarded ? new GuardrailProof(guardPassed, guardFailed) : null, plan.fingerprint(), plan.revision());
+        guarded ? new GuardrailProof(guardPassed, guardFailed, claims.isEmpty() ? null : claims.entrySet().stream()
+            .map(c -> new GuardrailClaim(c.getKey(), c.getValue())).toList()) : null,
+        plan.fingerprint(), plan.revision());
+  }
+
+  /**
+   * The probe's request as IAM would see it from {@code role}: the principal's ARN and account
+   * (global keys a real request carries), the region, and the probe's own context values.
+   */
+  private static DenyEvaluation.Request requestOf(ProbePlan.ReadBack scp, String role, EnforcementProbes.Probe probe,
+      EnforcementProbes.Request request, String region) {
+    Map<String, List<String>> context = new java.util.LinkedHashMap<>(request.context());
+    context.put("aws:PrincipalArn", List.of(scp.roleArn(role)));
+    context.put("aws:PrincipalAccount", List.of(scp.account()));
+    context.putIfAbsent("aws:RequestedRegion", List.of(region));
+    return new DenyEvaluation.Request(probe.action(), probe.resource(), context);
+  }
+
+  private static String readBackSays(DenyEvaluation.Verdict v, ProbePlan plan) {
+    if (v == null) {
+      return "";
+    }
+    String scp = "; the SCP " + plan.guardrail().policyId() + " read back ";
+    return switch (v.outcome()) {
+      case DENIED -> scp + "denies it (" + v.statement() + ")";
+      case NOT_DENIED -> scp + "does not deny it";
+      case UNDECIDABLE -> scp + "could not be evaluated here (" + v.statement() + ")";
+    };
   }
 
   /**
@@ -147,7 +196,15 @@ public final class EnforcementCheck {
     return new Enforcement(checked.stream().map(Enforcement::lastChecked).max(String::compareTo).orElse(null),
         checked.stream().mapToInt(Enforcement::passed).sum(), checked.stream().mapToInt(Enforcement::failed).sum(),
         failures.isEmpty() ? null : failures, guards.isEmpty() ? null : new GuardrailProof(
-            guards.stream().mapToInt(GuardrailProof::passed).sum(), guards.stream().mapToInt(GuardrailProof::failed).sum()),
+            guards.stream().mapToInt(GuardrailProof::passed).sum(), guards.stream().mapToInt(GuardrailProof::failed).sum(),
+            claimsOf(guards)),
         null, newest(checked));
+  }
+
+  /** The claims of every region's proof (an account is proven in one region, so they rarely overlap). */
+  private static List<GuardrailClaim> claimsOf(List<GuardrailProof> guards) {
+    List<GuardrailClaim> claims = guards.stream().filter(g -> g.claims() != null).flatMap(g -> g.claims().stream())
+        .distinct().toList();
+    return claims.isEmpty() ? null : claims;
   }
 }

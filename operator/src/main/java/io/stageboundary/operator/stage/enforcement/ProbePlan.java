@@ -1,5 +1,6 @@
 package io.stageboundary.operator.stage.enforcement;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.stageboundary.operator.policy.EnforcementProbes;
 import java.util.List;
 import java.util.function.Function;
@@ -20,9 +21,28 @@ import java.util.function.Supplier;
  *
  * @param revision the boundary revision the probes prove
  * @param denying the Sids of the boundary's Deny statements that name an action, for a failure's message
+ * @param guardrail the stage's SCP as read back from Organizations, where it applies to the account
+ *     (null elsewhere): a guardrail claim IAM's simulation does not prove is evaluated against it
  */
 public record ProbePlan(String fingerprint, String revision, Supplier<List<EnforcementProbes.Request>> requests,
-    Probing probing, Function<String, List<String>> denying) {
+    Probing probing, Function<String, List<String>> denying, ReadBack guardrail) {
+
+  public ProbePlan(String fingerprint, String revision, Supplier<List<EnforcementProbes.Request>> requests,
+      Probing probing, Function<String, List<String>> denying) {
+    this(fingerprint, revision, requests, probing, denying, null);
+  }
+
+  /**
+   * An SCP as Organizations holds it, attached to the account or an OU above it.
+   *
+   * @param account the account proven: its roles are the principals evaluated
+   */
+  public record ReadBack(String policyId, JsonNode document, String account, String partition) {
+    /** A role's ARN, as a request carries it in aws:PrincipalArn. */
+    public String roleArn(String roleName) {
+      return "arn:" + partition + ":iam::" + account + ":role/" + roleName;
+    }
+  }
 
   /** When a checked pair asks IAM. */
   public enum Probing {
@@ -35,11 +55,11 @@ public record ProbePlan(String fingerprint, String revision, Supplier<List<Enfor
   }
 
   public ProbePlan onlyWhenLost() {
-    return probing == Probing.NOT_YET ? this : new ProbePlan(fingerprint, revision, requests, Probing.ONLY_WHEN_LOST, denying);
+    return probing == Probing.NOT_YET ? this : new ProbePlan(fingerprint, revision, requests, Probing.ONLY_WHEN_LOST, denying, guardrail);
   }
 
   public ProbePlan notYet() {
-    return new ProbePlan(fingerprint, revision, requests, Probing.NOT_YET, denying);
+    return new ProbePlan(fingerprint, revision, requests, Probing.NOT_YET, denying, guardrail);
   }
 
   /** Whether a pair whose roles all carry the boundary is proven when checked. */

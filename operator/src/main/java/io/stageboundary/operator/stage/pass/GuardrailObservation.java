@@ -7,6 +7,7 @@ import io.stageboundary.operator.policy.GuardrailPolicy;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 
 /**
  * What one pass found of the stage's service control policy ({@code spec.guardrail}).
@@ -36,9 +37,14 @@ public record GuardrailObservation(GuardrailPolicy desired, Optional<Scp> actual
     return enabled() && contentCurrent() && attached.containsAll(wanted);
   }
 
-  /** The current SCP applies to the account: attached to it or to an OU above it. */
-  public boolean covers(String account) {
-    return enabled() && contentCurrent() && snapshot != null
-        && snapshot.pathTo(account).stream().anyMatch(attached::contains);
+  /**
+   * Which accounts the current SCP applies to: attached to the account or to an OU above it. Whether
+   * the SCP holds the current document is decided once, not per account.
+   */
+  public Predicate<String> coverage() {
+    if (!enabled() || !contentCurrent() || snapshot == null) {
+      return account -> false;
+    }
+    return account -> snapshot.pathTo(account).stream().anyMatch(attached::contains);
   }
 }

@@ -56,7 +56,7 @@ public record StageAccountStatus(
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Enforcement(
       @JsonPropertyDescription("When IAM was last asked (SimulatePrincipalPolicy).") String lastChecked,
-      @JsonPropertyDescription("Probes IAM decided as expected.") Integer passed,
+      @JsonPropertyDescription("Probes IAM decided as expected. The boundary's probes are decided by IAM's simulation (SimulatePrincipalPolicy, which evaluates one permissions boundary); the guardrail's say each how they were proven.") Integer passed,
       @JsonPropertyDescription("Probes IAM decided otherwise.") Integer failed,
       @JsonPropertyDescription("The failed probes (at most ten).") List<ProbeFailure> failures,
       @JsonPropertyDescription("The guardrail's own probes (spec.guardrail): the service control policy denies a role without exemption, and lets the operator's member role through.") GuardrailProof guardrail,
@@ -70,8 +70,31 @@ public record StageAccountStatus(
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record GuardrailProof(
-      @JsonPropertyDescription("Guardrail probes IAM decided as expected.") Integer passed,
-      @JsonPropertyDescription("Guardrail probes IAM decided otherwise (they are listed with the failures).") Integer failed) {}
+      @JsonPropertyDescription("Guardrail claims proven, by IAM's simulation or by the SCP read back.") Integer passed,
+      @JsonPropertyDescription("Guardrail claims neither could prove (they are listed with the failures).") Integer failed,
+      @JsonPropertyDescription("Each claim proven, and how: IamSimulation (SimulatePrincipalPolicy decided it) or ReadBackEvaluation (IAM's simulator did not, and the service control policy read back from Organizations, attached above the account, was evaluated against the probe's request by the operator).") List<GuardrailClaim> claims) {
+
+    public GuardrailProof(Integer passed, Integer failed) {
+      this(passed, failed, null);
+    }
+  }
+
+  /** How a claim about the account was proven. */
+  public enum ProofMethod {
+    /** IAM's policy simulator (SimulatePrincipalPolicy) decided it as expected. */
+    IamSimulation,
+    /**
+     * The simulator did not (it may not evaluate SCPs with global condition keys), and the SCP as
+     * Organizations holds it, attached to the account or an OU above it, denies (or lets through) the
+     * probe's request when the operator evaluates its statements.
+     */
+    ReadBackEvaluation
+  }
+
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  public record GuardrailClaim(
+      @JsonPropertyDescription("What is claimed, e.g. 'guardrail: no CDK role's boundary removed by an unexempt role'.") String claim,
+      @JsonPropertyDescription("IamSimulation or ReadBackEvaluation.") ProofMethod method) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record ProbeFailure(
