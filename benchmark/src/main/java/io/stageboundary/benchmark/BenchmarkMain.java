@@ -34,7 +34,7 @@ public final class BenchmarkMain {
    */
   record Settings(List<Integer> perStage, int baselineAccounts, int memoryLimitMiB, String javaOptions,
       String pollInterval, double operationSeconds, double stackSeconds, double instanceSeconds,
-      int parallelBaselineAccounts, Path workDir, Path docs, Path operatorJar) {
+      int parallelBaselineAccounts, Path workDir, Path docs, Path operatorJar, Path javaHome) {
 
     List<String> jvmOptions() {
       return OperatorUnderTest.jvmOptions(memoryLimitMiB, javaOptions);
@@ -51,6 +51,7 @@ public final class BenchmarkMain {
       double instanceSeconds = 0;
       int parallel = 0;
       Path docs = repoRoot.resolve("docs/benchmarks.md");
+      Path javaHome = Path.of(System.getProperty("java.home"));
       for (int i = 0; i < args.length; i++) {
         String a = args[i];
         String value = a.contains("=") ? a.substring(a.indexOf('=') + 1) : (i + 1 < args.length ? args[i + 1] : null);
@@ -69,6 +70,7 @@ public final class BenchmarkMain {
           case "--instance-seconds" -> instanceSeconds = Double.parseDouble(value);
           case "--parallel-baseline-accounts" -> parallel = Integer.parseInt(value);
           case "--docs" -> docs = Path.of(value).toAbsolutePath();
+          case "--java-home" -> javaHome = Path.of(value).toAbsolutePath();
           case "--no-docs" -> docs = null;
           case "--help" -> throw new IllegalArgumentException("");
           default -> throw new IllegalArgumentException("unknown option " + a);
@@ -79,7 +81,7 @@ public final class BenchmarkMain {
       }
       return new Settings(sizes, baseline, memory, javaOptions, poll, opSeconds, stackSeconds, instanceSeconds, parallel,
           repoRoot.resolve("target/benchmark"), docs,
-          repoRoot.resolve("operator/target/quarkus-app/quarkus-run.jar"));
+          repoRoot.resolve("operator/target/quarkus-app/quarkus-run.jar"), javaHome);
     }
   }
 
@@ -154,8 +156,8 @@ public final class BenchmarkMain {
       emulator.clearCalls();
       Path log = dir.resolve("operator.log");
       Run run;
-      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.operatorJar(), log,
-          settings.jvmOptions(), settings.pollInterval())) {
+      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.javaHome(), settings.operatorJar(),
+          log, settings.jvmOptions(), settings.pollInterval())) {
         double aws0 = op.secondsInAws();
         double busy0 = op.busySeconds();
         double cpu0 = op.cpuTime().toMillis() / 1000.0;
@@ -176,23 +178,24 @@ public final class BenchmarkMain {
         verifySample(peers, org);
         run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
             wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
-            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers));
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers), null);
       }
       // a no-op resync: a new operator process reconciles everything it finds, all of it already true
       emulator.clearCalls();
-      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.operatorJar(), log,
-          settings.jvmOptions(), settings.pollInterval())) {
+      try (OperatorUnderTest op = OperatorUnderTest.start(peers, settings.javaHome(), settings.operatorJar(),
+          log, settings.jvmOptions(), settings.pollInterval())) {
         long start = System.nanoTime();
         double lastCall = Waits.quiet(emulator, start, 10, 180);
         List<EmulatorAdmin.Call> calls = emulator.calls();
         List<EmulatorAdmin.Call> writes = calls.stream().filter(EmulatorAdmin.Call::write).toList();
         Waits.allReady(peers.kubeClient(), op, log, 60);
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
+        DocumentChange change = DocumentChange.measure(peers, emulator, op, log, dir, layout, org, perStage);
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),
             run.busySeconds(), run.operatorCpuSeconds(), Math.max(run.peakRssBytes(), op.peakRssBytes()),
             Math.max(run.peakHeapBytes(), op.peakHeapBytes()), run.liveHeapBytes(), lastCall, calls.size(), writes.size(),
-            byOperation(writes), run.stackSetSeconds());
+            byOperation(writes), run.stackSetSeconds(), change);
       }
       return new Measured(run, baseline);
     }

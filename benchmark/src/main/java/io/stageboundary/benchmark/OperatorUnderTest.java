@@ -29,6 +29,7 @@ import java.util.concurrent.TimeUnit;
 final class OperatorUnderTest implements AutoCloseable {
   private static final long CLOCK_TICKS_PER_SECOND = 100;  // USER_HZ on Linux
   private final Process process;
+  private final Path javaHome;
   private final int port;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
   private final ScheduledExecutorService sampler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -38,7 +39,8 @@ final class OperatorUnderTest implements AutoCloseable {
   });
   private volatile long peakHeapBytes;
 
-  private OperatorUnderTest(Process process, int port) {
+  private OperatorUnderTest(Process process, int port, Path javaHome) {
+    this.javaHome = javaHome;
     this.process = process;
     this.port = port;
     sampler.scheduleAtFixedRate(this::sampleHeap, 1, 1, TimeUnit.SECONDS);
@@ -82,7 +84,8 @@ final class OperatorUnderTest implements AutoCloseable {
     return options;
   }
 
-  static OperatorUnderTest start(Peers peers, Path jar, Path log, List<String> jvmOptions, String pollInterval) {
+  static OperatorUnderTest start(Peers peers, Path javaHome, Path jar, Path log, List<String> jvmOptions,
+      String pollInterval) {
     if (!Files.isRegularFile(jar)) {
       throw new IllegalStateException("no packaged operator at " + jar + "; run ./mvnw -pl operator -am package -DskipTests");
     }
@@ -92,7 +95,7 @@ final class OperatorUnderTest implements AutoCloseable {
         port = s.getLocalPort();
       }
       List<String> cmd = new ArrayList<>();
-      cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      cmd.add(javaHome.resolve("bin/java").toString());
       cmd.addAll(jvmOptions);
       cmd.addAll(List.of("-jar", jar.toString()));
       ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -108,7 +111,7 @@ final class OperatorUnderTest implements AutoCloseable {
       pb.environment().put("SBO_POLL_INTERVAL", pollInterval);
       pb.environment().put("QUARKUS_HTTP_PORT", String.valueOf(port));
       pb.environment().put("QUARKUS_HTTP_HOST", "127.0.0.1");
-      OperatorUnderTest op = new OperatorUnderTest(pb.start(), port);
+      OperatorUnderTest op = new OperatorUnderTest(pb.start(), port, javaHome);
       op.awaitReady(log);
       return op;
     } catch (IOException e) {
@@ -212,7 +215,7 @@ final class OperatorUnderTest implements AutoCloseable {
    */
   long liveHeapBytes(Path file) {
     try {
-      Process jcmd = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(),
+      Process jcmd = new ProcessBuilder(javaHome.resolve("bin/jcmd").toString(),
           String.valueOf(process.pid()), "GC.class_histogram").redirectErrorStream(true)
           .redirectOutput(file.toFile()).start();
       if (!jcmd.waitFor(60, TimeUnit.SECONDS) || jcmd.exitValue() != 0) {
@@ -247,6 +250,16 @@ final class OperatorUnderTest implements AutoCloseable {
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
+    }
+  }
+
+  /** The version of the JVM in {@code javaHome}, from its release file. */
+  static String javaVersion(Path javaHome) {
+    try {
+      return Files.readAllLines(javaHome.resolve("release")).stream().filter(l -> l.startsWith("JAVA_VERSION="))
+          .map(l -> l.substring("JAVA_VERSION=".length()).replace("\"", "")).findFirst().orElse("?");
+    } catch (IOException e) {
+      return System.getProperty("java.version");
     }
   }
 }

@@ -24,7 +24,9 @@ record Run(
     long resyncWrites,
     Map<String, Long> resyncWritesByOperation,
     /* the StackSet rollout's own time: the longest boundary operation, as CloudFormation reports it */
-    double stackSetSeconds) {
+    double stackSetSeconds,
+    /* a boundary document change on the converged organisation; null when not measured */
+    DocumentChange documentChange) {
 
   double cpuMillisPerAccount() {
     return operatorCpuSeconds * 1000 / accounts;

@@ -3,6 +3,7 @@ package io.stageboundary.benchmark;
 import io.stageboundary.testenv.OrganizationSeeder;
 import io.stageboundary.testenv.Peers;
 import java.time.Duration;
+import java.time.Instant;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CallAs;
 import software.amazon.awssdk.services.cloudformation.model.StackSetOperationAction;
@@ -17,12 +18,18 @@ final class StackSetRollouts {
   private StackSetRollouts() {}
 
   static double longestSeconds(Peers peers) {
+    return longestSince(peers, Instant.EPOCH);
+  }
+
+  /** The longest boundary operation created at or after {@code since}. */
+  static double longestSince(Peers peers, Instant since) {
     double longest = 0;
     try (CloudFormationClient cfn = peers.awsClients().inAccount(OrganizationSeeder.TOOLING_ACCOUNT).cloudFormation()) {
       for (String stage : ScaleOrganization.STAGES) {
         for (StackSetOperationSummary op : cfn.listStackSetOperationsPaginator(r -> r
             .stackSetName("stage-boundary-" + stage).callAs(CallAs.DELEGATED_ADMIN)).summaries()) {
-          if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null) {
+          if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null
+              && !op.creationTimestamp().isBefore(since.minusSeconds(1))) {
             double took = Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0;
             BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s (%s)", stage, op.action(), op.status(), took,
                 op.operationPreferences());
