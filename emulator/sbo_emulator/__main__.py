@@ -1,13 +1,29 @@
-"""Starts moto_server with the project's additions: python -m sbo_emulator -H 127.0.0.1 -p PORT."""
+"""Starts the emulator: python -m sbo_emulator -H 127.0.0.1 -p PORT [--workers N].
+
+The front listens on PORT and starts N workers (default: $SBO_EMULATOR_WORKERS, else 1), each
+moto_server with the project's additions for the accounts it owns (cluster.py). A worker is
+started by the front as python -m sbo_emulator --worker I --workers N -p 0.
+"""
+import argparse
+import ctypes
+import os
+import signal
 import sys
 
-import moto.server
 
-from . import (admin, cfn_fixes, cfn_latency, iam_fixes, iam_simulate, org_fixes, org_policies, scale, stacksets,
-               sts_fixes)
+def _worker(index, port):
+    # a worker ends with its front, however the front ends
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except OSError:
+        pass
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
+    from . import (cfn_fixes, cfn_latency, cluster, iam_fixes, iam_simulate, org_fixes, org_policies, scale,
+                   stacksets, sts_fixes, worker)
 
-def main(argv=None):
     scale.apply()
     cfn_fixes.apply()
     iam_fixes.apply()
@@ -17,10 +33,29 @@ def main(argv=None):
     stacksets.apply()
     cfn_latency.apply()
     sts_fixes.apply()
-    # server.main builds DomainDispatcherApplication by name at call time; ours wraps it with the
-    # admin endpoints, fault injection, the call log and the lock that serialises backend access.
-    moto.server.DomainDispatcherApplication = admin.EmulatorDispatcher
-    moto.server.main(argv if argv is not None else sys.argv[1:])
+    app = worker.EmulatorDispatcher(create_backend_app)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
+    cluster.configure(index, [None] * index + [server.port])
+    print(f"sbo-worker listening on {server.port}", flush=True)
+    server.serve_forever()
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m sbo_emulator")
+    parser.add_argument("-H", "--host", default="127.0.0.1")
+    parser.add_argument("-p", "--port", type=int, default=5000)
+    parser.add_argument("--workers", type=int, default=int(os.environ.get("SBO_EMULATOR_WORKERS") or 1),
+                        help="worker processes; each owns the accounts whose id modulo N is its index")
+    parser.add_argument("--worker", type=int, default=None, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv if argv is not None else sys.argv[1:])
+    if args.workers < 1:
+        parser.error("--workers must be at least 1")
+    if args.worker is not None:
+        _worker(args.worker, args.port)
+    else:
+        from . import front
+
+        front.main(args.host, args.port, args.workers)
 
 
 if __name__ == "__main__":

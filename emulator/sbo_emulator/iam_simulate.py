@@ -45,7 +45,7 @@ from moto.iam.models import iam_backends
 from moto.iam.responses import IamResponse
 from moto.organizations.models import FakeRoot
 
-from . import org_fixes, state
+from . import cluster, org_fixes, state
 
 PARTITION = "aws"
 FULL_AWS_ACCESS = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
@@ -115,17 +115,6 @@ def _by_reference(simulations):
     return policies, shaped
 
 
-def _outside_backend_lock(work):
-    """Runs `work` with the backend lock let go, so other requests go on while the evaluator works.
-    The dispatcher holds the (re-entrant) lock once around each request; the inputs were gathered
-    from moto's state before, and the answer is shaped from them after."""
-    state.LOCK.release()
-    try:
-        return work()
-    finally:
-        state.LOCK.acquire()
-
-
 def _aws_managed_document(arn):
     global _aws_managed
     if _aws_managed is None:
@@ -160,6 +149,21 @@ def _principal(backend, arn):
 
 
 def _scps(account_id):
+    """The SCP levels above `account_id`, from the worker that holds the organisation (cluster.py)."""
+    if cluster.is_local(cluster.DEFAULT_ACCOUNT):
+        return scps_of(account_id)
+    return state.unlocked(lambda: cluster.call(cluster.org_worker(), "scps", {"account": account_id}))
+
+
+@cluster.handles("scps")
+def _scps_call(payload):
+    with state.LOCK:
+        return scps_of(payload["account"])
+
+
+def scps_of(account_id):
+    """The SCPs on the path root -> OUs -> account, each level with its attached SCPs (FullAWSAccess
+    where moto left a level without one); [] outside an organisation with SCPs enabled."""
     backend = org_fixes.management_backend(account_id)
     if backend is None or backend.org is None or account_id == backend.org.master_account_id:
         return []
@@ -273,7 +277,7 @@ def _simulate(account_id, principal, identity, boundaries, params):
                 at["scps"] = len(batch)
                 batch.append(alone)
             asked.append(at)
-    decided = _outside_backend_lock(lambda: evaluate_all(batch)) if batch else []
+    decided = state.unlocked(lambda: evaluate_all(batch)) if batch else []
     results = []
     for at in asked:
         result = _result(at["action"], at["resource"], decided[at["main"]], bool(boundaries), bool(scps))

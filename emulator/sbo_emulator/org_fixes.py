@@ -15,6 +15,7 @@ Additions, each mirroring documented AWS behaviour:
   OrganizationAccountAccessRole exactly as CreateAccount gives it.
 """
 import functools
+import json
 from contextlib import contextmanager
 
 from moto.core.exceptions import ServiceException
@@ -24,6 +25,8 @@ from moto.organizations.models import (
     OrganizationsBackend,
     organizations_backends,
 )
+
+from . import cluster, state
 
 STACKSETS_PRINCIPAL = "member.org.stacksets.cloudformation.amazonaws.com"
 PARTITION = "aws"
@@ -109,6 +112,7 @@ def apply():
     # JoinedTimestamp is not unique when accounts are created in a burst; paging by it skips some.
     model["unique_attribute"] = "Id"
     # Membership changes drive StackSet auto-deployment (see stacksets.on_membership_change).
+    OrganizationsBackend.create_account = _create_account(OrganizationsBackend.create_account)
     for name in ("create_account", "move_account", "remove_account_from_organization", "close_account"):
         setattr(OrganizationsBackend, name, _notify_membership(getattr(OrganizationsBackend, name)))
 
@@ -123,6 +127,40 @@ def _notify_membership(change):
         return result
 
     return notified
+
+
+def _create_account(original):
+    """CreateAccount makes the account's OrganizationAccountAccessRole in the account itself (moto
+    does it in this worker's copy of the account); with several workers, in the one that owns it."""
+    @functools.wraps(original)
+    def created(self, **kwargs):
+        result = original(self, **kwargs)
+        account = result["CreateAccountStatus"]["AccountId"]
+        if not cluster.is_local(account):
+            payload = {"account": account, "roleName": kwargs.get("RoleName") or "OrganizationAccountAccessRole",
+                       "managementAccount": self.account_id}
+            cluster.later(lambda: cluster.call(cluster.owner(account), "account-role", payload))
+        return result
+
+    return created
+
+
+@cluster.handles("account-role")
+def _account_role(payload):
+    from moto.iam import iam_backends
+    from moto.iam.exceptions import EntityAlreadyExists
+
+    trust = {"Version": "2012-10-17", "Statement": [{
+        "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{payload['managementAccount']}:root"},
+        "Action": "sts:AssumeRole"}]}
+    with state.LOCK:
+        try:
+            iam_backends[payload["account"]]["global"].create_role(
+                role_name=payload["roleName"], assume_role_policy_document=json.dumps(trust), path="",
+                permissions_boundary=None, description="", tags=[], max_session_duration="3600")
+        except EntityAlreadyExists:
+            pass
+    return {"ok": True}
 
 
 @contextmanager

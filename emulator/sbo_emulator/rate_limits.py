@@ -4,7 +4,7 @@ AWS throttles each account's calls per Region and per API (CloudFormation, IAM, 
 Organizations publish no numbers, STS allows 600 requests a second per account and Region), and
 answers with each service's own throttling error: `Throttling` "Rate exceeded" (CloudFormation,
 IAM and STS, Query protocol, HTTP 400), `TooManyRequestsException` (Organizations),
-`ThrottlingException` (SSM) -- the codes in admin.THROTTLING_CODE, which the AWS SDKs treat as
+`ThrottlingException` (SSM) -- the codes in protocol.THROTTLING_CODE, which the AWS SDKs treat as
 throttling and retry with backoff. See "Throttling" in the AWS SDKs and Tools reference guide
 (retry behaviour) and the service quotas pages of each service.
 

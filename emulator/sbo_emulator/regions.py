@@ -23,7 +23,7 @@ import threading
 
 from moto.organizations.models import organizations_backends
 
-from . import org_fixes, state
+from . import cluster, org_fixes, state
 
 DEFAULT_REGIONS = frozenset({
     "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "sa-east-1",
@@ -68,10 +68,31 @@ def refuses(service, account, region):
 
 def set_enabled(account, region, on):
     """For the admin API and the seeder: the region's state at once, without ENABLING."""
-    if on:
-        _status[(account, region)] = "ENABLED"
+    _set((account, region), "ENABLED" if on else None)
+
+
+def _set(key, status):
+    """Changes a region's state here, on the organisation worker, and (once the lock is let go) on
+    every other worker, whose calls into the region are refused or not by it (cluster.py)."""
+    if status is None:
+        _status.pop(key, None)
     else:
-        _status.pop((account, region), None)
+        _status[key] = status
+    if cluster.count() > 1:
+        others = [w for w in range(cluster.count()) if w != cluster.index()]
+        cluster.later(lambda: [cluster.call(w, "regions", {"account": key[0], "region": key[1], "status": status})
+                               for w in others])
+
+
+@cluster.handles("regions")
+def _mirror(payload):
+    with state.LOCK:
+        key = (payload["account"], payload["region"])
+        if payload["status"] is None:
+            _status.pop(key, None)
+        else:
+            _status[key] = payload["status"]
+        return {"ok": True}
 
 
 class _Refused(Exception):
@@ -108,10 +129,8 @@ def _later(key, to, generation):
     with state.LOCK:
         if generation != _generation[0]:
             return
-        if to == "ENABLED":
-            _status[key] = "ENABLED"
-        else:
-            _status.pop(key, None)
+        _set(key, "ENABLED" if to == "ENABLED" else None)
+    cluster.flush()
 
 
 def _change(account, region, enable):
@@ -123,10 +142,10 @@ def _change(account, region, enable):
         raise _Refused("ConflictException", f"{region} is {now.lower()} in {account}; try again later", 409)
     key = (account, region)
     if enable and now == "DISABLED":
-        _status[key] = "ENABLING"
+        _set(key, "ENABLING")
         target = "ENABLED"
     elif not enable and now == "ENABLED":
-        _status[key] = "DISABLING"
+        _set(key, "DISABLING")
         target = "DISABLED"
     else:
         return

@@ -55,7 +55,7 @@ from moto.iam.models import iam_backends
 from moto.moto_api._internal import mock_random
 from moto.organizations.models import organizations_backends
 
-from . import org_fixes, regions, state
+from . import cluster, org_fixes, regions, state
 
 NAME_RE = re.compile(r"^[a-zA-Z][-a-zA-Z0-9]{0,127}$")
 OPERATION_ID_RE = re.compile(r"^[a-zA-Z0-9][-a-zA-Z0-9]{0,127}$")
@@ -290,14 +290,9 @@ def _stack_parameters(stack_set, instance):
     return params
 
 
-def _member_stack(instance):
-    if instance.stack_id is None:
-        return None
-    backend = cloudformation_backends[instance.account][instance.region]
-    return backend.stacks.get(instance.stack_id)
-
-
-def _apply_create_or_update(stack_set, instance):
+def _apply_item(stack_set, instance):
+    """The work of creating or updating `instance`'s stack, for the worker that owns its account;
+    what the organisation worker decides itself (an injected failure, a region not enabled) raises here."""
     failure = _injected_failure(instance.account, instance.region)
     if failure:
         raise RuntimeError(failure)
@@ -305,30 +300,124 @@ def _apply_create_or_update(stack_set, instance):
         # stacksets-opt-in-regions.html: the target account must have the region enabled
         raise RuntimeError(f"Region {instance.region} is not enabled for account {instance.account}; "
                            "enable it (Account Management EnableRegion) before deploying stack instances there")
+    item = {"kind": "apply", "account": instance.account, "region": instance.region,
+            "stackId": instance.stack_id, "stackName": f"StackSet-{stack_set.name}-{mock_random.uuid4()}",
+            "template": stack_set.template, "parameters": _stack_parameters(stack_set, instance)}
     if stack_set.permission_model == "SELF_MANAGED":
-        roles = iam_backends[instance.account]["aws"].roles.values()
-        if not any(r.name == stack_set.exec_role for r in roles):
+        item["execRole"] = stack_set.exec_role
+        item["adminRole"] = stack_set.admin_role
+    return item
+
+
+def _applied(instance, answer):
+    instance.stack_id = answer.get("stackId") or instance.stack_id
+
+
+def _delete_item(instance, retain):
+    failure = _injected_failure(instance.account, instance.region)
+    if failure:
+        raise RuntimeError(failure)
+    return {"kind": "delete", "account": instance.account, "region": instance.region,
+            "stackId": instance.stack_id, "retain": retain}
+
+
+def _drift_item(instance):
+    return {"kind": "drift", "account": instance.account, "region": instance.region, "stackId": instance.stack_id}
+
+
+def _drift_checked(instance, answer):
+    drifts = answer.get("drifts")
+    instance.last_drift_check = utcnow()
+    if drifts is None:
+        instance.drift_status = "DRIFTED"
+        instance.resource_drifts = [("*", "AWS::CloudFormation::Stack", "DELETED", "stack deleted")]
+        return
+    instance.resource_drifts = [tuple(d) for d in drifts]
+    instance.drift_status = "DRIFTED" if any(d[2] != "IN_SYNC" for d in drifts) else "IN_SYNC"
+
+
+def execute(items):
+    """Runs instance work items in the workers that own their accounts (cluster.py), those of each
+    worker in one peer call, the workers side by side; the answers come in the items' order. Never
+    under the lock."""
+    by_worker = {}
+    for n, item in enumerate(items):
+        by_worker.setdefault(cluster.owner(item["account"]), []).append(n)
+    answers = [None] * len(items)
+
+    def run(worker, indexes):
+        refs, batch = {}, []   # each template once: the instances of an operation share it
+        for i in indexes:
+            item = dict(items[i])
+            if "template" in item:
+                item["templateRef"] = refs.setdefault(item.pop("template"), str(len(refs)))
+            batch.append(item)
+        templates = {ref: template for template, ref in refs.items()}
+        for i, answer in zip(indexes, cluster.call(worker, "instances", {"templates": templates, "items": batch})):
+            answers[i] = answer
+
+    threads = [threading.Thread(target=run, args=(w, idx)) for w, idx in by_worker.items() if w != cluster.index()]
+    for t in threads:
+        t.start()
+    if cluster.index() in by_worker:
+        run(cluster.index(), by_worker[cluster.index()])
+    for t in threads:
+        t.join()
+    if any(a is None for a in answers):
+        raise RuntimeError("a worker did not answer for its stack instances")
+    return answers
+
+
+@cluster.handles("instances")
+def _run_items(payload):
+    """Stack instance work in this worker's accounts, twenty at a time under the lock so that the
+    accounts' own calls go on in between."""
+    templates = payload.get("templates") or {}
+    items = payload["items"]
+    out = []
+    for i in range(0, len(items), 20):
+        with state.LOCK:
+            for item in items[i:i + 20]:
+                if "templateRef" in item:
+                    item["template"] = templates[item["templateRef"]]
+                try:
+                    out.append(dict(_RUN[item["kind"]](item), ok=True))
+                except Exception as e:
+                    out.append({"ok": False, "reason": str(e)})
+    return out
+
+
+def _local_stack(item):
+    if item.get("stackId") is None:
+        return None
+    return cloudformation_backends[item["account"]][item["region"]].stacks.get(item["stackId"])
+
+
+def _apply_local(item):
+    account, region = item["account"], item["region"]
+    if item.get("execRole"):
+        roles = iam_backends[account]["aws"].roles.values()
+        if not any(r.name == item["execRole"] for r in roles):
             raise RuntimeError(
-                f"Account {instance.account} should have '{stack_set.exec_role}' role with trust "
-                f"relationship to Role '{stack_set.admin_role.split('/')[-1]}'.")
-    backend = cloudformation_backends[instance.account][instance.region]
-    stack = _member_stack(instance)
-    params = _stack_parameters(stack_set, instance)
+                f"Account {account} should have '{item['execRole']}' role with trust "
+                f"relationship to Role '{item['adminRole'].split('/')[-1]}'.")
+    backend = cloudformation_backends[account][region]
+    stack = _local_stack(item)
     if stack is None:
-        name = f"StackSet-{stack_set.name}-{mock_random.uuid4()}"
+        name = item["stackName"]
         try:
-            stack = backend.create_stack(name=name, template=stack_set.template, parameters=params)
+            stack = backend.create_stack(name=name, template=item["template"], parameters=item["parameters"])
         except Exception:
             # AWS rolls a failed creation back; leave nothing half-made behind.
             for sid, s in list(backend.stacks.items()):
                 if s.name == name:
                     _delete_stack(backend, s)
             raise
-        instance.stack_id = stack.stack_id
-        return
-    stack.update(stack_set.template, parameters=params)
+        return {"stackId": stack.stack_id}
+    stack.update(item["template"], parameters=item["parameters"])
     if stack.status == "UPDATE_ROLLBACK_COMPLETE":
         raise RuntimeError(stack.status_reason or "update rolled back")
+    return {"stackId": stack.stack_id}
 
 
 def _delete_stack(backend, stack):
@@ -337,18 +426,16 @@ def _delete_stack(backend, stack):
     backend.deleted_stacks[stack.stack_id] = stack
 
 
-def _apply_delete(stack_set, instance, retain):
-    failure = _injected_failure(instance.account, instance.region)
-    if failure:
-        raise RuntimeError(failure)
-    stack = _member_stack(instance)
-    if stack is not None and not retain:
-        backend = cloudformation_backends[instance.account][instance.region]
+def _delete_local(item):
+    stack = _local_stack(item)
+    if stack is not None and not item["retain"]:
+        backend = cloudformation_backends[item["account"]][item["region"]]
         try:
             _delete_stack(backend, stack)
         except Exception as e:
             stack.status = "DELETE_FAILED"
             raise RuntimeError(f"{type(e).__name__}: {e}") from e
+    return {}
 
 
 def _normalise_policy(doc):
@@ -373,12 +460,13 @@ def _normalise_policy(doc):
     return out
 
 
-def _resource_drifts(instance):
-    """[(logical id, type, status, detail)] for the resources drift detection understands."""
-    stack = _member_stack(instance)
+def _drift_local(item):
+    """{"drifts": [(logical id, type, status, detail)]} for the resources drift detection
+    understands; None when the stack is gone."""
+    stack = _local_stack(item)
     if stack is None:
-        return None
-    iam = iam_backends[instance.account]["aws"]
+        return {"drifts": None}
+    iam = iam_backends[item["account"]]["aws"]
     drifts = []
     resource_map = stack.resource_map
     for logical_id, resource_json in resource_map._resource_json_map.items():
@@ -405,18 +493,10 @@ def _resource_drifts(instance):
             same = (role.permissions_boundary_arn or None) == wanted
             drifts.append((logical_id, rtype, "IN_SYNC" if same else "MODIFIED",
                            None if same else "PermissionsBoundary differs"))
-    return drifts
+    return {"drifts": drifts}
 
 
-def _apply_detect_drift(stack_set, instance):
-    drifts = _resource_drifts(instance)
-    instance.last_drift_check = utcnow()
-    if drifts is None:
-        instance.drift_status = "DRIFTED"
-        instance.resource_drifts = [("*", "AWS::CloudFormation::Stack", "DELETED", "stack deleted")]
-        return
-    instance.resource_drifts = drifts
-    instance.drift_status = "DRIFTED" if any(d[2] != "IN_SYNC" for d in drifts) else "IN_SYNC"
+_RUN = {"apply": _apply_local, "delete": _delete_local, "drift": _drift_local}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -501,18 +581,20 @@ def _schedule(stack_set, op, step, generation, index, delay):
 def _complete_round(stack_set, op, step, generation, index):
     """Ends round `index` of `op`: its instances succeed, fail or are skipped; once failures pass
     the tolerance (or a stop was asked) the instances still waiting are CANCELLED and the operation
-    ends. The next round is scheduled `instanceSeconds` later; the last one ends the operation."""
+    ends. The next round is scheduled `instanceSeconds` later; the last one ends the operation.
+    `step(instance, key)` gives the work of one instance and what to record when it is done: the
+    work runs in the workers that own the accounts (`execute`), with the lock let go."""
     with state.LOCK:
         if generation != _generation[0] or op.status in DONE:
             return
         tolerance = _tolerance(op.preferences, len(op.results))
-        last = index >= len(op.rounds) - 1
         ending = op.stop_requested or op.failures > tolerance
+        work = []   # (key, instance, item, done)
         for key in (k for r in op.rounds[index:] for k in r) if ending else op.rounds[index]:
             result = op.results[key]
             instance = stack_set.instances.get(key)
             result["OrganizationalUnitId"] = instance.ou_id if instance else None
-            if op.stop_requested or op.failures > tolerance:
+            if ending:
                 result["Status"] = "CANCELLED"
                 result["StatusReason"] = "Cancelled since failure tolerance has exceeded" \
                     if op.failures > tolerance else "Operation stopped by the user"
@@ -526,17 +608,25 @@ def _complete_round(stack_set, op, step, generation, index):
                     instance.detailed_status, instance.status_reason = SKIPPED_SUSPENDED, SKIPPED_SUSPENDED
                 continue
             try:
-                step(instance, key)
-                result["Status"] = "SUCCEEDED"
-                if instance is not None and op.action != "DETECT_DRIFT" and key in stack_set.instances:
-                    instance.status, instance.detailed_status, instance.status_reason = "CURRENT", "SUCCEEDED", None
+                item, done = step(instance, key)
             except Exception as e:
-                op.failures += 1
-                reason = str(e)
-                result["Status"] = "FAILED"
-                result["StatusReason"] = reason
-                if instance is not None:
-                    instance.status, instance.detailed_status, instance.status_reason = "OUTDATED", "FAILED", reason
+                _failed(op, result, instance, str(e))
+                continue
+            work.append((key, instance, item, done))
+    answers = execute([w[2] for w in work]) if work else []
+    with state.LOCK:
+        if generation != _generation[0] or op.status in DONE:
+            return
+        for (key, instance, _item, done), answer in zip(work, answers):
+            result = op.results[key]
+            if not answer["ok"]:
+                _failed(op, result, instance, answer["reason"])
+                continue
+            done(answer)
+            result["Status"] = "SUCCEEDED"
+            if instance is not None and op.action != "DETECT_DRIFT" and key in stack_set.instances:
+                instance.status, instance.detailed_status, instance.status_reason = "CURRENT", "SUCCEEDED", None
+        last = index >= len(op.rounds) - 1
         if not (last or ending or op.stop_requested or op.failures > tolerance):
             _schedule(stack_set, op, step, generation, index + 1, state.setting("instanceSeconds"))
             return
@@ -561,6 +651,14 @@ def _complete_round(stack_set, op, step, generation, index):
             op.status = "SUCCEEDED"
         if op.action == "DETECT_DRIFT":
             _record_drift(stack_set, op)
+
+
+def _failed(op, result, instance, reason):
+    op.failures += 1
+    result["Status"] = "FAILED"
+    result["StatusReason"] = reason
+    if instance is not None:
+        instance.status, instance.detailed_status, instance.status_reason = "OUTDATED", "FAILED", reason
 
 
 def _record_drift(stack_set, op):
@@ -623,6 +721,9 @@ def on_membership_change(org_backend):
 
 
 def _auto_deploy(stack_set, mgmt, retain):
+    """Adds and removes the instances of accounts that joined or left the targeted OUs; their stacks
+    are made or deleted (in the accounts' workers) once the lock is let go, before the request that
+    changed the membership is answered."""
     desired = {}
     for ou, regions in stack_set.ou_targets.items():
         try:
@@ -632,22 +733,40 @@ def _auto_deploy(stack_set, mgmt, retain):
         for account in accounts:
             for region in regions:
                 desired.setdefault((account, region), ou)
+    work = []   # (instance, item, done)
     for key, ou in desired.items():
         if key not in stack_set.instances:
             instance = Instance(key[0], key[1], ou)
             stack_set.instances[key] = instance
             try:
-                _apply_create_or_update(stack_set, instance)
-                instance.status, instance.detailed_status = "CURRENT", "SUCCEEDED"
+                work.append((instance, _apply_item(stack_set, instance),
+                             lambda answer, i=instance: _auto_deployed(i, answer)))
             except Exception as e:
                 instance.detailed_status, instance.status_reason = "FAILED", str(e)
     for key, instance in list(stack_set.instances.items()):
         if instance.ou_id in stack_set.ou_targets and key not in desired:
             try:
-                _apply_delete(stack_set, instance, retain)
-                del stack_set.instances[key]
+                work.append((instance, _delete_item(instance, retain),
+                             lambda answer, k=key: stack_set.instances.pop(k, None)))
             except Exception as e:
                 instance.detailed_status, instance.status_reason = "FAILED", str(e)
+    if work:
+        cluster.later(lambda: _finish(work))
+
+
+def _auto_deployed(instance, answer):
+    _applied(instance, answer)
+    instance.status, instance.detailed_status = "CURRENT", "SUCCEEDED"
+
+
+def _finish(work):
+    answers = execute([w[1] for w in work])
+    with state.LOCK:
+        for (instance, _item, done), answer in zip(work, answers):
+            if answer["ok"]:
+                done(answer)
+            else:
+                instance.detailed_status, instance.status_reason = "FAILED", answer["reason"]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -782,7 +901,7 @@ def create_stack_instances(self):
         stack_set.ou_targets.setdefault(ou, set()).update(regions)
 
     def step(instance, key):
-        _apply_create_or_update(stack_set, instance)
+        return _apply_item(stack_set, instance), lambda answer: _applied(instance, answer)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})
@@ -821,7 +940,7 @@ def update_stack_instances(self):
             instance.parameter_overrides = kept
 
     def step(instance, key):
-        _apply_create_or_update(stack_set, instance)
+        return _apply_item(stack_set, instance), lambda answer: _applied(instance, answer)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})
@@ -897,7 +1016,7 @@ def update_stack_set(self):
         keys = list(stack_set.instances)
 
     def step(instance, key):
-        _apply_create_or_update(stack_set, instance)
+        return _apply_item(stack_set, instance), lambda answer: _applied(instance, answer)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})
@@ -930,8 +1049,7 @@ def delete_stack_instances(self):
             stack_set.ou_targets.pop(ou, None)
 
     def step(instance, key):
-        _apply_delete(stack_set, instance, retain)
-        stack_set.instances.pop(key, None)
+        return _delete_item(instance, retain), lambda answer: stack_set.instances.pop(key, None)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})
@@ -944,7 +1062,7 @@ def detect_stack_set_drift(self):
     keys = [k for k, i in stack_set.instances.items() if i.stack_id is not None]
 
     def step(instance, key):
-        _apply_detect_drift(stack_set, instance)
+        return _drift_item(instance), lambda answer: _drift_checked(instance, answer)
 
     _start(stack_set, op, keys, step)
     return ActionResult({"OperationId": op.id})

@@ -60,3 +60,15 @@ def reset_settings():
     with _settings_lock:
         SETTINGS.clear()
         SETTINGS.update(DEFAULT_SETTINGS)
+
+
+def unlocked(work):
+    """Runs `work` with the backend lock let go, so other requests go on meanwhile (the IAM
+    evaluator's answer, a peer call to another worker). The dispatcher holds the (re-entrant) lock
+    once around each request; the inputs were gathered from moto's state before, and the answer is
+    shaped from them after."""
+    LOCK.release()
+    try:
+        return work()
+    finally:
+        LOCK.acquire()

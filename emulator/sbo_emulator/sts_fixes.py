@@ -20,7 +20,10 @@ from urllib.parse import unquote
 
 from moto.core.exceptions import ServiceException
 from moto.iam.models import iam_backends
+from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
+
+from . import cluster, state
 
 _ACTIONS = {"sts:assumerole", "sts:*", "*"}
 
@@ -41,10 +44,19 @@ def _list(value):
 
 
 def caller_of(response):
-    """(account id, ARN as a trust policy names it, ARN as AWS reports it) of the request's caller."""
+    """(account id, ARN as a trust policy names it, ARN as AWS reports it) of the request's caller.
+    AssumeRole is answered by the worker that holds the role (cluster.py); the caller's session or
+    user is in the worker that holds the caller's account, which is asked when that is another."""
     account = response.current_account
     key = response.get_access_key()
-    assumed = response.backend.get_assumed_role_from_access_key(key)
+    if cluster.is_local(account):
+        return identity_of(account, key)
+    return tuple(state.unlocked(lambda: cluster.call(cluster.owner(account), "identity",
+                                                     {"account": account, "key": key})))
+
+
+def identity_of(account, key):
+    assumed = sts_backends[account]["aws"].get_assumed_role_from_access_key(key)
     if assumed is not None:
         return account, assumed.role_arn, assumed.arn
     user = iam_backends[account]["aws"].get_user_from_access_key_id(key)
@@ -52,6 +64,12 @@ def caller_of(response):
         return account, user.arn, user.arn
     root = f"arn:aws:iam::{account}:root"
     return account, root, root
+
+
+@cluster.handles("identity")
+def _identity_call(payload):
+    with state.LOCK:
+        return list(identity_of(payload["account"], payload["key"]))
 
 
 def _names(principal, account, arn):

@@ -26,6 +26,11 @@ public final class EmulatorAdmin {
     this.endpoint = endpoint;
   }
 
+  /** How many worker processes answer (each holds the state of the accounts it owns). */
+  public int workers() {
+    return call("GET", "health", null).path("workers").asInt(1);
+  }
+
   /** Forgets everything: AWS state, StackSet operations, faults, the call log, settings. */
   public void reset() {
     call("POST", "reset", null);

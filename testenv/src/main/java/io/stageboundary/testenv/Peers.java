@@ -52,12 +52,17 @@ public final class Peers implements AutoCloseable {
   }
 
   public static Peers start(Path workDir, boolean ownsWorkDir) {
+    return start(workDir, ownsWorkDir, AwsEmulator.configuredWorkers());
+  }
+
+  /** As {@link #start(Path, boolean)}, with the emulator's number of worker processes. */
+  public static Peers start(Path workDir, boolean ownsWorkDir, int emulatorWorkers) {
     PeerLayout layout = PeerLayout.discover();
     layout.requireInstalled();
     KubePeer kube = null;
     try {
       kube = KubePeer.start(layout, workDir.resolve("kube"));
-      AwsEmulator aws = AwsEmulator.start(layout, workDir);
+      AwsEmulator aws = AwsEmulator.start(layout, workDir, emulatorWorkers);
       return new Peers(layout, workDir, ownsWorkDir, kube, aws);
     } catch (RuntimeException e) {
       if (kube != null) {
