@@ -20,12 +20,15 @@ final class Report {
   private final PeerLayout layout;
   private final List<Run> runs;
   private final Baseline baseline;
+  private final List<EmulatorThroughput> throughput;
 
-  Report(BenchmarkMain.Settings settings, PeerLayout layout, List<Run> runs, Baseline baseline) {
+  Report(BenchmarkMain.Settings settings, PeerLayout layout, List<Run> runs, Baseline baseline,
+      List<EmulatorThroughput> throughput) {
     this.settings = settings;
     this.layout = layout;
     this.runs = runs;
     this.baseline = baseline;
+    this.throughput = throughput;
   }
 
   String markdown() {
@@ -35,7 +38,8 @@ final class Report {
     md.append("- Machine: ").append(machine()).append('\n');
     md.append("- Peers: kube-apiserver ").append(layout.version("KUBERNETES_VERSION")).append(" + etcd ")
         .append(layout.version("ETCD_VERSION")).append(", moto_server ").append(layout.version("MOTO_VERSION"))
-        .append(" with the project's extension, aws-cdk CLI ").append(layout.version("AWS_CDK_VERSION")).append('\n');
+        .append(" with the project's extension in ").append(settings.emulatorWorkers())
+        .append(" worker processes, aws-cdk CLI ").append(layout.version("AWS_CDK_VERSION")).append('\n');
     md.append("- Operator: the packaged jar as its own process, Java ").append(OperatorUnderTest.javaVersion(settings.javaHome()))
         .append(", `").append(String.join(" ", settings.jvmOptions()))
         .append("` (the image's JAVA_TOOL_OPTIONS unless `--java-options` said otherwise, in a ").append(settings.memoryLimitMiB())
@@ -52,6 +56,17 @@ final class Report {
             + "the stage's rollout preferences give), and each stack create or update IN_PROGRESS for ")
         .append(fmt(settings.stackSeconds())).append(" s\n\n");
 
+    if (!throughput.isEmpty()) {
+      md.append("#### The emulator's own rate\n\n");
+      md.append("Before the runs, alone on the machine: ").append(throughput.get(0).threads())
+          .append(" client threads calling IAM GetRole, CloudFormation DescribeStacks and IAM TagRole (one in four) in ")
+          .append(throughput.get(0).accounts()).append(" accounts for ").append(fmt(throughput.get(0).seconds()))
+          .append(" s.\n\n| emulator worker processes | calls answered a second |\n|---:|---:|\n");
+      for (EmulatorThroughput t : throughput) {
+        md.append("| ").append(t.workers()).append(" | ").append(Math.round(t.callsPerSecond())).append(" |\n");
+      }
+      md.append('\n');
+    }
     md.append("#### Scale\n\n");
     md.append("| accounts per stage | accounts | (account, region) | apply → all Ready | per account | AWS calls "
         + "| calls per account | AWS writes | no-op resync: calls / writes | waiting on AWS ¹ | operator overhead ² "

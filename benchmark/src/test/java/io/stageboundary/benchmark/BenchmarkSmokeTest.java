@@ -26,7 +26,7 @@ class BenchmarkSmokeTest {
     settings = new BenchmarkMain.Settings(settings.perStage(), settings.baselineAccounts(),
         settings.memoryLimitMiB(), settings.javaOptions(), settings.pollInterval(), settings.operationSeconds(),
         settings.stackSeconds(), settings.instanceSeconds(), settings.parallelBaselineAccounts(),
-        layout.repoRoot().resolve("benchmark/target/benchmark-smoke"), settings.docs(), settings.operatorJar(),
+        settings.emulatorWorkers(), layout.repoRoot().resolve("benchmark/target/benchmark-smoke"), settings.docs(), settings.operatorJar(),
         settings.javaHome());
 
     BenchmarkMain.Measured m = BenchmarkMain.measure(layout, settings, 3, true);
@@ -51,7 +51,10 @@ class BenchmarkSmokeTest {
     // the CLI deploys through a change set
     assertThat(m.baseline().callsByOperation()).containsEntry("cloudformation:ExecuteChangeSet", 2L);
 
-    Report report = new Report(settings, layout, List.of(run), m.baseline());
+    List<EmulatorThroughput> throughput = BenchmarkMain.throughput(layout, settings, java.time.Duration.ofSeconds(2), 3);
+    assertThat(throughput).extracting(EmulatorThroughput::workers).containsExactly(1, settings.emulatorWorkers());
+    assertThat(throughput).allSatisfy(t -> assertThat(t.calls()).isPositive());
+    Report report = new Report(settings, layout, List.of(run), m.baseline(), throughput);
     report.writeInto(docs);
     String written = Files.readString(docs);
     assertThat(written).startsWith("# kept\n").endsWith("kept too\n").doesNotContain("old figures")
