@@ -56,6 +56,12 @@ public interface BoundaryStackSets {
   /** StackSet drift detection: an operation like any other (one at a time per stack set). */
   void detectDrift(String name, OperationPreferences prefs, String operationId);
 
+  /**
+   * Asks StackSets to stop a running operation (StopStackSetOperation): instances not started are
+   * cancelled, those in progress finish, then the operation is STOPPED. A no-op when it has ended.
+   */
+  void stop(String name, String operationId);
+
   Optional<OperationView> operation(String name, String operationId);
 
   /** Per-account results of an operation (for failure reasons). */

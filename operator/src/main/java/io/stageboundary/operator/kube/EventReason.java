@@ -3,7 +3,7 @@ package io.stageboundary.operator.kube;
 /** Why an event was recorded; the name is the event's reason (kubectl describe shows it). */
 public enum EventReason {
   // Stage: StackSet writes and their outcome
-  StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, StackSetDeleted,
+  StackSetCreated, OperationStarted, OperationSucceeded, OperationFailed, OperationStopped, StackSetDeleted,
   // Stage: per-account work
   BootstrapUpdated, BootstrapFailed, DriftRepaired, DriftDetected, ContestedByAnotherWriter, PolicyAdopted,
   // Stage: the guardrail SCP

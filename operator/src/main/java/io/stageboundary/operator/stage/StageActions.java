@@ -66,8 +66,12 @@ final class StageActions {
     if (step instanceof RolloutPlanner.DetectDrift) {
       startDriftDetection(in, seen, status);
     } else if (seen.detectionRunning() && !(suspended || converged)) {
-      status.progressing(ConditionReason.WaitingForDriftDetection, "StackSet drift detection is running; the next "
-          + "rollout step follows when it ends");
+      // the drift detection a resync started holds the StackSet's one operation for all its rounds;
+      // a change waiting for it matters more (the direct checks are the authority on drift)
+      operations.stop(in.stage(), status, seen.organization().stackSets(), seen.stackSet().orElseThrow(),
+          "a change of the stage waits for the StackSet");
+      status.progressing(ConditionReason.WaitingForDriftDetection, "StackSet drift detection "
+          + status.lastOperation().id() + " is stopping; the next rollout step follows when it has ended");
       return operations.lookAtRunning(status.lastOperation());
     }
     if (suspended || converged || step instanceof RolloutPlanner.DetectDrift) {

@@ -11,6 +11,8 @@ import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicBoolean;
+import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
+import software.amazon.awssdk.services.cloudformation.model.CallAs;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -70,5 +72,45 @@ class RoundByRoundRolloutTest {
     });
     assertThat(overlapped).as("a bootstrap finished while the StackSet operation still ran").isTrue();
     h.awaitReady("rounds");
+  }
+
+  /**
+   * A StackSet runs one operation at a time, and drift detection is one: a change that waits for
+   * the detection a stage started on its own would wait for all its rounds. The operator stops it
+   * (StopStackSetOperation), and the change starts once it is STOPPED.
+   */
+  @Test
+  void aChangeStopsTheRunningDriftDetectionInsteadOfWaitingForItsRounds() {
+    emulator.setOperationTiming(0.2, 3.0);  // three accounts, one a round: 9 s an operation
+    String stage = """
+        apiVersion: iam.stageboundary.io/v1alpha1
+        kind: Stage
+        metadata: {name: detecting}
+        spec:
+          organizationRef: {name: main}
+          boundary:
+            policyName: developer-policy-detecting
+            statements:%s
+          targets: {organizationalUnits: [%s], regions: [us-east-1]}
+          rollout: {maxConcurrentPercentage: 25}
+          bootstrap: {enabled: false}
+        """;
+    h.apply(stage.formatted(" []", org.ou("dev")));
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
+      var op = h.stage("detecting").getStatus() == null || h.stage("detecting").getStatus().stackSet() == null ? null
+          : h.stage("detecting").getStatus().stackSet().lastOperation();
+      return op != null && "DETECT_DRIFT".equals(op.action()) && "RUNNING".equals(op.status());
+    });
+    String detection = h.stage("detecting").getStatus().stackSet().lastOperation().id();
+    h.apply(stage.formatted("\n    - {sid: DenyTrails, effect: Deny, actions: [\"cloudtrail:StopLogging\"], resources: [\"*\"]}",
+        org.ou("dev")));
+    await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() ->
+        "UPDATE".equals(h.stage("detecting").getStatus().stackSet().lastOperation().action()));
+    try (CloudFormationClient cfn = h.aws().assumeRole(org.operatorRoleArn()).cloudFormation()) {
+      assertThat(cfn.describeStackSetOperation(r -> r.stackSetName("stage-boundary-detecting").operationId(detection)
+          .callAs(CallAs.DELEGATED_ADMIN)).stackSetOperation().statusAsString())
+          .as("the drift detection was stopped, not waited for").isEqualTo("STOPPED");
+    }
+    h.awaitReady("detecting");
   }
 }

@@ -91,10 +91,11 @@ final class InMemoryAws implements OrganizationAws {
     return this;
   }
 
-  /** Ends every running operation as SUCCEEDED. */
+  /** Ends every running operation as SUCCEEDED (a stopping one as STOPPED). */
   void finish() {
     stackSets.values().forEach(s -> s.operations.replaceAll((id, op) -> op.running()
-        ? new BoundaryStackSets.OperationView(op.id(), op.action(), "SUCCEEDED", op.created(), clock.instant(), null)
+        ? new BoundaryStackSets.OperationView(op.id(), op.action(), "STOPPING".equals(op.status()) ? "STOPPED"
+            : "SUCCEEDED", op.created(), clock.instant(), null)
         : op));
   }
 
@@ -397,6 +398,13 @@ final class InMemoryAws implements OrganizationAws {
     @Override
     public void detectDrift(String name, OperationPreferences prefs, String operationId) {
       start(name, "DETECT_DRIFT", operationId, s -> { });
+    }
+
+    @Override
+    public void stop(String name, String operationId) {
+      writes.add("StopStackSetOperation " + operationId);
+      stackSets.get(name).operations.computeIfPresent(operationId, (id, op) -> op.running()
+          ? new BoundaryStackSets.OperationView(id, op.action(), "STOPPING", op.created(), null, null) : op);
     }
 
     @Override

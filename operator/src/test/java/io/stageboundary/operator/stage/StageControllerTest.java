@@ -153,6 +153,30 @@ class StageControllerTest {
   }
 
   @Test
+  void aChangeStopsTheDriftDetectionHoldingTheStackSetInsteadOfWaitingForItsRounds() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    pass(dev);  // sees the first drift detection end
+    clock.advance(Duration.ofMinutes(61));
+    pass(dev);
+    StageStatus.Operation detection = dev.getStatus().stackSet().lastOperation();
+    assertThat(detection.action()).isEqualTo("DETECT_DRIFT");
+    assertThat(detection.status()).isEqualTo("RUNNING");
+
+    respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, TARGET_OU);
+    pass(dev);
+    assertThat(aws.writesOf("StopStackSetOperation")).containsExactly("StopStackSetOperation " + detection.id());
+    assertThat(aws.writesOf("UPDATE")).as("one operation at a time: the update follows the stop").isEmpty();
+    assertThat(events.reasons()).contains(EventReason.OperationStopped);
+    assertThat(condition(dev, "Reconciling").getReason()).isEqualTo("WaitingForDriftDetection");
+    pass(dev);
+    assertThat(aws.writesOf("StopStackSetOperation")).as("asked once").hasSize(1);
+
+    aws.finish();  // StackSets ends it STOPPED
+    pass(dev);
+    assertThat(aws.writesOf("UPDATE")).hasSize(1);
+  }
+
+  @Test
   void aBoundaryChangeRollsOutOneTemplateUpdate() {
     Stage dev = converged(stage("dev", "developer-policy-dev", ""));
     String before = dev.getStatus().revision();

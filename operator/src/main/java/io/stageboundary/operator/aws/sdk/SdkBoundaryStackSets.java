@@ -15,6 +15,7 @@ import software.amazon.awssdk.services.cloudformation.model.AccountFilterType;
 import software.amazon.awssdk.services.cloudformation.model.CallAs;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
 import software.amazon.awssdk.services.cloudformation.model.DeploymentTargets;
+import software.amazon.awssdk.services.cloudformation.model.InvalidOperationException;
 import software.amazon.awssdk.services.cloudformation.model.OperationNotFoundException;
 import software.amazon.awssdk.services.cloudformation.model.PermissionModels;
 import software.amazon.awssdk.services.cloudformation.model.RegionConcurrencyType;
@@ -193,6 +194,17 @@ public final class SdkBoundaryStackSets implements BoundaryStackSets {
           .operationPreferences(preferences(prefs)));
     } catch (SdkException e) {
       throw SdkFailures.of("CloudFormation DetectStackSetDrift", e);
+    }
+  }
+
+  @Override
+  public void stop(String name, String operationId) {
+    try {
+      cfn.get().stopStackSetOperation(r -> r.stackSetName(name).operationId(operationId).callAs(callAs));
+    } catch (InvalidOperationException e) {
+      // it ended meanwhile: nothing to stop
+    } catch (SdkException e) {
+      throw SdkFailures.of("CloudFormation StopStackSetOperation", e);
     }
   }
 

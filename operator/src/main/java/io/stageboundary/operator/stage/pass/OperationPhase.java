@@ -10,9 +10,9 @@ import io.stageboundary.operator.api.v1alpha1.stage.StageStatus;
 public enum OperationPhase {
   REQUESTED, QUEUED, RUNNING, STOPPING, SUCCEEDED, FAILED, STOPPED;
 
-  /** Requested or running: the next pass follows it instead of starting other work. */
+  /** Requested, running or stopping: the next pass follows it instead of starting other work. */
   public boolean open() {
-    return this == REQUESTED || this == RUNNING;
+    return this == REQUESTED || running();
   }
 
   /** AWS runs it (a request not yet known to AWS is REQUESTED, not running). */

@@ -66,7 +66,8 @@ public final class StackSetOperations {
       return Followed.NEVER_SENT;
     }
     if (op.get().running()) {
-      status.operation(stackSet.name(), stackSet.id(), with(last, OperationPhase.RUNNING, null, null));
+      OperationPhase phase = "STOPPING".equals(op.get().status()) ? OperationPhase.STOPPING : OperationPhase.RUNNING;
+      status.operation(stackSet.name(), stackSet.id(), with(last, phase, null, null));
       return Followed.RUNNING;
     }
     finished(stage, status, stackSets, stackSet, last, op.get());
@@ -138,6 +139,23 @@ public final class StackSetOperations {
       String message) {
     return new StageStatus.Operation(op.id(), op.action(), phase.name(), op.startedAt(), endedAt,
         op.accounts(), message, op.lifting());
+  }
+
+  /**
+   * Asks StackSets to stop the running operation in status (once: a stopping one is left to end).
+   * StackSets cancels the instances it has not reached and ends the operation STOPPED.
+   */
+  public void stop(Stage stage, StageStatusBuilder status, BoundaryStackSets stackSets, StackSetView stackSet,
+      String why) {
+    StageStatus.Operation running = status.lastOperation();
+    if (OperationPhase.of(running.status()) == OperationPhase.STOPPING) {
+      return;
+    }
+    stackSets.stop(stackSet.name(), running.id());
+    status.operation(stackSet.name(), stackSet.id(), with(running, OperationPhase.STOPPING, null, null));
+    events.normal(stage, EventReason.OperationStopped, "stopping StackSet operation " + running.id() + " ("
+        + running.action() + "): " + why);
+    LOG.infof("stage %s: stopping StackSet operation %s: %s", stage.getMetadata().getName(), running.id(), why);
   }
 
   /** The stage's Progressing condition while a StackSet operation runs. */
