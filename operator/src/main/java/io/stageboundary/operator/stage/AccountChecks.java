@@ -291,6 +291,7 @@ final class AccountChecks {
         + "|" + spec.bootstrapOrDefault().applyToAllRolesOrDefault());
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     Predicate<String> coverage = guardrail.coverage();
+    java.time.Duration reproveAfter = spec.reproveAfterOrDefault();
     // the SCP as read from Organizations in this pass, parsed once; it applies where coverage says so
     Optional<ServiceControlPolicies.Scp> scp = guardrail.enabled() ? guardrail.actual() : Optional.empty();
     Optional<JsonNode> readBack = scp.map(p -> CanonicalPolicy.parse(p.content()));
@@ -303,7 +304,7 @@ final class AccountChecks {
           () -> EnforcementProbes.of(doc, spec, account, IamCatalogue.pinned(), covered ? memberRole : null),
           ProbePlan.Probing.WHEN_CHECKED, action -> doc.denyingStatements(action, doc.liftsIn(account)),
           covered && readBack.isPresent() ? new ProbePlan.ReadBack(scp.get().id(), readBack.get(), account,
-              doc.policyArn(account).split(":")[1]) : null);
+              doc.policyArn(account).split(":")[1]) : null, reproveAfter);
       return holding.contains(account) ? plan : plan.notYet();
     };
   }

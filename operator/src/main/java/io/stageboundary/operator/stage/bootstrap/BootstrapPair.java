@@ -258,10 +258,10 @@ final class BootstrapPair {
 
   /**
    * The roles' boundaries checked (and repaired under Reconcile), then IAM asked whether the
-   * boundary really holds them: the proof runs whenever the stack is verified, on the drift check
-   * interval and after every update, in the account's proving region (see
-   * {@link ProbePlan}), and in any region where a role lost its boundary (the probes
-   * then show it).
+   * boundary really holds them, in the account's proving region (see {@link ProbePlan}): after
+   * every update, whenever what the proof rests on changed or a probe failed, and at the latest
+   * reproveAfter after the last proof; and in any region where a role lost its boundary (the
+   * probes then show it).
    */
   private RegionBootstrap verify(Pass p, Read read) {
     RegionBootstrap report = checkRoles(p, read);
@@ -274,6 +274,11 @@ final class BootstrapPair {
     }
     if (probes == null || !(lost || held && probes.whenHeld())) {
       return report;
+    }
+    if (!lost && probes.stands(p.last(), schedule.now())) {
+      // the roles were just read to carry the boundary, the policy holds this revision, the probes
+      // are the same: IAM would decide as it did, so it is not asked again until reproveAfter
+      return report.withEnforcement(p.last().enforcement());
     }
     return report.withEnforcement(EnforcementCheck.run(roles(p.want(), p.pair()), probes.requests().get(), p.stacks(),
         p.region(), schedule.stamp(), probes));

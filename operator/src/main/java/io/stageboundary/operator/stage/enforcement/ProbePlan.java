@@ -1,7 +1,12 @@
 package io.stageboundary.operator.stage.enforcement;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Enforcement;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.policy.EnforcementProbes;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -23,13 +28,29 @@ import java.util.function.Supplier;
  * @param denying the Sids of the boundary's Deny statements that name an action, for a failure's message
  * @param guardrail the stage's SCP as read back from Organizations, where it applies to the account
  *     (null elsewhere): a guardrail claim IAM's simulation does not prove is evaluated against it
+ * @param standsFor how long a proof stands while nothing it rests on changes (spec.verification.reproveAfter)
  */
 public record ProbePlan(String fingerprint, String revision, Supplier<List<EnforcementProbes.Request>> requests,
-    Probing probing, Function<String, List<String>> denying, ReadBack guardrail) {
+    Probing probing, Function<String, List<String>> denying, ReadBack guardrail, Duration standsFor) {
 
   public ProbePlan(String fingerprint, String revision, Supplier<List<EnforcementProbes.Request>> requests,
       Probing probing, Function<String, List<String>> denying) {
-    this(fingerprint, revision, requests, probing, denying, null);
+    this(fingerprint, revision, requests, probing, denying, null, Duration.ZERO);
+  }
+
+  /**
+   * Whether the last proof of a pair whose roles carry the boundary still stands: it proved these
+   * probes (the fingerprint covers the rules, declared probes, guardrail and lifts) of this
+   * revision, none failed, the stack was current then and is now, and it is younger than
+   * {@link #standsFor}. IAM's decision rests on the documents and the roles' boundaries, which the
+   * check has just read; what the check cannot see (a role's own policies, IAM itself) is asked
+   * again after {@code standsFor}.
+   */
+  public boolean stands(RegionBootstrap last, Instant now) {
+    Enforcement e = last == null ? null : last.enforcement();
+    return e != null && last.state() == BootstrapState.CURRENT && fingerprint.equals(e.probeSet())
+        && revision.equals(e.revision()) && e.failed() != null && e.failed() == 0 && e.lastChecked() != null
+        && Instant.parse(e.lastChecked()).plus(standsFor).isAfter(now);
   }
 
   /**
@@ -55,11 +76,12 @@ public record ProbePlan(String fingerprint, String revision, Supplier<List<Enfor
   }
 
   public ProbePlan onlyWhenLost() {
-    return probing == Probing.NOT_YET ? this : new ProbePlan(fingerprint, revision, requests, Probing.ONLY_WHEN_LOST, denying, guardrail);
+    return probing == Probing.NOT_YET ? this
+        : new ProbePlan(fingerprint, revision, requests, Probing.ONLY_WHEN_LOST, denying, guardrail, standsFor);
   }
 
   public ProbePlan notYet() {
-    return new ProbePlan(fingerprint, revision, requests, Probing.NOT_YET, denying, guardrail);
+    return new ProbePlan(fingerprint, revision, requests, Probing.NOT_YET, denying, guardrail, standsFor);
   }
 
   /** Whether a pair whose roles all carry the boundary is proven when checked. */

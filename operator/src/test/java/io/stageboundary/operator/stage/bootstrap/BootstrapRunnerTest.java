@@ -341,6 +341,54 @@ class BootstrapRunnerTest {
     assertThat(after.reports().get(ACCOUNT).get(0).enforcement().probeSet()).isEqualTo("fp-r2");
   }
 
+  /**
+   * At rest a proof is not asked again while nothing it rests on changes: the hourly check reads
+   * the roles, and IAM is asked only after reproveAfter, or at once when a role loses its
+   * boundary or a probe failed.
+   */
+  @Test
+  void aStandingProofIsAskedAgainOnlyAfterReproveAfterOrWhenWhatItRestsOnChanges() {
+    io.stageboundary.operator.MutableClock moving = new io.stageboundary.operator.MutableClock(clock.instant());
+    BootstrapRunner timed = new BootstrapRunner(pool, 2, 100,
+        new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
+    FakeStack stack = new FakeStack() {
+      @Override
+      public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
+          Map<String, List<String>> context) {
+        simulated.add(roleName);
+        return actions.stream().map(a -> new Simulated(a, "*", BootstrapStacks.Decision.EXPLICIT_DENY, false,
+            List.of("DenyAccessIfRequiredPermBoundaryIsNotBeingApplied"))).toList();
+      }
+    };
+    EnforcementProbes.Probe probe = new EnforcementProbes.Probe("guard", "iam:CreateRole", "*",
+        EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
+    ProbePlan plan = new ProbePlan("fp", "r1", () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))),
+        ProbePlan.Probing.WHEN_CHECKED, a -> List.of(), null, Duration.ofHours(24));
+    java.util.concurrent.atomic.AtomicReference<Map<String, List<RegionBootstrap>>> last =
+        new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    Runnable check = () -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack), Duration.ZERO,
+        WriteMode.REPORT, a -> plan), new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(),
+        List.of())).reports());
+
+    check.run();
+    assertThat(stack.simulated).as("proven once").hasSize(1);
+    String proven = last.get().get(ACCOUNT).get(0).enforcement().lastChecked();
+    moving.advance(Duration.ofHours(1));
+    check.run();
+    assertThat(stack.simulated).as("an hour later, the roles read and nothing changed: not asked again").hasSize(1);
+    assertThat(last.get().get(ACCOUNT).get(0).enforcement().lastChecked()).as("the proof stands").isEqualTo(proven);
+
+    moving.advance(Duration.ofHours(24));
+    check.run();
+    assertThat(stack.simulated).as("after reproveAfter").hasSize(2);
+
+    moving.advance(Duration.ofHours(1));
+    stack.roleBoundary = "";
+    check.run();
+    assertThat(stack.simulated).as("a role lost its boundary: asked at once").hasSize(3);
+  }
+
   private static BootstrapRunner.Reach reach(List<String> regions,
       java.util.function.BiFunction<String, String, io.stageboundary.operator.aws.BootstrapStacks> stacks) {
     return new BootstrapRunner.Reach(regions, io.stageboundary.operator.aws.AccountRegions.ALL, stacks);

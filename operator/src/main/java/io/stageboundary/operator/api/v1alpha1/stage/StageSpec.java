@@ -126,7 +126,23 @@ public record StageSpec(
   public record Verification(
       @Size(max = 50)
       @JsonPropertyDescription("Requests IAM must decide as stated for the CDK execution role, e.g. {action: s3:GetObject, expect: Allowed} or {action: config:PutConfigRule, expect: Denied}.")
-      List<Probe> probes) {}
+      List<Probe> probes,
+
+      @Default("24h")
+      @Pattern("^([0-9]+(ms|s|m|h))+$")
+      @JsonPropertyDescription("How long an account's proof stands while nothing it rests on changes (default 24h). IAM is asked again at once when the boundary revision, the probes, the guardrail, an exception or a CDK role's boundary change, or when a probe failed; otherwise the hourly check reads the policy and the roles, and the proof is asked again only after this long.")
+      String reproveAfter) {
+
+    public Verification(List<Probe> probes) {
+      this(probes, null);
+    }
+  }
+
+  /** How long a proof stands while nothing it rests on changes (spec.verification.reproveAfter). */
+  public java.time.Duration reproveAfterOrDefault() {
+    return verification == null || verification.reproveAfter() == null ? java.time.Duration.ofHours(24)
+        : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(verification.reproveAfter());
+  }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Probe(
