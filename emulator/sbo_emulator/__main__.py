@@ -18,8 +18,8 @@ def _worker(index, port):
     except OSError:
         pass
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    from moto.moto_server.werkzeug_app import MotoRequestHandler, create_backend_app
-    from werkzeug.serving import make_server
+    from moto.moto_server.werkzeug_app import create_backend_app
+    from waitress.server import create_server
 
     from . import (cfn_fixes, cfn_latency, cluster, iam_fixes, iam_simulate, org_fixes, org_policies, scale,
                    stacksets, sts_fixes, worker)
@@ -34,10 +34,20 @@ def _worker(index, port):
     cfn_latency.apply()
     sts_fixes.apply()
     app = worker.EmulatorDispatcher(create_backend_app)
-    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=MotoRequestHandler)
-    cluster.configure(index, [None] * index + [server.port])
-    print(f"sbo-worker listening on {server.port}", flush=True)
-    server.serve_forever()
+    # waitress keeps connections open and runs requests on a pool of threads; werkzeug's development
+    # server closed every connection and started a thread per request (a third of the emulator's
+    # CPU went to connections). Requests from the front and peer calls from other workers have a
+    # pool each: a request may wait on another worker's peer call while that worker's requests wait
+    # on this one's, and a peer call never makes one itself, so neither pool can starve the other.
+    # The front's pool is small: moto runs one request at a time anyway (the backend lock).
+    sockets = {}
+    options = dict(host="127.0.0.1", connection_limit=4096, channel_timeout=900, cleanup_interval=60,
+                   ident="sbo-emulator")
+    server = create_server(app, map=sockets, port=port, threads=12, **options)
+    peers = create_server(app, map=sockets, port=0, threads=8, **options)
+    cluster.configure(index, [None] * index + [peers.effective_port])
+    print(f"sbo-worker listening on {server.effective_port} {peers.effective_port}", flush=True)
+    server.run()
 
 
 def main(argv=None):

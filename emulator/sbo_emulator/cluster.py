@@ -33,7 +33,7 @@ from . import state
 
 DEFAULT_ACCOUNT = "123456789012"
 
-_ports = [None]          # worker index -> its loopback port
+_ports = [None]          # worker index -> the loopback port of its peer calls
 _index = [0]             # this process's worker index
 _handlers = {}
 _local = threading.local()
