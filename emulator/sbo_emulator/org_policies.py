@@ -14,10 +14,11 @@ Additions, each mirroring documented AWS behaviour:
   orgs_permissions_overview.html); it then acts on the organisation. Otherwise AccessDeniedException.
   moto ran them in the member's own empty backend. The decision is @cloud-copilot/iam-simulate's
   (iam_simulate.evaluate); the caller's identity policies are not enforced (as elsewhere in moto).
-- Quotas (organizations/latest/userguide/orgs_reference_limits.html): an SCP document holds at
-  most 5,120 characters (CreatePolicy/UpdatePolicy: ConstraintViolationException, Reason
-  POLICY_CONTENT_LIMIT_EXCEEDED); at most 5 SCPs are attached directly to one root, OU or account
-  (AttachPolicy: POLICY_NUMBER_LIMIT_EXCEEDED).
+- Quotas (organizations/latest/userguide/orgs_reference_limits.html, raised in 2026 from 5,120
+  characters and 5 per target): an SCP document holds at most 10,240 characters
+  (CreatePolicy/UpdatePolicy: ConstraintViolationException, Reason POLICY_CONTENT_LIMIT_EXCEEDED); at
+  most 10 SCPs are attached directly to one root, OU or account (AttachPolicy:
+  POLICY_NUMBER_LIMIT_EXCEEDED).
 - AttachPolicy (API_AttachPolicy.html, API_DetachPolicy.html): an SCP while SCPs are not enabled on
   the root is PolicyTypeNotEnabledException; one already attached is
   DuplicatePolicyAttachmentException; DetachPolicy of one not attached is PolicyNotAttachedException.
@@ -34,8 +35,8 @@ from . import iam_simulate, state
 from .org_fixes import AccessDeniedException, PARTITION, management_backend
 
 SCP = "SERVICE_CONTROL_POLICY"
-MAX_SCP_CHARACTERS = 5120
-MAX_SCPS_PER_TARGET = 5
+MAX_SCP_CHARACTERS = 10240
+MAX_SCPS_PER_TARGET = 10
 ALLOW_ALL = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
 
 _resource_policies = {}  # management account -> (id, content)

@@ -78,36 +78,41 @@ class EmulatorOrganizationPolicyContractTest {
   }
 
   @Test
-  void anScpOverFiveThousandOneHundredTwentyCharactersIsRefused(AwsClients aws) {
-    String big = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"" + "A".repeat(5100)
+  void anScpOverTenThousandTwoHundredFortyCharactersIsRefused(AwsClients aws) {
+    String fits = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"" + "A".repeat(6000)
+        + "\",\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+    String big = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"" + "A".repeat(10200)
         + "\",\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
     try (OrganizationsClient mgmt = aws.organizations()) {
-      assertThat(big.length()).isGreaterThan(5120);
+      assertThat(fits.length()).as("over the former 5,120").isGreaterThan(5120);
+      String id = create(mgmt, "fits", fits);
+      mgmt.deletePolicy(r -> r.policyId(id));
+      assertThat(big.length()).isGreaterThan(10_240);
       assertThatThrownBy(() -> create(mgmt, "too-big", big)).isInstanceOfSatisfying(ConstraintViolationException.class,
           e -> assertThat(e.reason()).isEqualTo(ConstraintViolationExceptionReason.POLICY_CONTENT_LIMIT_EXCEEDED));
     }
   }
 
   @Test
-  void atMostFiveScpsSitOnOneTargetAndAttachAndDetachSayWhenNothingChanges(AwsClients aws, SeededOrganization org) {
+  void atMostTenScpsSitOnOneTargetAndAttachAndDetachSayWhenNothingChanges(AwsClients aws, SeededOrganization org) {
     try (OrganizationsClient mgmt = aws.organizations()) {
       String target = org.ou("sandbox");
       List<String> ids = new ArrayList<>();
-      for (int i = 0; i < 5; i++) {
+      for (int i = 0; i < 10; i++) {
         ids.add(create(mgmt, "quota-" + i, DENY_ALL));
       }
-      for (int i = 0; i < 4; i++) {  // FullAWSAccess is the fifth
+      for (int i = 0; i < 9; i++) {  // FullAWSAccess is the tenth
         String id = ids.get(i);
         mgmt.attachPolicy(r -> r.policyId(id).targetId(target));
       }
-      assertThatThrownBy(() -> mgmt.attachPolicy(r -> r.policyId(ids.get(4)).targetId(target)))
+      assertThatThrownBy(() -> mgmt.attachPolicy(r -> r.policyId(ids.get(9)).targetId(target)))
           .isInstanceOfSatisfying(ConstraintViolationException.class,
               e -> assertThat(e.reason()).isEqualTo(ConstraintViolationExceptionReason.POLICY_NUMBER_LIMIT_EXCEEDED));
       assertThatThrownBy(() -> mgmt.attachPolicy(r -> r.policyId(ids.get(0)).targetId(target)))
           .isInstanceOf(DuplicatePolicyAttachmentException.class);
-      assertThatThrownBy(() -> mgmt.detachPolicy(r -> r.policyId(ids.get(4)).targetId(target)))
+      assertThatThrownBy(() -> mgmt.detachPolicy(r -> r.policyId(ids.get(9)).targetId(target)))
           .isInstanceOf(PolicyNotAttachedException.class);
-      for (int i = 0; i < 4; i++) {
+      for (int i = 0; i < 9; i++) {
         String id = ids.get(i);
         mgmt.detachPolicy(r -> r.policyId(id).targetId(target));
       }

@@ -92,7 +92,7 @@ public final class GuardrailPolicy {
     if (content.length() > maxCharacters) {
       throw new InvalidBoundaryException(List.of("the guardrail SCP would be " + content.length()
           + " characters, over the organisation's limit of " + maxCharacters + " (AwsOrganization "
-          + "spec.quotas.serviceControlPolicyCharacters, AWS's default 5,120): shorten spec.guardrail.exemptPrincipals "
+          + "spec.quotas.serviceControlPolicyCharacters, AWS's default 10,240): shorten spec.guardrail.exemptPrincipals "
           + "(or spec.targets.excludeAccounts, which the SCP exempts one by one)"));
     }
     return new GuardrailPolicy(nameFor(stage), content);

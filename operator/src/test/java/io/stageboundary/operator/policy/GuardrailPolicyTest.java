@@ -51,11 +51,12 @@ class GuardrailPolicyTest {
   void anScpOverAwsSizeLimitIsRefusedBeforeAnyWrite() throws InvalidBoundaryException {
     List<String> many = new ArrayList<>();
     for (int i = 0; i < 20; i++) {
-      many.add("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BreakGlassAdministrator_" + i + "*");
+      many.add("arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_BreakGlassAdministrator_" + i
+          + "_ForTheIncidentResponseTeamOfTheBusinessUnit_" + "x".repeat(60) + "_*");
     }
     assertThatThrownBy(() -> render(many, List.of())).isInstanceOf(InvalidBoundaryException.class)
-        .hasMessageContaining("over the organisation's limit of 5120").hasMessageContaining("exemptPrincipals");
+        .hasMessageContaining("over the organisation's limit of 10240").hasMessageContaining("exemptPrincipals");
     assertThat(GuardrailPolicy.render("dev", "developer-policy-dev", "hnb659fds", "aws", "stage-boundary-member", many,
-        List.of(), 10_240).content().length()).as("a raised quota (AwsOrganization spec.quotas)").isGreaterThan(5120);
+        List.of(), 20_480).content().length()).as("a raised quota (AwsOrganization spec.quotas)").isGreaterThan(10_240);
   }
 }

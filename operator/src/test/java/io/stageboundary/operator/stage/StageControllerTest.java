@@ -386,12 +386,12 @@ class StageControllerTest {
   }
 
   @Test
-  void aTargetWithFiveScpsIsStalledNamingItWithZeroWrites() {
-    aws.otherScps.put(OU, 5);
+  void aTargetWithTenScpsIsStalledNamingItWithZeroWrites() {
+    aws.otherScps.put(OU, 10);
     Stage dev = stage("dev", "developer-policy-dev", GUARDED);
     pass(dev);
     assertThat(condition(dev, "Stalled").getReason()).isEqualTo("GuardrailTargetFull");
-    assertThat(condition(dev, "Stalled").getMessage()).startsWith(OU + " already has 5 service control policies")
+    assertThat(condition(dev, "Stalled").getMessage()).startsWith(OU + " already has 10 service control policies")
         .contains("spec.quotas.serviceControlPoliciesPerTarget");
     assertThat(aws.writes).isEmpty();
 
@@ -399,7 +399,7 @@ class StageControllerTest {
     org.setSpec(Serialization.unmarshal("""
         region: us-east-1
         callAs: DELEGATED_ADMIN
-        quotas: {serviceControlPoliciesPerTarget: 10}
+        quotas: {serviceControlPoliciesPerTarget: 15}
         """, io.stageboundary.operator.api.v1alpha1.organization.AwsOrganizationSpec.class));
     pass(dev);
     assertThat(condition(dev, "Stalled").getStatus()).isEqualTo("False");

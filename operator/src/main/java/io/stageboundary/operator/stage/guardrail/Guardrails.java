@@ -106,7 +106,7 @@ public final class Guardrails {
       if (!attached.contains(target) && scps.attachedTo(target) >= perTarget) {
         return stalled(status, ConditionReason.GuardrailTargetFull, target + " already has " + perTarget
             + " service control policies attached directly (the organisation's limit: AwsOrganization "
-            + "spec.quotas.serviceControlPoliciesPerTarget, AWS's default 5): detach one from it, or target the "
+            + "spec.quotas.serviceControlPoliciesPerTarget, AWS's default 10): detach one from it, or target the "
             + "OUs below it instead; nothing was written");
       }
     }

@@ -43,20 +43,20 @@ public record AwsOrganizationSpec(
   /** Organizations quotas the operator plans with, each defaulting to AWS's documented value. */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Quotas(
-      @Default("5120")
+      @Default("10240")
       @io.fabric8.generator.annotation.Min(1024)
       @io.fabric8.generator.annotation.Max(1048576)
-      @JsonPropertyDescription("Maximum size of a service control policy, in characters (AWS's default 5,120; Organizations quotas page).")
+      @JsonPropertyDescription("Maximum size of a service control policy, in characters (AWS's default 10,240, raised from 5,120 in 2026; Organizations quotas page).")
       Integer serviceControlPolicyCharacters,
 
-      @Default("5")
+      @Default("10")
       @io.fabric8.generator.annotation.Min(1)
       @io.fabric8.generator.annotation.Max(100)
-      @JsonPropertyDescription("Maximum number of service control policies attached directly to one root, OU or account (AWS's default 5; Organizations quotas page).")
+      @JsonPropertyDescription("Maximum number of service control policies attached directly to one root, OU or account (AWS's default 10, raised from 5 in 2026; Organizations quotas page).")
       Integer serviceControlPoliciesPerTarget) {
 
-    public static final int DEFAULT_SCP_CHARACTERS = 5120;
-    public static final int DEFAULT_SCPS_PER_TARGET = 5;
+    public static final int DEFAULT_SCP_CHARACTERS = 10_240;
+    public static final int DEFAULT_SCPS_PER_TARGET = 10;
 
     public int scpCharacters() {
       return serviceControlPolicyCharacters == null ? DEFAULT_SCP_CHARACTERS : serviceControlPolicyCharacters;

@@ -104,7 +104,7 @@ public record StageStatus(
       @JsonPropertyDescription("The SCP's id, e.g. p-abcd1234.") String policyId,
       @JsonPropertyDescription("Hash of the SCP document the operator last wrote; an SCP whose content hashes otherwise was edited out of band.") String revision,
       @JsonPropertyDescription("Roots, OUs and accounts the operator attached the SCP to.") List<String> attachedTo,
-      @JsonPropertyDescription("The SCP's size in characters (AWS allows 5,120).") Integer size) {}
+      @JsonPropertyDescription("The SCP's size in characters (AWS allows 10,240 unless the AwsOrganization's spec.quotas says otherwise).") Integer size) {}
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record Coverage(
