@@ -47,7 +47,7 @@ final class Report {
             .entrySet().stream().filter(e -> !e.getKey().equals("JAVA_TOOL_OPTIONS"))
             .map(e -> "`" + e.getKey() + "=" + e.getValue() + "`").collect(java.util.stream.Collectors.joining(", ")))
         .append("), `SBO_POLL_INTERVAL=").append(settings.pollInterval())
-        .append("`, every other setting at its default (bootstrap concurrency 10, 20 reconcile threads)\n");
+        .append("`, every other setting at its default (bootstrap concurrency 32, 20 reconcile threads)\n");
     md.append("- Stages: the samples' dev, beta and prod boundaries, each targeting its own OU tree, regions ")
         .append(String.join(" and ", BenchmarkMain.REGIONS)).append(", `bootstrap.createIfMissing: true`")
         .append(", including the shared org-baseline rules; prod's `approval: Manual` set to Automatic (approving is a person's step)")

@@ -38,8 +38,12 @@ public interface SboConfig {
   @WithDefault("4")
   int stageAccountWriters();
 
-  /** Bootstrap stacks read or written at once (threads), across all stages. */
-  @WithDefault("10")
+  /**
+   * Member-account checks and bootstrap stacks read or written at once (threads), across all
+   * stages. Each thread waits on one AWS call at a time (50-300 ms on AWS), so this bounds how fast
+   * a rollout over thousands of accounts can go; the call rates below bound what AWS sees.
+   */
+  @WithDefault("32")
   int bootstrapConcurrency();
 
   /**
@@ -47,7 +51,7 @@ public interface SboConfig {
    * no thread, only a look now and then; this bounds how much the operator has started and not
    * yet seen finish.
    */
-  @WithDefault("1000")
+  @WithDefault("10000")
   int bootstrapInFlight();
 
   /** AWS calls a second the operator makes into one member account (0: no limit). */
