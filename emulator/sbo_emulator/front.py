@@ -394,7 +394,8 @@ def _stop_workers(*_):
 
 async def _main(host, port, workers):
     front = Front()
-    server = await asyncio.start_server(front.serve, host, port, limit=2 ** 24, backlog=256)
+    # bound now (the workers are told the port), served once every worker knows the topology
+    server = await asyncio.start_server(front.serve, host, port, limit=2 ** 24, backlog=256, start_serving=False)
     bound = server.sockets[0].getsockname()[1]
     ports, peer_ports = await asyncio.get_running_loop().run_in_executor(None, _start_workers, workers, bound)
     front.workers.ports = ports
@@ -405,7 +406,7 @@ async def _main(host, port, workers):
             raise SystemExit(f"worker {i} refused its topology: {answer}")
     print(f"sbo-emulator on http://{host}:{bound} with {workers} worker(s)", flush=True)
     async with server:
-        await server.serve_forever()
+        await server.serve_forever()  # starts serving
 
 
 def main(host, port, workers):
