@@ -84,7 +84,7 @@ class ArgoCdHealthCaptureTest {
   @Test
   @Order(1)
   void beforeTheOperatorHasSeenThem() {
-    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 1s"));
+    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 30m", "refreshInterval: 1s"));
     h.apply(stage("dev", "Report", false).replace("ou-sbo1-dev00001", "ou-sbo1-beta0001"));
     expect("AwsOrganization", "main", "no-status", "Progressing");
     expect("Stage", "dev", "no-status", "Progressing");

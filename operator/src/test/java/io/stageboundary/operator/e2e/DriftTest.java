@@ -58,7 +58,7 @@ class DriftTest {
     peers.emulator().setOperationTiming(0.2, 0);
     OperatorHarness.bootstrapWithCdk(peers, REGION, "dev-payments", "dev-search");
     h = OperatorHarness.start(peers);
-    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 1s"));
+    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 30m", "refreshInterval: 1s"));
     h.apply(stage("Report"));
     h.awaitReady("watch");
     assertThat(account("dev-payments").getStatus().bootstrapState()).isEqualTo(BootstrapState.CURRENT);

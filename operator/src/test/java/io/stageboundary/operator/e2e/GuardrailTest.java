@@ -156,7 +156,7 @@ class GuardrailTest {
     try (OrganizationsClient mgmt = aws.organizations()) {
       mgmt.putResourcePolicy(r -> r.content(delegation));
     }
-    h.apply(h.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 4m"));
+    h.apply(h.read("samples/organization.yaml").replace("refreshInterval: 30m", "refreshInterval: 4m"));
     await().atMost(Duration.ofSeconds(90)).untilAsserted(() -> assertThat(OperatorHarness.is(h.stage("guarded"), "Guarded", "True"))
         .as("%s", h.stage("guarded").getStatus()).isTrue());
     String id = scp().orElseThrow().id();

@@ -43,7 +43,7 @@ class RegionNotEnabledTest {
     OperatorHarness.bootstrapWithCdk(p, OPT_IN, "dev-payments");
     h = OperatorHarness.startWithBootstrapped(p, REGION, "dev-payments", "dev-search", "dev-data");
     // the organisation (and with it which regions accounts have enabled) is read again every 2 s
-    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 2s"));
+    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 30m", "refreshInterval: 2s"));
   }
 
   @AfterAll

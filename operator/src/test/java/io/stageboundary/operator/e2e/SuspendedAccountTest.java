@@ -47,7 +47,7 @@ class SuspendedAccountTest {
     emulator = p.emulator();
     h = OperatorHarness.startWithBootstrapped(p, REGION, "dev-payments", "dev-search");
     // the organisation is read again every second, so a closure shows at once
-    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 5m", "refreshInterval: 1s"));
+    h.apply(OperatorHarness.read("samples/organization.yaml").replace("refreshInterval: 30m", "refreshInterval: 1s"));
   }
 
   @AfterAll
