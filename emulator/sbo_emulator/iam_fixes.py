@@ -16,6 +16,12 @@ AWSCloudFormation/latest/UserGuide/aws-resource-iam-*.html).
   left the policy behind.
 - AWS::IAM::Role applies PermissionsBoundary changes on update (add, change, remove); moto
   updated only the description.
+- GetAccountAuthorizationDetails pages as AWS does (API_GetAccountAuthorizationDetails.html:
+  MaxItems 1-1000, default 100, counted across users, groups, roles and policies in that order;
+  IsTruncated and an opaque Marker), and returns policy version documents URL-encoded like every
+  IAM document. moto returned everything in one page whatever MaxItems said, and failed (HTTP 500)
+  on any role whose inline policy CloudFormation had stored as an object, as the CDK bootstrap
+  roles' are: their documents are URL-encoded JSON too.
 """
 import json
 
@@ -149,6 +155,37 @@ def _boundary_usage_count(policy):
     return len(_boundary_users(backend, policy.arn))
 
 
+_GAAD_LISTS = (("UserDetailList", "users"), ("GroupDetailList", "groups"), ("RoleDetailList", "roles"),
+               ("Policies", "managed_policies"))
+
+
+def _account_authorization_details(self):
+    from moto.core.responses import ActionResult
+
+    details = self.backend.get_account_authorization_details(self._get_param("Filter", []))
+    items = [(key, item) for key, name in _GAAD_LISTS for item in details[name]]
+    max_items = int(self._get_param("MaxItems") or 100)
+    if not 1 <= max_items <= 1000:
+        from moto.iam.exceptions import ValidationError
+
+        raise ValidationError(f"1 validation error detected: Value '{max_items}' at 'maxItems' failed to satisfy "
+                              "constraint: Member must have value between 1 and 1000")
+    start = int(self._get_param("Marker") or 0)
+    page = items[start:start + max_items]
+    result = {key: [item for k, item in page if k == key] for key, _ in _GAAD_LISTS}
+    result["IsTruncated"] = start + max_items < len(items)
+    if result["IsTruncated"]:
+        result["Marker"] = str(start + max_items)
+    return ActionResult(result)
+
+
+def _role_policy_list(self):
+    from urllib import parse
+
+    return [{"PolicyName": name, "PolicyDocument": parse.quote(policy if isinstance(policy, str) else json.dumps(policy))}
+            for name, policy in self.policies.items()]
+
+
 def apply():
     iamm.IAMBackend.delete_policy = _delete_policy
     iamm.ManagedPolicy.permissions_boundary_usage_count = property(_boundary_usage_count)
@@ -156,6 +193,10 @@ def apply():
     iamm.IAMBackend.create_role = _create_role
     IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
         "GetPolicyVersionResponse.PolicyVersion.Document"] = url_encode
+    IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
+        "PolicyVersionList.Document"] = lambda doc: url_encode(doc) if isinstance(doc, str) else doc
+    IamResponse.get_account_authorization_details = _account_authorization_details
+    iamm.Role.role_policy_list = property(_role_policy_list)
     iamm.ManagedPolicy.update_from_cloudformation_json = classmethod(_managed_policy_update)
     iamm.ManagedPolicy.delete_from_cloudformation_json = classmethod(_managed_policy_delete)
     iamm.Role.update_from_cloudformation_json = classmethod(_role_update)

@@ -28,6 +28,26 @@ public interface BootstrapStacks {
   /** The role's permissions boundary ARN; empty string when it has none; empty when no such role. */
   Optional<String> roleBoundary(String roleName);
 
+  /**
+   * As {@link #roleBoundary}, as a read of the whole account's IAM at most {@code maxAge} old shows
+   * it (see {@link BoundaryPolicies#recentDefaultVersion}): for checks at rest, where one read
+   * serves the policy and every role of the account. Not for a role a write of this operator may
+   * just have changed (after a stack update): that is {@link #roleBoundary}.
+   */
+  default Optional<String> recentRoleBoundary(String roleName, java.time.Duration maxAge) {
+    return roleBoundary(roleName);
+  }
+
+  /**
+   * A digest of what the role holds besides its boundary (its trust policy, attached and inline
+   * policies), from the same recent read as {@link #recentRoleBoundary}: a bootstrap stack changed
+   * out of band (trusted accounts, execution policies) changes its roles. Empty when the role does
+   * not exist or the read cannot tell.
+   */
+  default Optional<String> recentRoleDigest(String roleName, java.time.Duration maxAge) {
+    return Optional.empty();
+  }
+
   /** Puts the boundary back on a bootstrap role it was removed from (drift repair). */
   void putRoleBoundary(String roleName, String policyArn);
 

@@ -16,6 +16,17 @@ public interface BoundaryPolicies {
   Optional<Version> defaultVersion(String policyArn, String likely);
 
   /**
+   * The default version as a read of the account's whole IAM shows it (one
+   * GetAccountAuthorizationDetails call returns every role's boundary and every customer managed
+   * policy's versions), read again when it is older than {@code maxAge} or this operator wrote into
+   * the account since. For checks at rest, where that one call serves the policy and every CDK role
+   * of the account, instead of a call for each.
+   */
+  default Optional<Version> recentDefaultVersion(String policyArn, java.time.Duration maxAge) {
+    return defaultVersion(policyArn, null);
+  }
+
+  /**
    * A policy of that ARN as IAM describes it: how many users, groups and roles it is attached to,
    * and how many it is the permissions boundary of; empty when there is none.
    */

@@ -29,6 +29,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * pool, retries adaptively with jitter, and reports each call to {@link AwsCallMetrics}.
  */
 public final class AwsAccess implements AutoCloseable {
+  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AwsAccess.class);
   private static final String SESSION_NAME = "stage-boundary-operator";
 
   private final AwsSettings settings;
@@ -96,6 +97,17 @@ public final class AwsAccess implements AutoCloseable {
     });
   }
 
+  private volatile java.time.Instant lastSweep = java.time.Instant.EPOCH;
+
+  /** At most once a minute, drops the IAM reads no check can use any more, so they hold no memory until the next hour. */
+  private void forgetStaleDetails(java.time.Instant now) {
+    if (lastSweep.plusSeconds(60).isAfter(now)) {
+      return;
+    }
+    lastSweep = now;
+    members.values().forEach(m -> m.forgetIfStale(now));
+  }
+
   public String partition() {
     return io.stageboundary.operator.policy.BoundaryDocument.partitionOf(settings.region());
   }
@@ -110,6 +122,8 @@ public final class AwsAccess implements AutoCloseable {
   public final class MemberAccess {
     private final String accountId;
     private final AwsCredentialsProvider credentials;
+    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    private volatile IamDetails details;
     private volatile IamClient iam;
     private final Map<String, CloudFormationClient> cloudFormation = new ConcurrentHashMap<>(2);
     private final Map<String, SsmClient> ssm = new ConcurrentHashMap<>(2);
@@ -121,6 +135,57 @@ public final class AwsAccess implements AutoCloseable {
 
     public String accountId() {
       return accountId;
+    }
+
+    /**
+     * The account's IAM as a GetAccountAuthorizationDetails read at most {@code maxAge} old shows it
+     * (read again when older, after a write of the operator into the account, or when it cannot
+     * tell about {@code askedPolicyArn}); empty when the member role may not make that call (a
+     * member role deployed before it was in docs/iam): the caller then asks one by one.
+     */
+    synchronized java.util.Optional<IamDetails> details(String askedPolicyArn, java.time.Duration maxAge) {
+      if (!detailsAllowed) {
+        return java.util.Optional.empty();
+      }
+      java.time.Instant now = java.time.Instant.now();
+      IamDetails d = details;
+      if (d == null || !d.fresh(now, writes.get(), maxAge) || askedPolicyArn != null && !d.answers(askedPolicyArn)) {
+        try {
+          d = IamDetails.read(iam(), askedPolicyArn, now, writes.get());
+        } catch (software.amazon.awssdk.services.iam.model.IamException e) {
+          if (e.statusCode() >= 500) {
+            // IAM could not answer the whole account this time: this check reads one by one
+            LOG.debugf("account %s: GetAccountAuthorizationDetails answered %d; reading one by one", accountId,
+                e.statusCode());
+            return java.util.Optional.empty();
+          }
+          if (e.statusCode() != 403) {
+            throw e;
+          }
+          detailsAllowed = false;
+          LOG.warnf("account %s: the member role may not call iam:GetAccountAuthorizationDetails (docs/iam/"
+              + "member-role-policy.json has it): checks at rest read the policy and each CDK role one by one", accountId);
+          return java.util.Optional.empty();
+        }
+        details = d;
+        forgetStaleDetails(now);
+      }
+      return java.util.Optional.of(d);
+    }
+
+    private volatile boolean detailsAllowed = true;
+
+    private void forgetIfStale(java.time.Instant now) {
+      IamDetails d = details;
+      if (d != null && !d.fresh(now, writes.get(), IamDetails.KEPT_FOR)) {
+        details = null;
+      }
+    }
+
+    /** The operator wrote into the account: a read from before no longer serves its checks. */
+    public void wrote() {
+      writes.incrementAndGet();
+      details = null;
     }
 
     public IamClient iam() {

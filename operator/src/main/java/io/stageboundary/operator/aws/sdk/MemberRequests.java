@@ -24,6 +24,8 @@ import software.amazon.awssdk.services.iam.model.CreatePolicyVersionRequest;
 import software.amazon.awssdk.services.iam.model.CreatePolicyVersionResponse;
 import software.amazon.awssdk.services.iam.model.DeletePolicyVersionRequest;
 import software.amazon.awssdk.services.iam.model.DeletePolicyVersionResponse;
+import software.amazon.awssdk.services.iam.model.GetAccountAuthorizationDetailsRequest;
+import software.amazon.awssdk.services.iam.model.GetAccountAuthorizationDetailsResponse;
 import software.amazon.awssdk.services.iam.model.GetPolicyRequest;
 import software.amazon.awssdk.services.iam.model.GetPolicyResponse;
 import software.amazon.awssdk.services.iam.model.GetPolicyVersionRequest;
@@ -136,6 +138,12 @@ final class MemberRequests {
     @Override
     public GetRoleResponse getRole(GetRoleRequest r) {
       return to.send(IamClient::getRole, r);
+    }
+
+    @Override
+    public GetAccountAuthorizationDetailsResponse getAccountAuthorizationDetails(
+        GetAccountAuthorizationDetailsRequest r) {
+      return to.send(IamClient::getAccountAuthorizationDetails, r);
     }
 
     @Override

@@ -76,6 +76,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   public boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters) {
     List<Parameter> params = toParameters(parameters);
     try {
+      member.wrote();
       cfn().updateStack(r -> {
         r.stackName(stackName).parameters(params).capabilities(Capability.CAPABILITY_NAMED_IAM);
         templateBody.ifPresentOrElse(r::templateBody, () -> r.usePreviousTemplate(true));
@@ -95,6 +96,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   @Override
   public void create(String stackName, String templateBody, Map<String, String> parameters) {
     try {
+      member.wrote();
       cfn().createStack(r -> r.stackName(stackName).templateBody(templateBody)
           .parameters(toParameters(parameters)).capabilities(Capability.CAPABILITY_NAMED_IAM));
     } catch (SdkException e) {
@@ -116,8 +118,28 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
+  public Optional<String> recentRoleBoundary(String roleName, java.time.Duration maxAge) {
+    try {
+      Optional<IamDetails> details = member.details(null, maxAge);
+      return details.isPresent() ? details.get().roleBoundary(roleName) : roleBoundary(roleName);
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetAccountAuthorizationDetails in " + member.accountId(), e);
+    }
+  }
+
+  @Override
+  public Optional<String> recentRoleDigest(String roleName, java.time.Duration maxAge) {
+    try {
+      return member.details(null, maxAge).flatMap(d -> d.roleDigest(roleName));
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetAccountAuthorizationDetails in " + member.accountId(), e);
+    }
+  }
+
+  @Override
   public void putRoleBoundary(String roleName, String policyArn) {
     try {
+      member.wrote();
       member.iam().putRolePermissionsBoundary(r -> r.roleName(roleName).permissionsBoundary(policyArn));
     } catch (SdkException e) {
       throw SdkFailures.of("IAM PutRolePermissionsBoundary in " + member.accountId(), e);

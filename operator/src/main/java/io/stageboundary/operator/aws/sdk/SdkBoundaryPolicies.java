@@ -48,6 +48,16 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
   }
 
   @Override
+  public Optional<Version> recentDefaultVersion(String policyArn, java.time.Duration maxAge) {
+    try {
+      Optional<IamDetails> details = member.details(policyArn, maxAge);
+      return details.isPresent() ? details.get().defaultVersion(policyArn) : defaultVersion(policyArn, null);
+    } catch (SdkException e) {
+      throw SdkFailures.of("IAM GetAccountAuthorizationDetails in " + member.accountId(), e);
+    }
+  }
+
+  @Override
   public Optional<Existing> existing(String policyArn) {
     try {
       var policy = iam().getPolicy(r -> r.policyArn(policyArn)).policy();
@@ -74,6 +84,7 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
             .min(Comparator.comparing(PolicyVersion::createDate))
             .ifPresent(v -> iam().deletePolicyVersion(r -> r.policyArn(policyArn).versionId(v.versionId())));
       }
+      member.wrote();
       iam().createPolicyVersion(r -> r.policyArn(policyArn).policyDocument(document).setAsDefault(true));
     } catch (SdkException e) {
       throw SdkFailures.of("IAM CreatePolicyVersion in " + member.accountId(), e);
@@ -83,6 +94,7 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
   @Override
   public void recreate(String policyName, String description, String document) {
     try {
+      member.wrote();
       iam().createPolicy(r -> r.policyName(policyName).description(description).policyDocument(document));
     } catch (SdkException e) {
       throw SdkFailures.of("IAM CreatePolicy in " + member.accountId(), e);

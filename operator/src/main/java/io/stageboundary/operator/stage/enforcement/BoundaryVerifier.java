@@ -105,7 +105,7 @@ public final class BoundaryVerifier {
     }
     List<String> nowDue = due.subList(0, Math.min(batch, due.size()));
     Map<String, Checked> checked = Batches.run(pool, nowDue, account -> check(doc, account,
-        previous.get(account), forced.contains(account), remediate, policies.apply(account)));
+        previous.get(account), forced.contains(account), remediate, policies.apply(account), interval));
     Map<String, DriftReason> detected = new LinkedHashMap<>();
     List<String> repaired = new ArrayList<>();
     Map<String, Unreachable> unreachable = new LinkedHashMap<>();
@@ -155,16 +155,30 @@ public final class BoundaryVerifier {
     }
   }
 
+  /**
+   * How old a read of an account's whole IAM may be to serve a check at rest: half the check
+   * interval (a check never answers with what the one before saw), at most the few minutes between
+   * the passes that check the same account's policy and roles.
+   */
+  public static Duration readAge(Duration interval) {
+    return interval.dividedBy(2);
+  }
+
   /** One account's check: the boundary found, and what STS said if it refused the member role. */
   private record Checked(Boundary boundary, Unreachable refused) {}
 
   private Checked check(BoundaryDocument doc, String account, Boundary last, boolean stackSetSaysDrifted,
-      boolean remediate, BoundaryPolicies policies) {
+      boolean remediate, BoundaryPolicies policies, Duration interval) {
     String arn = doc.policyArn(account);
     JsonNode wanted = doc.documentFor(account);
     String checked = schedule.stamp();
     try {
-      var live = policies.defaultVersion(arn, likelyVersion(arn, doc.revision(), last));
+      // at rest (it held this revision when last checked) one read of the account's IAM serves this
+      // check and its CDK roles' (BoundaryPolicies#recentDefaultVersion); otherwise it is asked now
+      boolean atRest = last != null && last.state() == State.CURRENT && doc.revision().equals(last.revision())
+          && !stackSetSaysDrifted;
+      var live = atRest ? policies.recentDefaultVersion(arn, readAge(interval))
+          : policies.defaultVersion(arn, likelyVersion(arn, doc.revision(), last));
       live.ifPresentOrElse(v -> versions.put(arn, new Seen(doc.revision(), v.id())), () -> versions.remove(arn));
       DriftReason reason;
       String what;

@@ -56,6 +56,14 @@ class BoundaryVerifierTest {
       return Optional.of(new Version("v" + (defaultVersion + 1), versions.get(defaultVersion)));
     }
 
+    /** At rest: the account's whole IAM in one read (GetAccountAuthorizationDetails). */
+    @Override
+    public Optional<Version> recentDefaultVersion(String policyArn, Duration maxAge) {
+      asked.add("recent");
+      return defaultVersion < 0 ? Optional.empty()
+          : Optional.of(new Version("v" + (defaultVersion + 1), versions.get(defaultVersion)));
+    }
+
     @Override
     public Optional<Existing> existing(String policyArn) {
       return defaultVersion < 0 ? Optional.empty() : Optional.of(new Existing(0, 0));
@@ -99,7 +107,8 @@ class BoundaryVerifierTest {
     assertThat(iam.asked).as("a policy the StackSet has just created is at v1").containsExactly("v1");
 
     check(first, iam, Map.of(ACCOUNT, seen));
-    assertThat(iam.asked).as("unchanged: the version seen last time").containsExactly("v1", "v1");
+    assertThat(iam.asked).as("unchanged, at rest: the account's IAM in one read, shared with its roles' checks")
+        .containsExactly("v1", "recent");
 
     BoundaryDocument second = doc("config:*", "cloudtrail:StopLogging");
     iam.put(second.documentFor(ACCOUNT).toString());  // the StackSet updated it
@@ -111,8 +120,11 @@ class BoundaryVerifierTest {
     assertThat(repaired.driftReason()).isEqualTo(DriftReason.PolicyModified.name());
     assertThat(iam.asked).as("a wrong guess falls back to GetPolicy").endsWith("v2", "GetPolicy");
     check(second, iam, Map.of(ACCOUNT, repaired));
-    assertThat(iam.asked).as("the repair's own version").endsWith("v4");
+    assertThat(iam.asked).as("repaired, at rest again").endsWith("recent");
     assertThat(iam.asked.stream().filter("GetPolicy"::equals)).hasSize(1);
+    assertThat(check(second, iam, Map.of(ACCOUNT, new Boundary(State.DRIFTED, second.revision(), null, "edited",
+        "2026-12-01T11:00:00Z", DriftReason.PolicyModified.name())))).isNotNull();
+    assertThat(iam.asked).as("a drifted policy is asked for directly, the repair's own version").endsWith("v4");
   }
 
   @Test
@@ -123,6 +135,17 @@ class BoundaryVerifierTest {
     iam.put(d.documentFor(ACCOUNT).toString());
     Boundary before = new Boundary(State.CURRENT, d.revision(), "CURRENT", null, "2026-12-01T11:00:00Z", null);
     assertThat(check(d, iam, Map.of(ACCOUNT, before)).state()).isEqualTo(State.CURRENT);
+    assertThat(iam.asked).as("at rest: one read of the account's IAM, whatever this process saw").containsExactly("recent");
+  }
+
+  @Test
+  void aPolicyAtANewRevisionCheckedBeforeARestartIsReadInFull() throws Exception {
+    BoundaryDocument d = doc("config:*");
+    Iam iam = new Iam();
+    iam.put("{}");
+    iam.put(d.documentFor(ACCOUNT).toString());
+    Boundary older = new Boundary(State.CURRENT, "an-older-revision", "CURRENT", null, "2026-12-01T11:00:00Z", null);
+    assertThat(check(d, iam, Map.of(ACCOUNT, older)).state()).isEqualTo(State.CURRENT);
     assertThat(iam.asked).containsExactly("GetPolicy");
   }
 }
