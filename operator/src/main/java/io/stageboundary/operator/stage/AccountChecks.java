@@ -244,7 +244,7 @@ final class AccountChecks {
     BootstrapRunner.Request request = new BootstrapRunner.Request(stage.getMetadata().getUid(), want,
         (account, region) -> doc.policyArn(account), BootstrapRunner.Reach.of(in.regions(), aws),
         spec.driftCheckIntervalOrDefault(), WriteMode.of(spec.suspended(), remediate),
-        probePlan(in, doc, guardrail, holding));
+        probePlan(in, doc, guardrail, holding), b.stackCheckIntervalOrDefault());
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
         in.lastReported(StageAccountStatus::bootstrap), blocked.keySet()));

@@ -13,7 +13,6 @@ import io.stageboundary.operator.stage.claims.ContestGuard;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.DriftReason;
-import io.stageboundary.operator.stage.pass.Preflight;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -37,8 +36,15 @@ final class BootstrapPair {
 
   private record Backoff(int attempts, Instant next) {}
 
-  /** What a pass found; no report means keep the last one and look again soon. */
-  record Result(RegionBootstrap report, boolean wrote) {}
+  /**
+   * What a pass found; no report means keep the last one and look again soon. {@code roles}: a
+   * digest of the pair's CDK roles as the stack left them, when it was read and found current.
+   */
+  record Result(RegionBootstrap report, boolean wrote, String roles) {
+    Result(RegionBootstrap report, boolean wrote) {
+      this(report, wrote, null);
+    }
+  }
 
   /**
    * Everything one pair's pass needs to decide and write, built once per pass
@@ -47,9 +53,10 @@ final class BootstrapPair {
    * @param want what the stage wants of this account's stack (its execution policies resolved)
    * @param policyArn the boundary policy the account's roles must carry
    * @param last what the pair's StageAccount last reported, or null
+   * @param readAge how old a read of the account's whole IAM may be to serve a check at rest
    */
   record Pass(String key, Want want, String policyArn, BootstrapRunner.Pair pair, WriteMode mode,
-      BootstrapStacks stacks, ProbePlan probes, RegionBootstrap last) {
+      BootstrapStacks stacks, ProbePlan probes, RegionBootstrap last, java.time.Duration readAge) {
     String region() {
       return pair.region();
     }
@@ -64,7 +71,7 @@ final class BootstrapPair {
   }
 
   /** What was read of the stack: it, and its bootstrap version. */
-  private record Read(Optional<StackView> stack, Optional<Integer> version) {
+  record Read(Optional<StackView> stack, Optional<Integer> version) {
     static Read of(Want want, BootstrapStacks stacks) {
       Optional<StackView> stack = stacks.describe(want.stackName());
       Optional<Integer> version = stack.flatMap(StackView::versionOutput);
@@ -112,7 +119,9 @@ final class BootstrapPair {
         return new Result(report(region, r.state(), read, null, r.message(), null), false);
       }
       if (decision instanceof BootstrapPlanner.Verify) {
-        return new Result(verify(p, read), false);
+        RegionBootstrap verified = verify(p, read);
+        return new Result(verified, false, verified.state() == BootstrapState.CURRENT && verified.driftReason() == null
+            ? rolesDigest(p) : null);
       }
       if (p.suspended()) {
         return new Result(report(region, BootstrapState.PENDING, read, null,
@@ -126,41 +135,6 @@ final class BootstrapPair {
       return failed(p.key(), region, f, hint(p.want(), p.pair(), f, false));
     }
   }
-
-  /**
-   * What a pass would do to this stack, reading only: for a plan. A write (update or create it),
-   * or what will keep it from being written (a failed or busy stack, another variant, a member
-   * role that cannot be assumed), or neither.
-   */
-  StackPreview preview(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
-    try {
-      BootstrapPlanner.Decision d = decide(stageWant.in(pair.account()), null,
-          Read.of(stageWant.in(pair.account()), stacks));
-      if (d instanceof BootstrapPlanner.Update) {
-        return StackPreview.writes(StackWrite.UPDATE);
-      }
-      if (d instanceof BootstrapPlanner.Create) {
-        return StackPreview.writes(StackWrite.CREATE);
-      }
-      if (d instanceof BootstrapPlanner.Report r) {
-        Preflight.Reason reason = switch (r.state()) {
-          case FAILED -> Preflight.Reason.BootstrapStackFailed;
-          case UPDATING -> Preflight.Reason.BootstrapStackInProgress;
-          case FOREIGN -> Preflight.Reason.ForeignBootstrap;
-          default -> null;
-        };
-        if (reason != null) {
-          return StackPreview.blocked(new Preflight(pair.account(), pair.region(), reason, r.message()));
-        }
-      }
-      return StackPreview.NOTHING;
-    } catch (AwsFailure f) {
-      boolean role = f.kind() == AwsFailure.Kind.MEMBER_ROLE_UNAVAILABLE;
-      return StackPreview.blocked(new Preflight(pair.account(), role ? null : pair.region(),
-          role ? Preflight.Reason.MemberRoleMissing : Preflight.Reason.NotReadable, f.getMessage()));
-    }
-  }
-
 
   /** Updates or creates the stack, unless the pair's last failure is still backing off. */
   private Result write(Pass p, Read read, BootstrapPlanner.Decision decision, StackDrift drift) {
@@ -242,7 +216,7 @@ final class BootstrapPair {
     return Optional.empty();
   }
 
-  private static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Read read) {
+  static BootstrapPlanner.Decision decide(Want want, DriftReason drift, Read read) {
     BootstrapTemplate pinned = BootstrapTemplate.pinned();
     // a deleted stack is created again with the stage's whole profile, whatever createIfMissing says
     Want effective = drift == DriftReason.StackDeleted ? want.withCreateIfMissing(true) : want;
@@ -264,7 +238,59 @@ final class BootstrapPair {
    * probes then show it).
    */
   private RegionBootstrap verify(Pass p, Read read) {
-    RegionBootstrap report = checkRoles(p, read);
+    return prove(p, checkRoles(p, read));
+  }
+
+  /**
+   * A check at rest of a pair that was current, whose stack was read within the stack check
+   * interval: its roles are read, as the account's last full IAM read shows them. While they carry
+   * the boundary and hold what they held when the stack was last read ({@code rolesAsRead}: trust,
+   * attached and inline policies, which the stack's parameters decide), the stack is taken to be
+   * as it was read and the proof follows as after any check; otherwise the stack is read at once
+   * to say why ({@link #bootstrap}).
+   */
+  Result recheck(Pass p, String rolesAsRead) {
+    try {
+      String roles = rolesDigest(p);
+      if (roles == null || !roles.equals(rolesAsRead)) {
+        return bootstrap(p);  // a role's trust or policies changed since the stack was read (or nothing to compare)
+      }
+      String exec = BootstrapStacks.executionRole(p.want().qualifier(), p.pair().account(), p.region());
+      String execBoundary = null;
+      for (String role : roles(p.want(), p.pair())) {
+        Optional<String> boundary = p.stacks().recentRoleBoundary(role, p.readAge());
+        if (boundary.isEmpty() || !boundary.get().equals(p.policyArn())) {
+          return bootstrap(p);
+        }
+        execBoundary = role.equals(exec) ? boundary.get() : execBoundary;
+      }
+      return new Result(prove(p, p.last().rechecked(schedule.stamp(), execBoundary)), false, roles);
+    } catch (AwsFailure f) {
+      if (f.kind().transientFailure()) {
+        return new Result(null, false);
+      }
+      return failed(p.key(), p.region(), f, hint(p.want(), p.pair(), f, false));
+    }
+  }
+
+  /**
+   * What the pair's bootstrap roles hold besides their boundary (trust, attached and inline
+   * policies), as the account's recent IAM read shows them; null when it cannot tell.
+   */
+  private static String rolesDigest(Pass p) {
+    StringBuilder all = new StringBuilder();
+    for (String role : BootstrapStacks.bootstrapRoles(p.want().qualifier(), p.pair().account(), p.region())) {
+      Optional<String> digest = p.stacks().recentRoleDigest(role, p.readAge());
+      if (digest.isEmpty()) {
+        return null;
+      }
+      all.append(digest.get()).append(',');
+    }
+    return all.toString();
+  }
+
+  /** The proof of a checked pair: kept, asked again, or the last one left as it was (see {@link #verify}). */
+  private RegionBootstrap prove(Pass p, RegionBootstrap report) {
     boolean lost = DriftReason.of(report.driftReason()).orElse(null) == DriftReason.ExecutionRoleBoundaryRemoved;
     boolean held = report.state() == BootstrapState.CURRENT && !lost;
     ProbePlan probes = p.probes();
@@ -380,7 +406,7 @@ final class BootstrapPair {
         execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name(),
         listParameter(stack, BootstrapPlanner.TRUSTED_PARAMETER),
         listParameter(stack, BootstrapPlanner.TRUSTED_FOR_LOOKUP_PARAMETER),
-        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null);
+        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null, schedule.stamp());
   }
 
   /** A list parameter as the stack holds it; null when there is no stack or no such parameter. */

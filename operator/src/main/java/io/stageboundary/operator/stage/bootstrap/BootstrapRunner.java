@@ -51,6 +51,8 @@ public final class BootstrapRunner {
   private final int batch;
   private final BootstrapPair pairs;
   private final InFlightStacks inFlight;
+  /** Per pair, a digest of its CDK roles when its stack was last read and found current (in memory). */
+  private final Map<String, String> rolesAsRead = new java.util.concurrent.ConcurrentHashMap<>();
 
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {
@@ -120,13 +122,30 @@ public final class BootstrapRunner {
    * @param probes what to ask IAM to prove the boundary holds an account's CDK roles
    */
   public record Request(String stageUid, Want want, BiFunction<String, String, String> policyArn, Reach reach,
-      Duration verifyInterval, WriteMode mode, Function<String, ProbePlan> probes) {
+      Duration verifyInterval, WriteMode mode, Function<String, ProbePlan> probes, Duration stackInterval) {
+
+    /** Every check reads the stack (a stack check interval of zero). */
+    public Request(String stageUid, Want want, BiFunction<String, String, String> policyArn, Reach reach,
+        Duration verifyInterval, WriteMode mode, Function<String, ProbePlan> probes) {
+      this(stageUid, want, policyArn, reach, verifyInterval, mode, probes, Duration.ZERO);
+    }
+
+    /**
+     * A current pair that already carries all the stage wants of its stack, whose stack was read
+     * within the stack check interval: a check reads its roles only.
+     */
+    boolean rechecks(Pair pair, RegionBootstrap last, Instant now) {
+      return last != null && last.state() == BootstrapState.CURRENT && last.driftReason() == null
+          && StackDrift.carries(want.in(pair.account()), last)
+          && last.stackRead() != null && Instant.parse(last.stackRead()).plus(stackInterval).isAfter(now);
+    }
 
     /** One pair's pass, with the whole of what the stage wants (execution policies resolved for the account). */
     BootstrapPair.Pass pass(Pair pair, RegionBootstrap last) {
       return new BootstrapPair.Pass(stageUid + "|" + pair.account() + "|" + pair.region(), want.in(pair.account()),
           policyArn.apply(pair.account(), pair.region()), pair, mode, reach.open(pair),
-          probePlan(probes.apply(pair.account()), pair.region().equals(probeRegion(pair.account()))), last);
+          probePlan(probes.apply(pair.account()), pair.region().equals(probeRegion(pair.account()))), last,
+          io.stageboundary.operator.stage.enforcement.BoundaryVerifier.readAge(verifyInterval));
     }
 
     /** The region an account's CDK roles are proven from: the first of the stage's it has enabled. */
@@ -208,8 +227,12 @@ public final class BootstrapRunner {
     List<Pair> thisPass = new ArrayList<>(looks.subList(0, Math.min(batch, looks.size())));
     int room = Math.min(batch, inFlight.room(now));
     thisPass.addAll(starts.subList(0, Math.min(room, starts.size())));
-    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> pairs.bootstrap(request.pass(pair,
-        find(previous.get(pair.account()), pair.region()))));
+    Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> {
+      RegionBootstrap last = find(previous.get(pair.account()), pair.region());
+      BootstrapPair.Pass pass = request.pass(pair, last);
+      return request.rechecks(pair, last, now) ? pairs.recheck(pass, rolesAsRead.get(key(stageUid, pair)))
+          : pairs.bootstrap(pass);
+    });
     Instant after = pairs.schedule().now();
     results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
     boolean left = looks.size() + starts.size() > thisPass.size()
@@ -240,6 +263,11 @@ public final class BootstrapRunner {
     if (r.report() == null) {
       return;  // not read (a transient failure): looked at again on the next pass
     }
+    if (r.roles() != null) {
+      rolesAsRead.put(key, r.roles());
+    } else {
+      rolesAsRead.remove(key);
+    }
     if (r.report().state() != BootstrapState.UPDATING) {
       inFlight.finished(key, now);
     } else if (r.wrote()) {
@@ -264,7 +292,7 @@ public final class BootstrapRunner {
    */
   public Map<Pair, StackPreview> preview(Want want, Collection<String> accounts, Reach reach) {
     Map<Pair, StackPreview> out = new LinkedHashMap<>(Batches.run(pool, reach.pairs(accounts),
-        p -> pairs.preview(want, p, reach.open(p))));
+        p -> StackPreview.of(want, p, reach.open(p))));
     accounts.forEach(a -> reach.regions().stream().filter(r -> !reach.enabled().enabled(a, r)).forEach(r ->
         out.put(new Pair(a, r), StackPreview.blocked(new Preflight(a, r, Preflight.Reason.RegionNotEnabled,
             r + " is an opt-in region this account has not enabled: nothing is deployed there")))));
@@ -308,10 +336,7 @@ public final class BootstrapRunner {
   /** A pair of a blocked account: what was last known, marked as not read now (the StageAccount says why). */
   private RegionBootstrap blocked(RegionBootstrap last, String region) {
     String why = "not read: the account is blocked (see status.blocked)";
-    return last == null ? pairs.report(region, BootstrapState.FAILED, null, why)
-        : new RegionBootstrap(region, BootstrapState.FAILED, last.stackStatus(), last.version(),
-            last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), why,
-            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
+    return last == null ? pairs.report(region, BootstrapState.FAILED, null, why) : last.as(BootstrapState.FAILED, why);
   }
 
   /** A region the account has not enabled: no stack can be there, none is looked for. */
@@ -328,9 +353,7 @@ public final class BootstrapRunner {
     }
     String waiting = "waiting for the boundary policy to be deployed to this account first";
     return last == null ? new RegionBootstrap(region, BootstrapState.PENDING, null, null, null, null, null, null, waiting)
-        : new RegionBootstrap(region, BootstrapState.PENDING, last.stackStatus(), last.version(),
-            last.boundaryParameter(), last.applyToAllRoles(), last.executionRoleBoundary(), last.lastChecked(), waiting,
-            null, last.trustedAccounts(), last.trustedAccountsForLookup(), last.executionPolicies(), last.enforcement());
+        : last.as(BootstrapState.PENDING, waiting);
   }
 
   /**

@@ -46,6 +46,9 @@ class BootstrapRunnerTest {
     Map<String, String> created;
     final List<String> writes = new ArrayList<>();
     final List<String> simulated = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final java.util.concurrent.atomic.AtomicInteger reads = new java.util.concurrent.atomic.AtomicInteger();
+    /** What the roles hold besides their boundary (trust, policies), as the recent IAM read digests it. */
+    String roles = "trusts-111111111111";
 
     @Override
     public Optional<String> stackOwning(String physicalResourceId) {
@@ -54,6 +57,7 @@ class BootstrapRunnerTest {
 
     @Override
     public Optional<StackView> describe(String stackName) {
+      reads.incrementAndGet();
       if (deleted) {
         return Optional.empty();
       }
@@ -82,6 +86,11 @@ class BootstrapRunnerTest {
     @Override
     public void putRoleBoundary(String roleName, String policyArn) {
       writes.add("putRoleBoundary");
+    }
+
+    @Override
+    public Optional<String> recentRoleDigest(String roleName, Duration maxAge) {
+      return Optional.of(roles);
     }
 
     @Override
@@ -387,6 +396,60 @@ class BootstrapRunnerTest {
     stack.roleBoundary = "";
     check.run();
     assertThat(stack.simulated).as("a role lost its boundary: asked at once").hasSize(3);
+  }
+
+  /**
+   * At rest a current pair's check reads its roles only; the stack itself is read when a role no
+   * longer carries the boundary (to say why) and once the stack check interval has passed.
+   */
+  @Test
+  void atRestTheRolesAreReadEveryCheckAndTheStackOnlyWhenTheyChangedOrADayPassed() {
+    io.stageboundary.operator.MutableClock moving = new io.stageboundary.operator.MutableClock(clock.instant());
+    BootstrapRunner timed = new BootstrapRunner(pool, 2, 100,
+        new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
+    FakeStack stack = new FakeStack();
+    java.util.concurrent.atomic.AtomicReference<Map<String, List<RegionBootstrap>>> last =
+        new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    Runnable check = () -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
+        Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of())).reports());
+
+    check.run();
+    assertThat(stack.reads).as("the first check reads the stack").hasValue(1);
+    String stackRead = last.get().get(ACCOUNT).get(0).stackRead();
+    assertThat(stackRead).isNotNull();
+
+    moving.advance(Duration.ofMinutes(61));
+    check.run();
+    RegionBootstrap rechecked = last.get().get(ACCOUNT).get(0);
+    assertThat(stack.reads).as("an hour later: the roles are read, not the stack").hasValue(1);
+    assertThat(rechecked.state()).isEqualTo(BootstrapState.CURRENT);
+    assertThat(rechecked.stackRead()).isEqualTo(stackRead);
+    assertThat(rechecked.lastChecked()).isNotEqualTo(stackRead);
+
+    moving.advance(Duration.ofMinutes(61));
+    stack.roles = "trusts-222222222222";  // cdk bootstrap --trust, run by hand: the roles' trust changed
+    check.run();
+    assertThat(stack.reads).as("a role's trust changed: the stack is read").hasValue(2);
+
+    moving.advance(Duration.ofMinutes(61));
+    check.run();
+    assertThat(stack.reads).as("and from then on compared with what it holds now").hasValue(2);
+
+    moving.advance(Duration.ofMinutes(61));
+    stack.roleBoundary = "";
+    check.run();
+    assertThat(stack.reads).as("a role lost its boundary: the stack is read to say why").hasValue(3);
+    assertThat(last.get().get(ACCOUNT).get(0).driftReason()).isEqualTo("ExecutionRoleBoundaryRemoved");
+
+    stack.roleBoundary = "arn:aws:iam::" + ACCOUNT + ":policy/" + POLICY;
+    moving.advance(Duration.ofMinutes(61));
+    check.run();  // drifted last time: read in full again
+    moving.advance(Duration.ofHours(25));
+    int before = stack.reads.get();
+    check.run();
+    assertThat(stack.reads).as("a day later the stack itself is read again").hasValue(before + 1);
   }
 
   private static BootstrapRunner.Reach reach(List<String> regions,

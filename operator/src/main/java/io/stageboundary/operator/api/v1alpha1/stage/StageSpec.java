@@ -347,7 +347,24 @@ public record StageSpec(
 
       @Size(max = 100)
       @JsonPropertyDescription("Accounts that may look up context values in the stage's accounts (cdk bootstrap --trust-for-lookup). Unset: each stack keeps its previous value.")
-      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> trustedAccountsForLookup) {
+      List<@Pattern(ApiGroup.ACCOUNT_ID) @Size(max = 12) String> trustedAccountsForLookup,
+
+      @Default("24h")
+      @Pattern("^([0-9]+(ms|s|m|h))+$")
+      @JsonPropertyDescription("How often a bootstrap stack that was current is read itself at rest (default 24h). Every driftCheckInterval the CDK roles are read (their boundaries, trust and policies), and the stack at once when they changed: a cleared boundary parameter, other trusted accounts or execution policies, a deleted stack all change the roles. What only the stack shows (its version: Downgraded) is found within this interval.")
+      String stackCheckInterval) {
+
+    public Bootstrap(Boolean enabled, String qualifier, String stackName, Boolean applyToAllRoles,
+        Integer minimumVersion, Boolean createIfMissing, List<String> executionPolicies, List<String> trustedAccounts,
+        List<String> trustedAccountsForLookup) {
+      this(enabled, qualifier, stackName, applyToAllRoles, minimumVersion, createIfMissing, executionPolicies,
+          trustedAccounts, trustedAccountsForLookup, null);
+    }
+
+    public java.time.Duration stackCheckIntervalOrDefault() {
+      return stackCheckInterval == null ? java.time.Duration.ofHours(24)
+          : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(stackCheckInterval);
+    }
 
     /** A managed policy ARN of this partition family: AWS managed, or customer managed in an account or in each. */
     public static final String EXECUTION_POLICY = "^arn:aws(-cn|-us-gov)?:iam::(aws|[0-9]{12}|\\$\\{AWS::AccountId\\}):policy/[\\w+=,.@/-]{1,512}$";

@@ -135,25 +135,49 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The stack's InputPermissionsBoundary parameter.") String boundaryParameter,
       @JsonPropertyDescription("The stack's ApplyPermissionsBoundaryToAllRoles parameter.") Boolean applyToAllRoles,
       @JsonPropertyDescription("The permissions boundary the CloudFormation execution role carries.") String executionRoleBoundary,
-      @JsonPropertyDescription("When the operator last read this stack.") String lastChecked,
+      @JsonPropertyDescription("When the operator last checked this account and region: the CDK roles' boundaries every drift check, the stack itself every spec.bootstrap.stackCheckInterval (stackRead).") String lastChecked,
       @JsonPropertyDescription("What is wrong and what to do, when something is.") String message,
       @JsonPropertyDescription("Why the stack counts as drifted: ParameterChanged, StackDeleted, Downgraded, ExecutionRoleBoundaryRemoved, ContestedByAnotherWriter (repaired again and again and changed back each time: the operator stopped writing it).") String driftReason,
       @JsonPropertyDescription("The stack's TrustedAccounts parameter: accounts that may deploy here.") List<String> trustedAccounts,
       @JsonPropertyDescription("The stack's TrustedAccountsForLookup parameter.") List<String> trustedAccountsForLookup,
       @JsonPropertyDescription("The stack's CloudFormationExecutionPolicies parameter: the execution role's managed policies (none: AdministratorAccess).") List<String> executionPolicies,
-      @JsonPropertyDescription("The enforcement probes of this region's CDK roles.") Enforcement enforcement) {
+      @JsonPropertyDescription("The enforcement probes of this region's CDK roles.") Enforcement enforcement,
+      @JsonPropertyDescription("When the operator last read the bootstrap stack itself (DescribeStacks); between such reads a check reads the CDK roles, and the stack is read at once when they changed.") String stackRead) {
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
         String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
         String lastChecked, String message) {
       this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
-          executionRoleBoundary, lastChecked, message, null, null, null, null, null);
+          executionRoleBoundary, lastChecked, message, null, null, null, null, null, null);
+    }
+
+    public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
+        String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary, String lastChecked,
+        String message, String driftReason, List<String> trustedAccounts, List<String> trustedAccountsForLookup,
+        List<String> executionPolicies, Enforcement enforcement) {
+      this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles, executionRoleBoundary,
+          lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup, executionPolicies, enforcement,
+          null);
     }
 
     public RegionBootstrap withEnforcement(Enforcement e) {
       return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
           executionRoleBoundary, lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup,
-          executionPolicies, e);
+          executionPolicies, e, stackRead);
+    }
+
+    /** What was last known of the pair, in another state and with another message (not read now). */
+    public RegionBootstrap as(BootstrapState newState, String newMessage) {
+      return new RegionBootstrap(region, newState, stackStatus, version, boundaryParameter, applyToAllRoles,
+          executionRoleBoundary, lastChecked, newMessage, null, trustedAccounts, trustedAccountsForLookup,
+          executionPolicies, enforcement, stackRead);
+    }
+
+    /** This report, checked again at {@code checked} without reading the stack: the roles carry {@code execBoundary}. */
+    public RegionBootstrap rechecked(String checked, String execBoundary) {
+      return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
+          execBoundary, checked, message, driftReason, trustedAccounts, trustedAccountsForLookup, executionPolicies,
+          enforcement, stackRead);
     }
   }
 
