@@ -184,6 +184,16 @@ class ApprovalTest {
     approve(plan.id());
     await().atMost(Duration.ofSeconds(60)).until(() -> "allowed".equals(
         h.execRoleDecision(account, REGION, "config:PutConfigRule")));
+    // every example the plan gave of what the exception allows is allowed there now, as IAM decides it
+    String line = plan.exceptions().get(0);
+    List<String> allowed = java.util.Arrays.stream(line.substring(line.indexOf("allowed (e.g. ") + 14,
+        line.indexOf(')', line.indexOf("allowed (e.g. "))).split(", ")).toList();
+    assertThat(allowed).isNotEmpty().allSatisfy(a -> assertThat(a).startsWith("config:"));
+    for (String action : allowed) {
+      assertThat(h.execRoleDecision(account, REGION, action)).as(action).isEqualTo("allowed");
+    }
+    assertThat(h.execRoleDecision(account, REGION, "kms:ScheduleKeyDeletion"))
+        .as("another Deny of the stage, not lifted").isEqualTo("explicitDeny");
     h.client().resources(io.stageboundary.operator.api.v1alpha1.exception.BoundaryException.class)
         .withName("config-rules").delete();
     await().atMost(Duration.ofSeconds(60)).until(() -> "explicitDeny".equals(
