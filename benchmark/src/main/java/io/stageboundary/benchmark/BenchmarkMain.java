@@ -40,7 +40,8 @@ public final class BenchmarkMain {
    */
   record Settings(List<Integer> perStage, int baselineAccounts, int memoryLimitMiB, String javaOptions,
       String pollInterval, double operationSeconds, double stackSeconds, double instanceSeconds,
-      int parallelBaselineAccounts, int emulatorWorkers, Path workDir, Path docs, Path operatorJar, Path javaHome) {
+      int parallelBaselineAccounts, int emulatorWorkers, double restMinutes, Path workDir, Path docs, Path operatorJar,
+      Path javaHome) {
 
     List<String> jvmOptions() {
       return OperatorUnderTest.jvmOptions(memoryLimitMiB, javaOptions);
@@ -57,6 +58,7 @@ public final class BenchmarkMain {
       double instanceSeconds = 0;
       int parallel = 0;
       int workers = DEFAULT_EMULATOR_WORKERS;
+      double rest = 0;
       Path docs = repoRoot.resolve("docs/benchmarks.md");
       Path javaHome = Path.of(System.getProperty("java.home"));
       for (int i = 0; i < args.length; i++) {
@@ -77,6 +79,7 @@ public final class BenchmarkMain {
           case "--instance-seconds" -> instanceSeconds = Double.parseDouble(value);
           case "--parallel-baseline-accounts" -> parallel = Integer.parseInt(value);
           case "--emulator-workers" -> workers = Integer.parseInt(value);
+          case "--rest-minutes" -> rest = Double.parseDouble(value);
           case "--docs" -> docs = Path.of(value).toAbsolutePath();
           case "--java-home" -> javaHome = Path.of(value).toAbsolutePath();
           case "--no-docs" -> docs = null;
@@ -90,8 +93,11 @@ public final class BenchmarkMain {
       if (workers < 1) {
         throw new IllegalArgumentException("--emulator-workers must be at least 1");
       }
+      if (rest < 0) {
+        throw new IllegalArgumentException("--rest-minutes must not be negative");
+      }
       return new Settings(sizes, baseline, memory, javaOptions, poll, opSeconds, stackSeconds, instanceSeconds, parallel,
-          workers, repoRoot.resolve("target/benchmark"), docs,
+          workers, rest, repoRoot.resolve("target/benchmark"), docs,
           repoRoot.resolve("operator/target/quarkus-app/quarkus-run.jar"), javaHome);
     }
   }
@@ -155,7 +161,8 @@ public final class BenchmarkMain {
     return out;
   }
 
-  static Measured measure(PeerLayout layout, Settings settings, int perStage, boolean withBaseline) throws IOException {
+  static Measured measure(PeerLayout layout, Settings settings, int perStage, boolean withBaseline)
+      throws IOException, InterruptedException {
     Path dir = settings.workDir().resolve("n" + perStage);
     deleteTree(dir);
     Files.createDirectories(dir);
@@ -204,7 +211,8 @@ public final class BenchmarkMain {
         verifySample(peers, org);
         run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
             wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
-            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers), null);
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers), null,
+            null);
       }
       // a no-op resync: a new operator process reconciles everything it finds, all of it already true
       emulator.clearCalls();
@@ -217,11 +225,13 @@ public final class BenchmarkMain {
         Waits.allReady(peers.kubeClient(), op, log, 60);
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
         DocumentChange change = DocumentChange.measure(peers, emulator, op, log, dir, layout, org, perStage);
+        AtRest rest = withBaseline && settings.restMinutes() > 0 ? AtRest.measure(emulator, org.targetedAccounts(),
+            Duration.ofSeconds(Math.round(settings.restMinutes() * 60))) : null;
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),
             run.busySeconds(), run.operatorCpuSeconds(), Math.max(run.peakRssBytes(), op.peakRssBytes()),
             Math.max(run.peakHeapBytes(), op.peakHeapBytes()), run.liveHeapBytes(), lastCall, calls.size(), writes.size(),
-            byOperation(writes), run.stackSetSeconds(), change);
+            byOperation(writes), run.stackSetSeconds(), change, rest);
       }
       return new Measured(run, baseline);
     }

@@ -168,6 +168,12 @@ final class Report {
               + String.format(Locale.ROOT, "%.1f", (double) change.calls() / largest.accounts()) + " calls per account",
           change.seconds() <= 1.2 * change.rolloutSeconds() && change.bootstrapWrites() == 0));
     }
+    AtRest rest = largest.atRest();
+    if (rest != null) {
+      md.append(row("at rest, AWS calls per account per hour ≤ 2 (drift checks and probes included, default intervals)",
+          String.format(Locale.ROOT, "%.2f over %.0f minutes at 3 × %d × 2 (see below)", rest.callsPerAccountPerHour(),
+              rest.minutes(), largest.perStage()), rest.callsPerAccountPerHour() <= 2));
+    }
     long resyncWrites = runs.stream().mapToLong(Run::resyncWrites).sum();
     md.append(row("0 AWS writes in a no-op resync", resyncWrites + " (all sizes)", resyncWrites == 0));
     String others = runs.size() < 2 ? "" : "; " + runs.subList(0, runs.size() - 1).stream()
@@ -185,6 +191,14 @@ final class Report {
     }
     double rss = largest.peakRssBytes() / MIB;
     md.append(row("peak RSS ≤ 192 MiB", fmt(rss) + " MiB at 3 × " + largest.perStage() + " × 2", rss <= 192));
+    if (rest != null) {
+      md.append("\n#### At rest, ").append(largest.perStage()).append(" accounts per stage\n\n")
+          .append("Every AWS call over ").append(fmt(rest.minutes())).append(" minutes after the document change, "
+              + "nothing changing, every setting at its default:\n\n| operation | calls | per account and hour |\n|---|---:|---:|\n");
+      rest.byOperation().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
+          .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" | ")
+              .append(String.format(Locale.ROOT, "%.3f", rest.perAccountPerHour(e.getValue()))).append(" |\n"));
+    }
     return md.toString();
   }
 

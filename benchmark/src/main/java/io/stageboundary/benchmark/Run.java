@@ -26,7 +26,9 @@ record Run(
     /* the StackSet rollout's own time: the longest boundary operation, as CloudFormation reports it */
     double stackSetSeconds,
     /* a boundary document change on the converged organisation; null when not measured */
-    DocumentChange documentChange) {
+    DocumentChange documentChange,
+    /* the organisation at rest afterwards; null when not measured */
+    AtRest atRest) {
 
   double cpuMillisPerAccount() {
     return operatorCpuSeconds * 1000 / accounts;

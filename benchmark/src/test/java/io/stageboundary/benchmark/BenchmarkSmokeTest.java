@@ -22,11 +22,11 @@ class BenchmarkSmokeTest {
     Files.writeString(docs, "# kept\n\n" + Report.BEGIN + "\nold figures\n" + Report.END + "\n\nkept too\n");
     BenchmarkMain.Settings settings = BenchmarkMain.Settings.parse(
         new String[] {"--accounts", "3", "--baseline-accounts=1", "--parallel-baseline-accounts", "2",
-            "--stack-seconds", "1", "--docs", docs.toString()}, layout.repoRoot());
+            "--stack-seconds", "1", "--rest-minutes", "0.2", "--docs", docs.toString()}, layout.repoRoot());
     settings = new BenchmarkMain.Settings(settings.perStage(), settings.baselineAccounts(),
         settings.memoryLimitMiB(), settings.javaOptions(), settings.pollInterval(), settings.operationSeconds(),
         settings.stackSeconds(), settings.instanceSeconds(), settings.parallelBaselineAccounts(),
-        settings.emulatorWorkers(), layout.repoRoot().resolve("benchmark/target/benchmark-smoke"), settings.docs(), settings.operatorJar(),
+        settings.emulatorWorkers(), settings.restMinutes(), layout.repoRoot().resolve("benchmark/target/benchmark-smoke"), settings.docs(), settings.operatorJar(),
         settings.javaHome());
 
     BenchmarkMain.Measured m = BenchmarkMain.measure(layout, settings, 3, true);
@@ -39,6 +39,8 @@ class BenchmarkSmokeTest {
     assertThat(run.callsByOperation()).containsEntry("cloudformation:CreateStack", 18L)
         .containsEntry("cloudformation:CreateStackSet", 3L);
     assertThat(run.resyncWrites()).as("writes during a no-op resync").isZero();
+    assertThat(run.atRest()).as("counted at rest").isNotNull();
+    assertThat(run.atRest().minutes()).isGreaterThan(0.1);
     assertThat(run.resyncCalls()).isPositive();
     assertThat(run.peakRssBytes()).isGreaterThan(run.peakHeapBytes()).isPositive();
     assertThat(run.liveHeapBytes()).isPositive().isLessThan(run.peakRssBytes());
@@ -60,6 +62,7 @@ class BenchmarkSmokeTest {
     assertThat(written).startsWith("# kept\n").endsWith("kept too\n").doesNotContain("old figures")
         .contains("| 3 | 9 | 18 |").contains("0 AWS writes in a no-op resync | 0 (all sizes) | met")
         .contains("`cloudformation:CreateStack` | 18 | 2.00").contains("20 accounts at a time")
-        .contains("apply → all Ready ≤ 1.5 × the physical floor (one stack + the StackSet rollout)");
+        .contains("apply → all Ready ≤ 1.5 × the physical floor (one stack + the StackSet rollout)")
+        .contains("at rest, AWS calls per account per hour ≤ 2");
   }
 }

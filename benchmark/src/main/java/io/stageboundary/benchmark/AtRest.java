@@ -1,0 +1,44 @@
+package io.stageboundary.benchmark;
+
+import io.stageboundary.testenv.EmulatorAdmin;
+import java.time.Duration;
+import java.util.List;
+import java.util.SortedMap;
+
+/**
+ * The organisation at rest: every stage Ready, nothing changing, the operator running with every
+ * setting at its default (drift checks every hour, the organisation read every refresh interval,
+ * proofs standing for a day). Every AWS call the emulator answers over a window of at least an hour
+ * (so every account's hourly check falls in it) is counted and reported per account and hour.
+ *
+ * @param minutes the window
+ * @param calls every AWS call answered in it
+ * @param byOperation those calls by service:operation
+ */
+record AtRest(double minutes, int accounts, long calls, SortedMap<String, Long> byOperation) {
+
+  double callsPerAccountPerHour() {
+    return calls / (double) accounts / (minutes / 60.0);
+  }
+
+  double perAccountPerHour(long n) {
+    return n / (double) accounts / (minutes / 60.0);
+  }
+
+  static AtRest measure(EmulatorAdmin emulator, int accounts, Duration window) throws InterruptedException {
+    emulator.clearCalls();
+    long start = System.nanoTime();
+    long end = start + window.toNanos();
+    BenchmarkMain.progress("at rest: counting AWS calls for %d minutes", window.toMinutes());
+    while (System.nanoTime() < end) {
+      Thread.sleep(Math.min(Duration.ofMinutes(5).toMillis(), Math.max(1, (end - System.nanoTime()) / 1_000_000)));
+      BenchmarkMain.progress("  at rest: %.0f of %d minutes", BenchmarkMain.seconds(start) / 60, window.toMinutes());
+    }
+    double minutes = BenchmarkMain.seconds(start) / 60;
+    List<EmulatorAdmin.Call> calls = emulator.calls();
+    AtRest rest = new AtRest(minutes, accounts, calls.size(), BenchmarkMain.byOperation(calls));
+    BenchmarkMain.progress("at rest: %d AWS calls in %.0f minutes, %.2f per account and hour", calls.size(), minutes,
+        rest.callsPerAccountPerHour());
+    return rest;
+  }
+}
