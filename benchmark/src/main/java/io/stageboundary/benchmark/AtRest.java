@@ -3,19 +3,24 @@ package io.stageboundary.benchmark;
 import io.stageboundary.testenv.EmulatorAdmin;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.SortedMap;
 
 /**
  * The organisation at rest: every stage Ready, nothing changing, the operator running with every
- * setting at its default (drift checks every hour, the organisation read every refresh interval,
- * proofs standing for a day). Every AWS call the emulator answers over a window of at least an hour
- * (so every account's hourly check falls in it) is counted and reported per account and hour.
+ * setting at its default but the run's poll interval (drift checks every hour, the organisation read
+ * every refresh interval, proofs standing for a day). Every AWS call the emulator answers over a
+ * window of at least an hour (so every account's hourly check falls in it) is counted and reported
+ * per account and hour, and apart the calls made in the member accounts themselves (what counts
+ * against each account's own API rates) from those the operator makes in its own accounts
+ * (Organizations, StackSets and STS, as the management account or delegated administrator).
  *
  * @param minutes the window
  * @param calls every AWS call answered in it
+ * @param inMembers those made in a member account the stages target
  * @param byOperation those calls by service:operation
  */
-record AtRest(double minutes, int accounts, long calls, SortedMap<String, Long> byOperation) {
+record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMap<String, Long> byOperation) {
 
   double callsPerAccountPerHour() {
     return calls / (double) accounts / (minutes / 60.0);
@@ -25,7 +30,7 @@ record AtRest(double minutes, int accounts, long calls, SortedMap<String, Long> 
     return n / (double) accounts / (minutes / 60.0);
   }
 
-  static AtRest measure(EmulatorAdmin emulator, int accounts, Duration window) throws InterruptedException {
+  static AtRest measure(EmulatorAdmin emulator, Set<String> members, Duration window) throws InterruptedException {
     emulator.clearCalls();
     long start = System.nanoTime();
     long end = start + window.toNanos();
@@ -36,9 +41,10 @@ record AtRest(double minutes, int accounts, long calls, SortedMap<String, Long> 
     }
     double minutes = BenchmarkMain.seconds(start) / 60;
     List<EmulatorAdmin.Call> calls = emulator.calls();
-    AtRest rest = new AtRest(minutes, accounts, calls.size(), BenchmarkMain.byOperation(calls));
-    BenchmarkMain.progress("at rest: %d AWS calls in %.0f minutes, %.2f per account and hour", calls.size(), minutes,
-        rest.callsPerAccountPerHour());
+    long inMembers = calls.stream().filter(c -> members.contains(c.account())).count();
+    AtRest rest = new AtRest(minutes, members.size(), calls.size(), inMembers, BenchmarkMain.byOperation(calls));
+    BenchmarkMain.progress("at rest: %d AWS calls in %.0f minutes, %.2f per account and hour (%.2f in the account itself)",
+        calls.size(), minutes, rest.callsPerAccountPerHour(), rest.perAccountPerHour(inMembers));
     return rest;
   }
 }

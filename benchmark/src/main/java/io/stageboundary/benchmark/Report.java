@@ -171,8 +171,9 @@ final class Report {
     AtRest rest = largest.atRest();
     if (rest != null) {
       md.append(row("at rest, AWS calls per account per hour ≤ 2 (drift checks and probes included, default intervals)",
-          String.format(Locale.ROOT, "%.2f over %.0f minutes at 3 × %d × 2 (see below)", rest.callsPerAccountPerHour(),
-              rest.minutes(), largest.perStage()), rest.callsPerAccountPerHour() <= 2));
+          String.format(Locale.ROOT, "%.2f over %.0f minutes at 3 × %d × 2, %.2f of them in the member account itself"
+              + " (see below)", rest.callsPerAccountPerHour(), rest.minutes(), largest.perStage(),
+              rest.perAccountPerHour(rest.inMembers())), rest.callsPerAccountPerHour() <= 2));
     }
     long resyncWrites = runs.stream().mapToLong(Run::resyncWrites).sum();
     md.append(row("0 AWS writes in a no-op resync", resyncWrites + " (all sizes)", resyncWrites == 0));
@@ -194,7 +195,10 @@ final class Report {
     if (rest != null) {
       md.append("\n#### At rest, ").append(largest.perStage()).append(" accounts per stage\n\n")
           .append("Every AWS call over ").append(fmt(rest.minutes())).append(" minutes after the document change, "
-              + "nothing changing, every setting at its default:\n\n| operation | calls | per account and hour |\n|---|---:|---:|\n");
+              + "nothing changing, every setting at its default but the poll interval of the run; ")
+          .append(rest.inMembers()).append(" of the calls were made in the member accounts themselves, the rest in"
+              + " the operator's own accounts (Organizations, StackSets, STS):\n\n"
+              + "| operation | calls | per account and hour |\n|---|---:|---:|\n");
       rest.byOperation().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
           .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" | ")
               .append(String.format(Locale.ROOT, "%.3f", rest.perAccountPerHour(e.getValue()))).append(" |\n"));

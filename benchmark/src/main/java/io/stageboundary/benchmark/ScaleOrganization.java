@@ -7,6 +7,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The organisation a benchmark run seeds: three stage OUs (dev, beta, prod) under a workloads OU,
@@ -71,6 +73,11 @@ record ScaleOrganization(int perStage, List<Ou> ous, List<Account> accounts, Map
   /** Member accounts the stages target. */
   int targetedAccounts() {
     return perStage * STAGES.size();
+  }
+
+  /** The ids of the member accounts the stages target. */
+  Set<String> memberAccounts() {
+    return STAGES.stream().flatMap(s -> accountsOf(s).stream()).collect(Collectors.toUnmodifiableSet());
   }
 
   List<String> accountsOf(String stage) {

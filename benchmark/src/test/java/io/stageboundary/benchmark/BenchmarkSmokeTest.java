@@ -41,6 +41,8 @@ class BenchmarkSmokeTest {
     assertThat(run.resyncWrites()).as("writes during a no-op resync").isZero();
     assertThat(run.atRest()).as("counted at rest").isNotNull();
     assertThat(run.atRest().minutes()).isGreaterThan(0.1);
+    assertThat(run.atRest().accounts()).isEqualTo(9);
+    assertThat(run.atRest().inMembers()).isBetween(0L, run.atRest().calls());
     assertThat(run.resyncCalls()).isPositive();
     assertThat(run.peakRssBytes()).isGreaterThan(run.peakHeapBytes()).isPositive();
     assertThat(run.liveHeapBytes()).isPositive().isLessThan(run.peakRssBytes());
