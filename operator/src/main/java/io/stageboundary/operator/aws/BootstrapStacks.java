@@ -1,5 +1,6 @@
 package io.stageboundary.operator.aws;
 
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,7 +35,7 @@ public interface BootstrapStacks {
    * serves the policy and every role of the account. Not for a role a write of this operator may
    * just have changed (after a stack update): that is {@link #roleBoundary}.
    */
-  default Optional<String> recentRoleBoundary(String roleName, java.time.Duration maxAge) {
+  default Optional<String> recentRoleBoundary(String roleName, Duration maxAge) {
     return roleBoundary(roleName);
   }
 
@@ -44,7 +45,7 @@ public interface BootstrapStacks {
    * out of band (trusted accounts, execution policies) changes its roles. Empty when the role does
    * not exist or the read cannot tell.
    */
-  default Optional<String> recentRoleDigest(String roleName, java.time.Duration maxAge) {
+  default Optional<String> recentRoleDigest(String roleName, Duration maxAge) {
     return Optional.empty();
   }
 

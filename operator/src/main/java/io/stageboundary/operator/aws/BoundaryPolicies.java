@@ -1,5 +1,6 @@
 package io.stageboundary.operator.aws;
 
+import java.time.Duration;
 import java.util.Optional;
 
 /** The boundary policy in one member account, read and (for drift repair) written directly. */
@@ -22,7 +23,7 @@ public interface BoundaryPolicies {
    * the account since. For checks at rest, where that one call serves the policy and every CDK role
    * of the account, instead of a call for each.
    */
-  default Optional<Version> recentDefaultVersion(String policyArn, java.time.Duration maxAge) {
+  default Optional<Version> recentDefaultVersion(String policyArn, Duration maxAge) {
     return defaultVersion(policyArn, null);
   }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiPredicate;
 
 /**
  * Whether the Deny statements of a policy apply to one request, decided by the operator itself
@@ -134,7 +135,7 @@ public final class DenyEvaluation {
       return wanted.stream().anyMatch(v -> Boolean.parseBoolean(v) == absent) ? Match.YES : Match.NO;
     }
     boolean negated = op.contains("Not");
-    java.util.function.BiPredicate<String, String> test = switch (op) {
+    BiPredicate<String, String> test = switch (op) {
       case "StringEquals", "StringNotEquals", "ArnEquals", "ArnNotEquals" -> String::equals;
       case "StringEqualsIgnoreCase", "StringNotEqualsIgnoreCase" -> String::equalsIgnoreCase;
       case "StringLike", "StringNotLike", "ArnLike", "ArnNotLike" ->

@@ -3,8 +3,8 @@ package io.stageboundary.operator.stage;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
-import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.aws.ServiceControlPolicies;
@@ -28,12 +28,18 @@ import io.stageboundary.operator.stage.pass.Observation;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.pass.Text;
 import io.stageboundary.operator.stage.status.StageMetrics;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
@@ -62,7 +68,7 @@ final class AccountChecks {
    * {@code waitUntil} is when, if all that is left is waiting for bootstrap stacks in flight.
    */
   record Outcome(AccountView view, Map<String, DriftReason> drifted, List<String> repaired, boolean moreWork,
-      java.util.Optional<Instant> waitUntil, java.util.Optional<Instant> blockedRetry) {}
+      Optional<Instant> waitUntil, Optional<Instant> blockedRetry) {}
 
   Outcome check(StageInputs in, BoundaryDocument doc, Observation seen, GuardrailObservation guardrail,
       Exceptions.Resolved lifts) {
@@ -76,7 +82,7 @@ final class AccountChecks {
     Map<String, StageAccountStatus.Boundary> previous = in.lastReported(StageAccountStatus::boundary);
     // an account whose lifted statements changed holds another document now: what it said before is
     // no longer fresh, so it is read again at once
-    Map<String, StageAccountStatus.Boundary> known = new java.util.HashMap<>(previous);
+    Map<String, StageAccountStatus.Boundary> known = new HashMap<>(previous);
     known.keySet().removeAll(lifts.changed());
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
@@ -90,20 +96,20 @@ final class AccountChecks {
         blocked.putIfAbsent(account, b);
       }
     });
-    Map<String, DriftReason> drifted = new java.util.LinkedHashMap<>(verified.detected());
+    Map<String, DriftReason> drifted = new LinkedHashMap<>(verified.detected());
     List<String> repaired = new ArrayList<>(verified.repaired());
     boolean more = verified.moreWork();
-    java.util.Optional<Instant> waitUntil = java.util.Optional.empty();
+    Optional<Instant> waitUntil = Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
           holdsRevision(doc, verified.boundaries()), blocked);
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
-      waitUntil = more ? java.util.Optional.empty() : boot.nextLook();
+      waitUntil = more ? Optional.empty() : boot.nextLook();
       more |= boot.moreWork();
     }
-    java.util.Optional<Instant> blockedRetry = verified.unreachable().values().stream()
+    Optional<Instant> blockedRetry = verified.unreachable().values().stream()
         .map(BoundaryVerifier.Unreachable::retryAt).min(Instant::compareTo);
     view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous)
         .withExceptions(lifts.inForce());
@@ -143,11 +149,11 @@ final class AccountChecks {
         .map(Map.Entry::getKey).toList();
     String note = "taken over (spec.boundary.adoptExisting): made outside this stage's StackSet, so the operator "
         + "keeps its document at the stage's revision directly; it is never deleted by the operator";
-    Map<String, StageAccountStatus.Boundary> boundaries = new java.util.LinkedHashMap<>();
+    Map<String, StageAccountStatus.Boundary> boundaries = new LinkedHashMap<>();
     first.boundaries().forEach((a, b) -> boundaries.put(a, new StageAccountStatus.Boundary(b.state(), b.revision(),
         null, b.state() == State.CURRENT ? null : b.message(), b.lastChecked(), null).asAdopted(note)));
     later.boundaries().forEach((a, b) -> boundaries.put(a, b.asAdopted(note)));
-    Map<String, BoundaryVerifier.Unreachable> unreachable = new java.util.LinkedHashMap<>(first.unreachable());
+    Map<String, BoundaryVerifier.Unreachable> unreachable = new LinkedHashMap<>(first.unreachable());
     unreachable.putAll(later.unreachable());
     BoundaryVerifier.Outcome both = new BoundaryVerifier.Outcome(boundaries, later.detected(), later.repaired(),
         first.moreWork() || later.moreWork(), unreachable);
@@ -168,7 +174,7 @@ final class AccountChecks {
   private static Map<String, StageAccountStatus.Blocked> blocked(StageInputs in,
       Map<String, BoundaryVerifier.Unreachable> unreachable) {
     String role = in.organization().map(o -> o.getSpec().memberRoleNameOrDefault()).orElse("the member role");
-    Map<String, StageAccountStatus.Blocked> out = new java.util.TreeMap<>();
+    Map<String, StageAccountStatus.Blocked> out = new TreeMap<>();
     unreachable.forEach((account, u) -> out.put(account, new StageAccountStatus.Blocked(
         BlockedReason.MemberRoleMissing.name(), "the operator cannot assume its member role " + role + " in this "
         + "account: it does not exist here, or its trust policy does not name the operator's role (" + u.refused()
@@ -183,7 +189,7 @@ final class AccountChecks {
    * says why meanwhile. A policy name taken in the account is told apart, with its ARN and remedies.
    */
   static Map<String, StageAccountStatus.Blocked> failedInstances(BoundaryDocument doc, Observation seen) {
-    Map<String, StageAccountStatus.Blocked> out = new java.util.TreeMap<>();
+    Map<String, StageAccountStatus.Blocked> out = new TreeMap<>();
     seen.instancesByAccount().forEach((account, i) -> {
       if (!seen.deployTo().containsKey(account) || !i.failed()) {
         return;
@@ -207,9 +213,9 @@ final class AccountChecks {
 
   /** CloudFormation's and IAM's words for a name already in use ("A policy called X already exists"). */
   static boolean takenName(String reason, String policyName) {
-    String r = reason.toLowerCase(java.util.Locale.ROOT);
+    String r = reason.toLowerCase(Locale.ROOT);
     return (r.contains("already exists") || r.contains("entityalreadyexists") || r.contains("alreadyexists"))
-        && (r.contains(policyName.toLowerCase(java.util.Locale.ROOT)) || r.contains("policy"));
+        && (r.contains(policyName.toLowerCase(Locale.ROOT)) || r.contains("policy"));
   }
 
   /** Instances StackSet drift detection flagged since the account was last checked directly. */
@@ -268,7 +274,7 @@ final class AccountChecks {
    * means something there. Elsewhere the rollout is still on its way.
    */
   private static Set<String> holdsRevision(BoundaryDocument doc, Map<String, StageAccountStatus.Boundary> verified) {
-    Set<String> out = new java.util.HashSet<>();
+    Set<String> out = new HashSet<>();
     verified.forEach((account, b) -> {
       if (doc.revision().equals(b.revision()) && (b.state() == State.CURRENT || b.state() == State.DRIFTED)) {
         out.add(account);
@@ -291,7 +297,7 @@ final class AccountChecks {
         + "|" + spec.bootstrapOrDefault().applyToAllRolesOrDefault());
     String guarded = guardrail.enabled() ? CanonicalPolicy.hash(base + "|" + guardrail.desired().revision()) : base;
     Predicate<String> coverage = guardrail.coverage();
-    java.time.Duration reproveAfter = spec.reproveAfterOrDefault();
+    Duration reproveAfter = spec.reproveAfterOrDefault();
     // the SCP as read from Organizations in this pass, parsed once; it applies where coverage says so
     Optional<ServiceControlPolicies.Scp> scp = guardrail.enabled() ? guardrail.actual() : Optional.empty();
     Optional<JsonNode> readBack = scp.map(p -> CanonicalPolicy.parse(p.content()));

@@ -1,11 +1,16 @@
 package io.stageboundary.operator.aws.sdk;
 
 import io.micrometer.core.instrument.MeterRegistry;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
@@ -93,14 +98,14 @@ public final class AwsAccess implements AutoCloseable {
     return members.computeIfAbsent(accountId, id -> {
       String role = "arn:" + partition() + ":iam::" + id + ":role/" + settings.memberRoleName();
       return new MemberAccess(id, new MemberSession(role, assumeRole(sts(), role, null), settings.memberRoleRetry(),
-          java.time.Clock.systemUTC()));
+          Clock.systemUTC()));
     });
   }
 
-  private volatile java.time.Instant lastSweep = java.time.Instant.EPOCH;
+  private volatile Instant lastSweep = Instant.EPOCH;
 
   /** At most once a minute, drops the IAM reads no check can use any more, so they hold no memory until the next hour. */
-  private void forgetStaleDetails(java.time.Instant now) {
+  private void forgetStaleDetails(Instant now) {
     if (lastSweep.plusSeconds(60).isAfter(now)) {
       return;
     }
@@ -109,7 +114,7 @@ public final class AwsAccess implements AutoCloseable {
   }
 
   public String partition() {
-    return io.stageboundary.operator.policy.BoundaryDocument.partitionOf(settings.region());
+    return BoundaryDocument.partitionOf(settings.region());
   }
 
   /**
@@ -122,7 +127,7 @@ public final class AwsAccess implements AutoCloseable {
   public final class MemberAccess {
     private final String accountId;
     private final AwsCredentialsProvider credentials;
-    private final java.util.concurrent.atomic.AtomicLong writes = new java.util.concurrent.atomic.AtomicLong();
+    private final AtomicLong writes = new AtomicLong();
     private volatile IamDetails details;
     private volatile IamClient iam;
     private final Map<String, CloudFormationClient> cloudFormation = new ConcurrentHashMap<>(2);
@@ -143,11 +148,11 @@ public final class AwsAccess implements AutoCloseable {
      * tell about {@code askedPolicyArn}); empty when the member role may not make that call (a
      * member role deployed before it was in docs/iam): the caller then asks one by one.
      */
-    synchronized java.util.Optional<IamDetails> details(String askedPolicyArn, java.time.Duration maxAge) {
+    synchronized Optional<IamDetails> details(String askedPolicyArn, Duration maxAge) {
       if (!detailsAllowed) {
-        return java.util.Optional.empty();
+        return Optional.empty();
       }
-      java.time.Instant now = java.time.Instant.now();
+      Instant now = Instant.now();
       IamDetails d = details;
       if (d == null || !d.fresh(now, writes.get(), maxAge) || askedPolicyArn != null && !d.answers(askedPolicyArn)) {
         try {
@@ -157,7 +162,7 @@ public final class AwsAccess implements AutoCloseable {
             // IAM could not answer the whole account this time: this check reads one by one
             LOG.debugf("account %s: GetAccountAuthorizationDetails answered %d; reading one by one", accountId,
                 e.statusCode());
-            return java.util.Optional.empty();
+            return Optional.empty();
           }
           if (e.statusCode() != 403) {
             throw e;
@@ -165,17 +170,17 @@ public final class AwsAccess implements AutoCloseable {
           detailsAllowed = false;
           LOG.warnf("account %s: the member role may not call iam:GetAccountAuthorizationDetails (docs/iam/"
               + "member-role-policy.json has it): checks at rest read the policy and each CDK role one by one", accountId);
-          return java.util.Optional.empty();
+          return Optional.empty();
         }
         details = d;
         forgetStaleDetails(now);
       }
-      return java.util.Optional.of(d);
+      return Optional.of(d);
     }
 
     private volatile boolean detailsAllowed = true;
 
-    private void forgetIfStale(java.time.Instant now) {
+    private void forgetIfStale(Instant now) {
       IamDetails d = details;
       if (d != null && !d.fresh(now, writes.get(), IamDetails.KEPT_FOR)) {
         details = null;

@@ -3,10 +3,13 @@ package io.stageboundary.operator.aws.sdk;
 import io.stageboundary.operator.aws.BoundaryPolicies.Version;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -94,9 +97,9 @@ final class IamDetails {
     role.rolePolicyList().stream().map(p -> p.policyName() + "=" + p.policyDocument()).sorted()
         .forEach(p -> s.append('|').append(p));
     try {
-      byte[] hash = java.security.MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
-      return java.util.HexFormat.of().formatHex(hash, 0, 12);
-    } catch (java.security.NoSuchAlgorithmException e) {
+      byte[] hash = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(hash, 0, 12);
+    } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
   }

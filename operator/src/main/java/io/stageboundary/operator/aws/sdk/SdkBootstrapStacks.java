@@ -1,11 +1,14 @@
 package io.stageboundary.operator.aws.sdk;
 
 import io.stageboundary.operator.aws.BootstrapStacks;
+import io.stageboundary.operator.policy.BoundaryDocument;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 import software.amazon.awssdk.core.exception.SdkException;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.Capability;
@@ -17,8 +20,8 @@ import software.amazon.awssdk.services.iam.model.ContextEntry;
 import software.amazon.awssdk.services.iam.model.ContextKeyTypeEnum;
 import software.amazon.awssdk.services.iam.model.EvaluationResult;
 import software.amazon.awssdk.services.iam.model.NoSuchEntityException;
-import software.amazon.awssdk.services.iam.model.SimulatePrincipalPolicyResponse;
 import software.amazon.awssdk.services.iam.model.Role;
+import software.amazon.awssdk.services.iam.model.SimulatePrincipalPolicyResponse;
 import software.amazon.awssdk.services.ssm.model.ParameterNotFoundException;
 
 /** {@link BootstrapStacks} through the SDK, as the member role of one account, in one region. */
@@ -43,7 +46,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   /** A read whose "does not exist" (CloudFormation's ValidationError) is an answer: empty. */
-  private <T> Optional<T> readOrAbsent(String call, java.util.function.Supplier<Optional<T>> read) {
+  private <T> Optional<T> readOrAbsent(String call, Supplier<Optional<T>> read) {
     try {
       return read.get();
     } catch (CloudFormationException e) {
@@ -118,7 +121,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
-  public Optional<String> recentRoleBoundary(String roleName, java.time.Duration maxAge) {
+  public Optional<String> recentRoleBoundary(String roleName, Duration maxAge) {
     try {
       Optional<IamDetails> details = member.details(null, maxAge);
       return details.isPresent() ? details.get().roleBoundary(roleName) : roleBoundary(roleName);
@@ -128,7 +131,7 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   }
 
   @Override
-  public Optional<String> recentRoleDigest(String roleName, java.time.Duration maxAge) {
+  public Optional<String> recentRoleDigest(String roleName, Duration maxAge) {
     try {
       return member.details(null, maxAge).flatMap(d -> d.roleDigest(roleName));
     } catch (SdkException e) {
@@ -161,10 +164,10 @@ public final class SdkBootstrapStacks implements BootstrapStacks {
   @Override
   public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
       Map<String, List<String>> context) {
-    String arn = "arn:" + io.stageboundary.operator.policy.BoundaryDocument.partitionOf(region) + ":iam::"
+    String arn = "arn:" + BoundaryDocument.partitionOf(region) + ":iam::"
         + member.accountId() + ":role/" + roleName;
     // What a real request by the role carries: SCP conditions on the principal see it
-    Map<String, List<String>> request = new java.util.LinkedHashMap<>(context);
+    Map<String, List<String>> request = new LinkedHashMap<>(context);
     request.putIfAbsent("aws:PrincipalArn", List.of(arn));
     request.putIfAbsent("aws:PrincipalAccount", List.of(member.accountId()));
     List<ContextEntry> entries = new ArrayList<>();

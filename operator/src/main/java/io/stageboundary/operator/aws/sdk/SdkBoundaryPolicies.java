@@ -3,6 +3,7 @@ package io.stageboundary.operator.aws.sdk;
 import io.stageboundary.operator.aws.BoundaryPolicies;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -48,7 +49,7 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
   }
 
   @Override
-  public Optional<Version> recentDefaultVersion(String policyArn, java.time.Duration maxAge) {
+  public Optional<Version> recentDefaultVersion(String policyArn, Duration maxAge) {
     try {
       Optional<IamDetails> details = member.details(policyArn, maxAge);
       return details.isPresent() ? details.get().defaultVersion(policyArn) : defaultVersion(policyArn, null);

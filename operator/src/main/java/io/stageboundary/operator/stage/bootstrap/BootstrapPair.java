@@ -3,16 +3,17 @@ package io.stageboundary.operator.stage.bootstrap;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.aws.AwsFailure;
-import io.stageboundary.operator.aws.BootstrapStacks.StackView;
 import io.stageboundary.operator.aws.BootstrapStacks;
-import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
+import io.stageboundary.operator.aws.BootstrapStacks.StackView;
 import io.stageboundary.operator.cdk.BootstrapPlanner;
+import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.stage.claims.ContestGuard;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -56,7 +57,7 @@ final class BootstrapPair {
    * @param readAge how old a read of the account's whole IAM may be to serve a check at rest
    */
   record Pass(String key, Want want, String policyArn, BootstrapRunner.Pair pair, WriteMode mode,
-      BootstrapStacks stacks, ProbePlan probes, RegionBootstrap last, java.time.Duration readAge) {
+      BootstrapStacks stacks, ProbePlan probes, RegionBootstrap last, Duration readAge) {
     String region() {
       return pair.region();
     }

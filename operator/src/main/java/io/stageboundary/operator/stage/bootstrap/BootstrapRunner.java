@@ -9,6 +9,7 @@ import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.BoundaryDocument;
+import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.Batches;
 import io.stageboundary.operator.stage.pass.DriftReason;
@@ -22,6 +23,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -52,7 +54,7 @@ public final class BootstrapRunner {
   private final BootstrapPair pairs;
   private final InFlightStacks inFlight;
   /** Per pair, a digest of its CDK roles when its stack was last read and found current (in memory). */
-  private final Map<String, String> rolesAsRead = new java.util.concurrent.ConcurrentHashMap<>();
+  private final Map<String, String> rolesAsRead = new ConcurrentHashMap<>();
 
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {
@@ -145,7 +147,7 @@ public final class BootstrapRunner {
       return new BootstrapPair.Pass(stageUid + "|" + pair.account() + "|" + pair.region(), want.in(pair.account()),
           policyArn.apply(pair.account(), pair.region()), pair, mode, reach.open(pair),
           probePlan(probes.apply(pair.account()), pair.region().equals(probeRegion(pair.account()))), last,
-          io.stageboundary.operator.stage.enforcement.BoundaryVerifier.readAge(verifyInterval));
+          BoundaryVerifier.readAge(verifyInterval));
     }
 
     /** The region an account's CDK roles are proven from: the first of the stage's it has enabled. */

@@ -14,9 +14,12 @@ import io.stageboundary.operator.policy.EnforcementProbes;
 import io.stageboundary.operator.policy.EnforcementProbes.Expect;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * Asks IAM, for each CDK role of one account and region, whether the boundary holds it
@@ -44,12 +47,12 @@ public final class EnforcementCheck {
     int guardFailed = 0;
     boolean guarded = false;
     List<ProbeFailure> failures = new ArrayList<>();
-    Map<String, ProofMethod> claims = new java.util.LinkedHashMap<>();
+    Map<String, ProofMethod> claims = new LinkedHashMap<>();
     for (EnforcementProbes.Request request : requests) {
       for (String role : request.role() == null ? roles : List.of(request.role())) {
         List<Simulated> results;
         try {
-          Map<String, List<String>> context = new java.util.LinkedHashMap<>(request.context());
+          Map<String, List<String>> context = new LinkedHashMap<>(request.context());
           context.putIfAbsent("aws:RequestedRegion", List.of(region));
           results = stacks.simulate(role, request.actions(), request.resources(), context);
         } catch (AwsFailure f) {
@@ -110,7 +113,7 @@ public final class EnforcementCheck {
    */
   private static DenyEvaluation.Request requestOf(ProbePlan.ReadBack scp, String role, EnforcementProbes.Probe probe,
       EnforcementProbes.Request request, String region) {
-    Map<String, List<String>> context = new java.util.LinkedHashMap<>(request.context());
+    Map<String, List<String>> context = new LinkedHashMap<>(request.context());
     context.put("aws:PrincipalArn", List.of(scp.roleArn(role)));
     context.put("aws:PrincipalAccount", List.of(scp.account()));
     context.putIfAbsent("aws:RequestedRegion", List.of(region));
@@ -180,19 +183,19 @@ public final class EnforcementCheck {
 
   /** The revision the account's newest check proved (its proving region's, unless another lost a boundary since). */
   private static String newest(List<Enforcement> checked) {
-    return checked.stream().max(java.util.Comparator.comparing(e -> String.valueOf(e.lastChecked())))
+    return checked.stream().max(Comparator.comparing(e -> String.valueOf(e.lastChecked())))
         .map(Enforcement::revision).orElse(null);
   }
 
   /** One account's proof over its regions: the latest check, the sums, the first failures. */
   public static Enforcement combine(List<Enforcement> regions) {
-    List<Enforcement> checked = regions.stream().filter(java.util.Objects::nonNull).toList();
+    List<Enforcement> checked = regions.stream().filter(Objects::nonNull).toList();
     if (checked.isEmpty()) {
       return null;
     }
     List<ProbeFailure> failures = checked.stream().filter(e -> e.failures() != null).flatMap(e -> e.failures().stream())
         .limit(MAX_FAILURES).toList();
-    List<GuardrailProof> guards = checked.stream().map(Enforcement::guardrail).filter(java.util.Objects::nonNull).toList();
+    List<GuardrailProof> guards = checked.stream().map(Enforcement::guardrail).filter(Objects::nonNull).toList();
     return new Enforcement(checked.stream().map(Enforcement::lastChecked).max(String::compareTo).orElse(null),
         checked.stream().mapToInt(Enforcement::passed).sum(), checked.stream().mapToInt(Enforcement::failed).sum(),
         failures.isEmpty() ? null : failures, guards.isEmpty() ? null : new GuardrailProof(

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -357,7 +358,7 @@ class BootstrapRunnerTest {
    */
   @Test
   void aStandingProofIsAskedAgainOnlyAfterReproveAfterOrWhenWhatItRestsOnChanges() {
-    io.stageboundary.operator.MutableClock moving = new io.stageboundary.operator.MutableClock(clock.instant());
+    MutableClock moving = new MutableClock(clock.instant());
     BootstrapRunner timed = new BootstrapRunner(pool, 2, 100,
         new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
     FakeStack stack = new FakeStack() {
@@ -373,8 +374,8 @@ class BootstrapRunnerTest {
         EnforcementProbes.Expect.DENIED_BY_BOUNDARY);
     ProbePlan plan = new ProbePlan("fp", "r1", () -> List.of(new EnforcementProbes.Request(Map.of(), List.of(probe))),
         ProbePlan.Probing.WHEN_CHECKED, a -> List.of(), null, Duration.ofHours(24));
-    java.util.concurrent.atomic.AtomicReference<Map<String, List<RegionBootstrap>>> last =
-        new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    AtomicReference<Map<String, List<RegionBootstrap>>> last =
+        new AtomicReference<>(Map.of());
     Runnable check = () -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
         (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack), Duration.ZERO,
         WriteMode.REPORT, a -> plan), new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(),
@@ -404,12 +405,12 @@ class BootstrapRunnerTest {
    */
   @Test
   void atRestTheRolesAreReadEveryCheckAndTheStackOnlyWhenTheyChangedOrADayPassed() {
-    io.stageboundary.operator.MutableClock moving = new io.stageboundary.operator.MutableClock(clock.instant());
+    MutableClock moving = new MutableClock(clock.instant());
     BootstrapRunner timed = new BootstrapRunner(pool, 2, 100,
         new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
     FakeStack stack = new FakeStack();
-    java.util.concurrent.atomic.AtomicReference<Map<String, List<RegionBootstrap>>> last =
-        new java.util.concurrent.atomic.AtomicReference<>(Map.of());
+    AtomicReference<Map<String, List<RegionBootstrap>>> last =
+        new AtomicReference<>(Map.of());
     Runnable check = () -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
         (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
         Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),

@@ -10,6 +10,8 @@ import io.fabric8.generator.annotation.Required;
 import io.fabric8.generator.annotation.Size;
 import io.fabric8.generator.annotation.ValidationRule;
 import io.stageboundary.operator.api.v1alpha1.ApiGroup;
+import io.stageboundary.operator.api.v1alpha1.organization.Durations;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 
@@ -82,13 +84,13 @@ public record StageSpec(
       @JsonPropertyDescription("The longest a break-glass exception may last (default 24h).")
       String breakGlassMaxDuration) {
 
-    public static final java.time.Duration DEFAULT_MAX = java.time.Duration.ofDays(30);
-    public static final java.time.Duration DEFAULT_BREAK_GLASS_MAX = java.time.Duration.ofHours(24);
+    public static final Duration DEFAULT_MAX = Duration.ofDays(30);
+    public static final Duration DEFAULT_BREAK_GLASS_MAX = Duration.ofHours(24);
 
-    public java.time.Duration max(boolean breakGlass) {
+    public Duration max(boolean breakGlass) {
       String text = breakGlass ? breakGlassMaxDuration : maxDuration;
       return text == null ? (breakGlass ? DEFAULT_BREAK_GLASS_MAX : DEFAULT_MAX)
-          : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(text);
+          : Durations.parse(text);
     }
   }
 
@@ -139,9 +141,9 @@ public record StageSpec(
   }
 
   /** How long a proof stands while nothing it rests on changes (spec.verification.reproveAfter). */
-  public java.time.Duration reproveAfterOrDefault() {
-    return verification == null || verification.reproveAfter() == null ? java.time.Duration.ofHours(24)
-        : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(verification.reproveAfter());
+  public Duration reproveAfterOrDefault() {
+    return verification == null || verification.reproveAfter() == null ? Duration.ofHours(24)
+        : Durations.parse(verification.reproveAfter());
   }
 
   @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -170,9 +172,9 @@ public record StageSpec(
 
   public enum DriftRemediation { Report, Reconcile }
 
-  public java.time.Duration driftCheckIntervalOrDefault() {
-    return driftCheckInterval == null ? java.time.Duration.ofHours(1)
-        : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(driftCheckInterval);
+  public Duration driftCheckIntervalOrDefault() {
+    return driftCheckInterval == null ? Duration.ofHours(1)
+        : Durations.parse(driftCheckInterval);
   }
 
   public boolean remediatesDrift() {
@@ -361,9 +363,9 @@ public record StageSpec(
           trustedAccounts, trustedAccountsForLookup, null);
     }
 
-    public java.time.Duration stackCheckIntervalOrDefault() {
-      return stackCheckInterval == null ? java.time.Duration.ofHours(24)
-          : io.stageboundary.operator.api.v1alpha1.organization.Durations.parse(stackCheckInterval);
+    public Duration stackCheckIntervalOrDefault() {
+      return stackCheckInterval == null ? Duration.ofHours(24)
+          : Durations.parse(stackCheckInterval);
     }
 
     /** A managed policy ARN of this partition family: AWS managed, or customer managed in an account or in each. */
