@@ -9,6 +9,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.cdk.BootstrapTemplate;
 import io.stageboundary.operator.kube.Schedule;
+import io.stageboundary.operator.policy.CanonicalPolicy;
 import io.stageboundary.operator.stage.claims.ContestGuard;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
@@ -41,11 +42,7 @@ final class BootstrapPair {
    * What a pass found; no report means keep the last one and look again soon. {@code roles}: a
    * digest of the pair's CDK roles as the stack left them, when it was read and found current.
    */
-  record Result(RegionBootstrap report, boolean wrote, String roles) {
-    Result(RegionBootstrap report, boolean wrote) {
-      this(report, wrote, null);
-    }
-  }
+  record Result(RegionBootstrap report, boolean wrote) {}
 
   /**
    * Everything one pair's pass needs to decide and write, built once per pass
@@ -121,8 +118,8 @@ final class BootstrapPair {
       }
       if (decision instanceof BootstrapPlanner.Verify) {
         RegionBootstrap verified = verify(p, read);
-        return new Result(verified, false, verified.state() == BootstrapState.CURRENT && verified.driftReason() == null
-            ? rolesDigest(p) : null);
+        return new Result(verified.state() == BootstrapState.CURRENT && verified.driftReason() == null
+            ? verified.withRolesRead(rolesDigest(p)) : verified, false);
       }
       if (p.suspended()) {
         return new Result(report(region, BootstrapState.PENDING, read, null,
@@ -245,15 +242,16 @@ final class BootstrapPair {
   /**
    * A check at rest of a pair that was current, whose stack was read within the stack check
    * interval: its roles are read, as the account's last full IAM read shows them. While they carry
-   * the boundary and hold what they held when the stack was last read ({@code rolesAsRead}: trust,
-   * attached and inline policies, which the stack's parameters decide), the stack is taken to be
-   * as it was read and the proof follows as after any check; otherwise the stack is read at once
-   * to say why ({@link #bootstrap}).
+   * the boundary and hold what they held when the stack was last read ({@code rolesRead} of the
+   * last report: trust, attached and inline policies, which the stack's parameters decide), the
+   * stack is taken to be as it was read and the proof follows as after any check; otherwise the
+   * stack is read at once to say why ({@link #bootstrap}). The digest is in the StageAccount's
+   * status, so a restarted operator does not read every stack again either.
    */
-  Result recheck(Pass p, String rolesAsRead) {
+  Result recheck(Pass p) {
     try {
       String roles = rolesDigest(p);
-      if (roles == null || !roles.equals(rolesAsRead)) {
+      if (roles == null || !roles.equals(p.last().rolesRead())) {
         return bootstrap(p);  // a role's trust or policies changed since the stack was read (or nothing to compare)
       }
       String exec = BootstrapStacks.executionRole(p.want().qualifier(), p.pair().account(), p.region());
@@ -265,7 +263,7 @@ final class BootstrapPair {
         }
         execBoundary = role.equals(exec) ? boundary.get() : execBoundary;
       }
-      return new Result(prove(p, p.last().rechecked(schedule.stamp(), execBoundary)), false, roles);
+      return new Result(prove(p, p.last().rechecked(schedule.stamp(), execBoundary)), false);
     } catch (AwsFailure f) {
       if (f.kind().transientFailure()) {
         return new Result(null, false);
@@ -276,7 +274,8 @@ final class BootstrapPair {
 
   /**
    * What the pair's bootstrap roles hold besides their boundary (trust, attached and inline
-   * policies), as the account's recent IAM read shows them; null when it cannot tell.
+   * policies), as the account's recent IAM read shows them, in 12 hex digits; null when it cannot
+   * tell.
    */
   private static String rolesDigest(Pass p) {
     StringBuilder all = new StringBuilder();
@@ -287,7 +286,7 @@ final class BootstrapPair {
       }
       all.append(digest.get()).append(',');
     }
-    return all.toString();
+    return CanonicalPolicy.hash(all.toString());
   }
 
   /** The proof of a checked pair: kept, asked again, or the last one left as it was (see {@link #verify}). */
@@ -407,7 +406,7 @@ final class BootstrapPair {
         execBoundary, schedule.stamp(), message, driftReason == null ? null : driftReason.name(),
         listParameter(stack, BootstrapPlanner.TRUSTED_PARAMETER),
         listParameter(stack, BootstrapPlanner.TRUSTED_FOR_LOOKUP_PARAMETER),
-        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null, schedule.stamp());
+        listParameter(stack, BootstrapPlanner.EXECUTION_POLICIES_PARAMETER), null, schedule.stamp(), null);
   }
 
   /** A list parameter as the stack holds it; null when there is no stack or no such parameter. */

@@ -23,7 +23,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -53,8 +52,6 @@ public final class BootstrapRunner {
   private final int batch;
   private final BootstrapPair pairs;
   private final InFlightStacks inFlight;
-  /** Per pair, a digest of its CDK roles when its stack was last read and found current (in memory). */
-  private final Map<String, String> rolesAsRead = new ConcurrentHashMap<>();
 
   /** One account and region: one bootstrap stack. */
   public record Pair(String account, String region) {
@@ -232,8 +229,7 @@ public final class BootstrapRunner {
     Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> {
       RegionBootstrap last = find(previous.get(pair.account()), pair.region());
       BootstrapPair.Pass pass = request.pass(pair, last);
-      return request.rechecks(pair, last, now) ? pairs.recheck(pass, rolesAsRead.get(key(stageUid, pair)))
-          : pairs.bootstrap(pass);
+      return request.rechecks(pair, last, now) ? pairs.recheck(pass) : pairs.bootstrap(pass);
     });
     Instant after = pairs.schedule().now();
     results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
@@ -264,11 +260,6 @@ public final class BootstrapRunner {
   private void track(String key, BootstrapPair.Result r, Instant now) {
     if (r.report() == null) {
       return;  // not read (a transient failure): looked at again on the next pass
-    }
-    if (r.roles() != null) {
-      rolesAsRead.put(key, r.roles());
-    } else {
-      rolesAsRead.remove(key);
     }
     if (r.report().state() != BootstrapState.UPDATING) {
       inFlight.finished(key, now);

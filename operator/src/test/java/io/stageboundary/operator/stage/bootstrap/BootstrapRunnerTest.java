@@ -428,6 +428,17 @@ class BootstrapRunnerTest {
     assertThat(rechecked.state()).isEqualTo(BootstrapState.CURRENT);
     assertThat(rechecked.stackRead()).isEqualTo(stackRead);
     assertThat(rechecked.lastChecked()).isNotEqualTo(stackRead);
+    assertThat(rechecked.rolesRead()).as("the roles as the stack read found them, kept in the status").isNotNull();
+
+    // a restarted operator: a new runner with nothing in memory, the StageAccounts' status as it was
+    BootstrapRunner restarted = new BootstrapRunner(pool, 2, 100,
+        new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
+    moving.advance(Duration.ofMinutes(61));
+    last.set(restarted.run(new BootstrapRunner.Request("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
+        Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of())).reports());
+    assertThat(stack.reads).as("after a restart: the roles are read, not the stack").hasValue(1);
 
     moving.advance(Duration.ofMinutes(61));
     stack.roles = "trusts-222222222222";  // cdk bootstrap --trust, run by hand: the roles' trust changed

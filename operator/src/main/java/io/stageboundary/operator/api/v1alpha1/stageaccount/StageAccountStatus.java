@@ -142,13 +142,14 @@ public record StageAccountStatus(
       @JsonPropertyDescription("The stack's TrustedAccountsForLookup parameter.") List<String> trustedAccountsForLookup,
       @JsonPropertyDescription("The stack's CloudFormationExecutionPolicies parameter: the execution role's managed policies (none: AdministratorAccess).") List<String> executionPolicies,
       @JsonPropertyDescription("The enforcement probes of this region's CDK roles.") Enforcement enforcement,
-      @JsonPropertyDescription("When the operator last read the bootstrap stack itself (DescribeStacks); between such reads a check reads the CDK roles, and the stack is read at once when they changed.") String stackRead) {
+      @JsonPropertyDescription("When the operator last read the bootstrap stack itself (DescribeStacks); between such reads a check reads the CDK roles, and the stack is read at once when they changed.") String stackRead,
+      @JsonPropertyDescription("A digest of the CDK roles' trust and policies as they were when the stack was last read: a check that finds them the same, and each role carrying the boundary, does not read the stack again (also after a restart of the operator).") String rolesRead) {
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
         String boundaryParameter, Boolean applyToAllRoles, String executionRoleBoundary,
         String lastChecked, String message) {
       this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
-          executionRoleBoundary, lastChecked, message, null, null, null, null, null, null);
+          executionRoleBoundary, lastChecked, message, null, null, null, null, null, null, null);
     }
 
     public RegionBootstrap(String region, BootstrapState state, String stackStatus, Integer version,
@@ -157,27 +158,34 @@ public record StageAccountStatus(
         List<String> executionPolicies, Enforcement enforcement) {
       this(region, state, stackStatus, version, boundaryParameter, applyToAllRoles, executionRoleBoundary,
           lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup, executionPolicies, enforcement,
-          null);
+          null, null);
     }
 
     public RegionBootstrap withEnforcement(Enforcement e) {
       return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
           executionRoleBoundary, lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup,
-          executionPolicies, e, stackRead);
+          executionPolicies, e, stackRead, rolesRead);
     }
 
     /** What was last known of the pair, in another state and with another message (not read now). */
     public RegionBootstrap as(BootstrapState newState, String newMessage) {
       return new RegionBootstrap(region, newState, stackStatus, version, boundaryParameter, applyToAllRoles,
           executionRoleBoundary, lastChecked, newMessage, null, trustedAccounts, trustedAccountsForLookup,
-          executionPolicies, enforcement, stackRead);
+          executionPolicies, enforcement, stackRead, rolesRead);
+    }
+
+    /** This report, with the digest of its roles as the stack read found them. */
+    public RegionBootstrap withRolesRead(String digest) {
+      return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
+          executionRoleBoundary, lastChecked, message, driftReason, trustedAccounts, trustedAccountsForLookup,
+          executionPolicies, enforcement, stackRead, digest);
     }
 
     /** This report, checked again at {@code checked} without reading the stack: the roles carry {@code execBoundary}. */
     public RegionBootstrap rechecked(String checked, String execBoundary) {
       return new RegionBootstrap(region, state, stackStatus, version, boundaryParameter, applyToAllRoles,
           execBoundary, checked, message, driftReason, trustedAccounts, trustedAccountsForLookup, executionPolicies,
-          enforcement, stackRead);
+          enforcement, stackRead, rolesRead);
     }
   }
 
