@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -411,10 +412,11 @@ class BootstrapRunnerTest {
     FakeStack stack = new FakeStack();
     AtomicReference<Map<String, List<RegionBootstrap>>> last =
         new AtomicReference<>(Map.of());
-    Runnable check = () -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
+    Consumer<BootstrapRunner> checkBy = runner -> last.set(runner.run(new BootstrapRunner.Request("uid", WANT,
         (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
         Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
         new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of())).reports());
+    Runnable check = () -> checkBy.accept(timed);
 
     check.run();
     assertThat(stack.reads).as("the first check reads the stack").hasValue(1);
@@ -434,10 +436,7 @@ class BootstrapRunnerTest {
     BootstrapRunner restarted = new BootstrapRunner(pool, 2, 100,
         new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
     moving.advance(Duration.ofMinutes(61));
-    last.set(restarted.run(new BootstrapRunner.Request("uid", WANT,
-        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
-        Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
-        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of())).reports());
+    checkBy.accept(restarted);
     assertThat(stack.reads).as("after a restart: the roles are read, not the stack").hasValue(1);
 
     moving.advance(Duration.ofMinutes(61));
