@@ -180,9 +180,7 @@ def _account_authorization_details(self):
 
 
 def _role_policy_list(self):
-    from urllib import parse
-
-    return [{"PolicyName": name, "PolicyDocument": parse.quote(policy if isinstance(policy, str) else json.dumps(policy))}
+    return [{"PolicyName": name, "PolicyDocument": url_encode(policy if isinstance(policy, str) else json.dumps(policy))}
             for name, policy in self.policies.items()]
 
 
@@ -194,7 +192,7 @@ def apply():
     IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
         "GetPolicyVersionResponse.PolicyVersion.Document"] = url_encode
     IamResponse.RESPONSE_KEY_PATH_TO_TRANSFORMER[
-        "PolicyVersionList.Document"] = lambda doc: url_encode(doc) if isinstance(doc, str) else doc
+        "PolicyVersionList.Document"] = url_encode
     IamResponse.get_account_authorization_details = _account_authorization_details
     iamm.Role.role_policy_list = property(_role_policy_list)
     iamm.ManagedPolicy.update_from_cloudformation_json = classmethod(_managed_policy_update)
