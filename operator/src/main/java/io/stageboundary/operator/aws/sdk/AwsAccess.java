@@ -12,6 +12,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.jboss.logging.Logger;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.client.builder.AwsClientBuilder;
 import software.amazon.awssdk.awscore.client.builder.AwsSyncClientBuilder;
@@ -21,6 +22,7 @@ import software.amazon.awssdk.http.SdkHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.iam.IamClient;
+import software.amazon.awssdk.services.iam.model.IamException;
 import software.amazon.awssdk.services.organizations.OrganizationsClient;
 import software.amazon.awssdk.services.ssm.SsmClient;
 import software.amazon.awssdk.services.sts.StsClient;
@@ -34,7 +36,7 @@ import software.amazon.awssdk.utils.SdkAutoCloseable;
  * pool, retries adaptively with jitter, and reports each call to {@link AwsCallMetrics}.
  */
 public final class AwsAccess implements AutoCloseable {
-  private static final org.jboss.logging.Logger LOG = org.jboss.logging.Logger.getLogger(AwsAccess.class);
+  private static final Logger LOG = Logger.getLogger(AwsAccess.class);
   private static final String SESSION_NAME = "stage-boundary-operator";
 
   private final AwsSettings settings;
@@ -43,6 +45,8 @@ public final class AwsAccess implements AutoCloseable {
   private final AwsCredentialsProvider operatorCredentials;
   private final Map<String, Object> clients = new ConcurrentHashMap<>();
   private final Map<String, MemberAccess> members = new ConcurrentHashMap<>();
+  /** When the members' IAM reads were last swept for ones no check can use any more. */
+  private volatile Instant lastSweep = Instant.EPOCH;
   private final StsClient baseSts;
   private final CallRates.Limiter rates;
   /**
@@ -102,8 +106,6 @@ public final class AwsAccess implements AutoCloseable {
     });
   }
 
-  private volatile Instant lastSweep = Instant.EPOCH;
-
   /** At most once a minute, drops the IAM reads no check can use any more, so they hold no memory until the next hour. */
   private void forgetStaleDetails(Instant now) {
     if (lastSweep.plusSeconds(60).isAfter(now)) {
@@ -129,6 +131,8 @@ public final class AwsAccess implements AutoCloseable {
     private final AwsCredentialsProvider credentials;
     private final AtomicLong writes = new AtomicLong();
     private volatile IamDetails details;
+    /** False once IAM refused GetAccountAuthorizationDetails to the member role (403): read one by one. */
+    private volatile boolean detailsAllowed = true;
     private volatile IamClient iam;
     private final Map<String, CloudFormationClient> cloudFormation = new ConcurrentHashMap<>(2);
     private final Map<String, SsmClient> ssm = new ConcurrentHashMap<>(2);
@@ -157,7 +161,7 @@ public final class AwsAccess implements AutoCloseable {
       if (d == null || !d.fresh(now, writes.get(), maxAge) || askedPolicyArn != null && !d.answers(askedPolicyArn)) {
         try {
           d = IamDetails.read(iam(), askedPolicyArn, now, writes.get());
-        } catch (software.amazon.awssdk.services.iam.model.IamException e) {
+        } catch (IamException e) {
           if (e.statusCode() >= 500) {
             // IAM could not answer the whole account this time: this check reads one by one
             LOG.debugf("account %s: GetAccountAuthorizationDetails answered %d; reading one by one", accountId,
@@ -177,8 +181,6 @@ public final class AwsAccess implements AutoCloseable {
       }
       return Optional.of(d);
     }
-
-    private volatile boolean detailsAllowed = true;
 
     private void forgetIfStale(Instant now) {
       IamDetails d = details;

@@ -1,15 +1,11 @@
 package io.stageboundary.operator.aws.sdk;
 
 import io.stageboundary.operator.aws.BoundaryPolicies.Version;
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
+import io.stageboundary.operator.policy.CanonicalPolicy;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,7 +13,6 @@ import software.amazon.awssdk.services.iam.IamClient;
 import software.amazon.awssdk.services.iam.model.EntityType;
 import software.amazon.awssdk.services.iam.model.GetAccountAuthorizationDetailsResponse;
 import software.amazon.awssdk.services.iam.model.ManagedPolicyDetail;
-import software.amazon.awssdk.services.iam.model.PolicyVersion;
 import software.amazon.awssdk.services.iam.model.RoleDetail;
 
 /**
@@ -84,7 +79,7 @@ final class IamDetails {
         continue;
       }
       p.policyVersionList().stream().filter(v -> Boolean.TRUE.equals(v.isDefaultVersion())).findFirst()
-          .ifPresent(v -> defaults.put(arn, new Version(v.versionId(), decoded(v))));
+          .ifPresent(v -> defaults.put(arn, new Version(v.versionId(), SdkBoundaryPolicies.decoded(v.document()))));
     }
     return new IamDetails(now, writes, Map.copyOf(roles), Map.copyOf(digests), Set.copyOf(policies.keySet()),
         Map.copyOf(defaults));
@@ -96,17 +91,7 @@ final class IamDetails {
     role.attachedManagedPolicies().stream().map(p -> p.policyArn()).sorted().forEach(a -> s.append('|').append(a));
     role.rolePolicyList().stream().map(p -> p.policyName() + "=" + p.policyDocument()).sorted()
         .forEach(p -> s.append('|').append(p));
-    try {
-      byte[] hash = MessageDigest.getInstance("SHA-256").digest(s.toString().getBytes(StandardCharsets.UTF_8));
-      return HexFormat.of().formatHex(hash, 0, 12);
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  private static String decoded(PolicyVersion v) {
-    String doc = v.document();
-    return doc != null && doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc;
+    return CanonicalPolicy.hash(s.toString());
   }
 
   /** Whether this read may still serve a check at {@code now}: younger than {@code maxAge}, and nothing written since. */

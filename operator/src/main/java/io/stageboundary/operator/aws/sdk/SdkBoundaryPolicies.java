@@ -71,9 +71,9 @@ public final class SdkBoundaryPolicies implements BoundaryPolicies {
     }
   }
 
-  /** IAM returns documents URL-encoded (RFC 3986). */
-  private static String decoded(String doc) {
-    return doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc;
+  /** IAM returns documents URL-encoded (RFC 3986); null stays null. */
+  static String decoded(String doc) {
+    return doc != null && doc.startsWith("%") ? URLDecoder.decode(doc, StandardCharsets.UTF_8) : doc;
   }
 
   @Override

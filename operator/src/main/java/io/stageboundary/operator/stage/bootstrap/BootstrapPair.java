@@ -38,10 +38,7 @@ final class BootstrapPair {
 
   private record Backoff(int attempts, Instant next) {}
 
-  /**
-   * What a pass found; no report means keep the last one and look again soon. {@code roles}: a
-   * digest of the pair's CDK roles as the stack left them, when it was read and found current.
-   */
+  /** What a pass found; no report means keep the last one and look again soon. */
   record Result(RegionBootstrap report, boolean wrote) {}
 
   /**

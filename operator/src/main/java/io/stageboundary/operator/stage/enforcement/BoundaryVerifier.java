@@ -157,8 +157,9 @@ public final class BoundaryVerifier {
 
   /**
    * How old a read of an account's whole IAM may be to serve a check at rest: half the check
-   * interval (a check never answers with what the one before saw), at most the few minutes between
-   * the passes that check the same account's policy and roles.
+   * interval, so a check never answers with what the one before saw. The read itself is kept for
+   * a few minutes at most (the passes that check one account's policy and roles), whatever this
+   * allows.
    */
   public static Duration readAge(Duration interval) {
     return interval.dividedBy(2);
