@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.stageboundary.operator.api.v1alpha1.stage.Stage;
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.OrganizationAws;
@@ -84,8 +85,13 @@ final class AccountChecks {
     // no longer fresh, so it is read again at once
     Map<String, StageAccountStatus.Boundary> known = new HashMap<>(previous);
     known.keySet().removeAll(lifts.changed());
+    // an account's checks at rest keep together: one due brings the other along (BoundaryVerifier#comesAlong)
+    Map<String, List<RegionBootstrap>> pairsBefore = in.lastReported(StageAccountStatus::bootstrap);
+    Set<String> rolesDue = spec.bootstrapOrDefault().enabledOrDefault()
+        ? bootstrap.dueAtRest(pairsBefore, spec.driftCheckIntervalOrDefault()) : Set.of();
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
-        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), remediate, aws::policies);
+        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), rolesDue, remediate,
+        aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
     Adopted taken = adopt(in, doc, adopted, previous, remediate, aws);
     verified = verified.with(taken.verified());
@@ -102,7 +108,7 @@ final class AccountChecks {
     Optional<Instant> waitUntil = Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
-          holdsRevision(doc, verified.boundaries()), blocked);
+          holdsRevision(doc, verified.boundaries()), blocked, checkedNow(previous, verified.boundaries()));
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -140,9 +146,9 @@ final class AccountChecks {
       (holds ? settled : rollOut).add(account);
     }
     BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
-        Set.copyOf(rollOut), !spec.suspended(), aws::policies);
+        Set.copyOf(rollOut), Set.of(), !spec.suspended(), aws::policies);
     BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
-        Set.of(), remediate, aws::policies);
+        Set.of(), Set.of(), remediate, aws::policies);
     // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
     List<String> takenOver = first.boundaries().entrySet().stream()
         .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)
@@ -229,7 +235,7 @@ final class AccountChecks {
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
       Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding,
-      Map<String, StageAccountStatus.Blocked> blocked) {
+      Map<String, StageAccountStatus.Blocked> blocked, Set<String> policyChecked) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -253,7 +259,7 @@ final class AccountChecks {
         probePlan(in, doc, guardrail, holding), b.stackCheckIntervalOrDefault());
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
-        in.lastReported(StageAccountStatus::bootstrap), blocked.keySet()));
+        in.lastReported(StageAccountStatus::bootstrap), blocked.keySet(), policyChecked));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
@@ -267,6 +273,19 @@ final class AccountChecks {
     return out;
   }
 
+
+  /** Accounts whose policy was checked in this pass: what they report now is not what they reported. */
+  private static Set<String> checkedNow(Map<String, StageAccountStatus.Boundary> before,
+      Map<String, StageAccountStatus.Boundary> now) {
+    Set<String> out = new HashSet<>();
+    now.forEach((account, b) -> {
+      StageAccountStatus.Boundary last = before.get(account);
+      if (b.lastChecked() != null && (last == null || !b.lastChecked().equals(last.lastChecked()))) {
+        out.add(account);
+      }
+    });
+    return out;
+  }
 
   /**
    * Accounts whose policy was read back at the stage's revision in this pass or within the drift

@@ -19,10 +19,12 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -162,9 +164,33 @@ public final class BootstrapRunner {
    * @param held accounts another Stage claims
    * @param previous the last reports (from the StageAccount objects)
    * @param blocked accounts left alone this pass (their member role was refused): not read, not written
+   * @param alongWith accounts whose policy was checked in this pass: their current pairs' checks come
+   *     along once half their interval has passed ({@link BoundaryVerifier#comesAlong})
    */
   public record Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
-      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked) {}
+      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked, Set<String> alongWith) {
+
+    public Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
+        Map<String, List<RegionBootstrap>> previous, Collection<String> blocked) {
+      this(ready, waiting, held, previous, blocked, Set.of());
+    }
+  }
+
+  /**
+   * Accounts with a current pair whose check at rest is due: their policy's check comes along
+   * ({@link BoundaryVerifier#comesAlong}).
+   */
+  public Set<String> dueAtRest(Map<String, List<RegionBootstrap>> previous, Duration verifyInterval) {
+    Instant now = pairs.schedule().now();
+    Set<String> due = new HashSet<>();
+    previous.forEach((account, reports) -> {
+      if (reports != null && reports.stream().anyMatch(r -> r.state() == BootstrapState.CURRENT
+          && r.lastChecked() != null && !Instant.parse(r.lastChecked()).plus(verifyInterval).isAfter(now))) {
+        due.add(account);
+      }
+    });
+    return due;
+  }
 
   public Outcome run(Request request, Accounts accounts) {
     String stageUid = request.stageUid();
@@ -198,6 +224,8 @@ public final class BootstrapRunner {
             looks.add(pair);
           }
         } else if (isDue(account, last, want, now, verifyInterval)
+            || (accounts.alongWith().contains(account) && last != null && last.state() == BootstrapState.CURRENT
+                && BoundaryVerifier.comesAlong(last.lastChecked(), verifyInterval, now))
             || (region.equals(request.probeRegion(account)) && reprove(last, probes.apply(account)))) {
           starts.add(pair);
         }

@@ -18,10 +18,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -461,6 +463,44 @@ class BootstrapRunnerTest {
     int before = stack.reads.get();
     check.run();
     assertThat(stack.reads).as("a day later the stack itself is read again").hasValue(before + 1);
+  }
+
+  /**
+   * An account's checks at rest keep together: a current pair is checked with its account's policy
+   * once half its interval has passed, so both share one read of the account's IAM; alone it waits
+   * for its own interval, and a pair due brings its account's policy check along the same way.
+   */
+  @Test
+  void aCurrentPairComesAlongWithItsAccountsPolicyCheckOnceHalfItsIntervalPassed() {
+    MutableClock moving = new MutableClock(clock.instant());
+    BootstrapRunner timed = new BootstrapRunner(pool, 2, 100,
+        new Schedule(Duration.ofSeconds(5), Duration.ofMinutes(10), Duration.ofSeconds(30), moving));
+    FakeStack stack = new FakeStack();
+    AtomicReference<Map<String, List<RegionBootstrap>>> last = new AtomicReference<>(Map.of());
+    Consumer<Set<String>> checkAlongWith = policyChecked -> last.set(timed.run(new BootstrapRunner.Request("uid", WANT,
+        (a, r) -> "arn:aws:iam::" + a + ":policy/" + POLICY, reach(List.of(REGION), (a, r) -> stack),
+        Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
+        new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of(), policyChecked))
+        .reports());
+    Supplier<String> checked = () -> last.get().get(ACCOUNT).get(0).lastChecked();
+
+    checkAlongWith.accept(Set.of());
+    String first = checked.get();
+    moving.advance(Duration.ofMinutes(20));
+    checkAlongWith.accept(Set.of(ACCOUNT));
+    assertThat(checked.get()).as("checked 20 minutes ago: it does not come along").isEqualTo(first);
+
+    moving.advance(Duration.ofMinutes(20));
+    checkAlongWith.accept(Set.of());
+    assertThat(checked.get()).as("40 minutes, alone: not due yet").isEqualTo(first);
+    assertThat(timed.dueAtRest(last.get(), Duration.ofHours(1))).as("nor does it bring its policy along").isEmpty();
+    checkAlongWith.accept(Set.of(ACCOUNT));
+    assertThat(checked.get()).as("40 minutes, its policy checked in this pass: it comes along").isNotEqualTo(first);
+    assertThat(stack.writes).isEmpty();
+
+    moving.advance(Duration.ofMinutes(61));
+    assertThat(timed.dueAtRest(last.get(), Duration.ofHours(1))).as("an hour later: due, its policy comes along")
+        .containsExactly(ACCOUNT);
   }
 
   private static BootstrapRunner.Reach reach(List<String> regions,

@@ -92,7 +92,7 @@ class BoundaryVerifierTest {
   }
 
   private Boundary check(BoundaryDocument doc, Iam iam, Map<String, Boundary> previous) {
-    return verifier.verify(doc, List.of(ACCOUNT), previous, Duration.ZERO, Set.of(), true, a -> iam)
+    return verifier.verify(doc, List.of(ACCOUNT), previous, Duration.ZERO, Set.of(), Set.of(), true, a -> iam)
         .boundaries().get(ACCOUNT);
   }
 
@@ -125,6 +125,29 @@ class BoundaryVerifierTest {
     assertThat(check(second, iam, Map.of(ACCOUNT, new Boundary(State.DRIFTED, second.revision(), null, "edited",
         "2026-12-01T11:00:00Z", DriftReason.PolicyModified.name())))).isNotNull();
     assertThat(iam.asked).as("a drifted policy is asked for directly, the repair's own version").endsWith("v4");
+  }
+
+  /** A policy checked at rest comes along with its account's CDK roles once half its interval has passed. */
+  @Test
+  void aPolicyCheckComesAlongWithItsRolesOnceHalfItsIntervalPassed() throws Exception {
+    BoundaryDocument d = doc("config:*");
+    Iam iam = new Iam();
+    iam.put(d.documentFor(ACCOUNT).toString());
+    Map<String, Boundary> fortyMinutesAgo = Map.of(ACCOUNT, new Boundary(State.CURRENT, d.revision(), "CURRENT", null,
+        "2026-12-01T11:20:00Z", null));
+    Map<String, Boundary> twentyMinutesAgo = Map.of(ACCOUNT, new Boundary(State.CURRENT, d.revision(), "CURRENT", null,
+        "2026-12-01T11:40:00Z", null));
+    Duration hourly = Duration.ofHours(1);
+
+    verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), Set.of(), true, a -> iam);
+    assertThat(iam.asked).as("40 minutes, alone: not due").isEmpty();
+    verifier.verify(d, List.of(ACCOUNT), twentyMinutesAgo, hourly, Set.of(), Set.of(ACCOUNT), true, a -> iam);
+    assertThat(iam.asked).as("20 minutes, its roles checked in this pass: it stays").isEmpty();
+    Boundary along = verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), Set.of(ACCOUNT), true,
+        a -> iam).boundaries().get(ACCOUNT);
+    assertThat(iam.asked).as("40 minutes, its roles checked in this pass: it comes along, from the same read")
+        .containsExactly("recent");
+    assertThat(along.lastChecked()).isEqualTo("2026-12-01T12:00:00Z");
   }
 
   @Test
