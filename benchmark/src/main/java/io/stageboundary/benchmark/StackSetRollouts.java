@@ -31,8 +31,9 @@ final class StackSetRollouts {
           if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null
               && !op.creationTimestamp().isBefore(since.minusSeconds(1))) {
             double took = Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0;
-            BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s (%s)", stage, op.action(), op.status(), took,
-                op.operationPreferences());
+            BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s, ended %.0f s after %s (%s)", stage,
+                op.action(), op.status(), took, Duration.between(since, op.endTimestamp()).toMillis() / 1000.0,
+                since.equals(Instant.EPOCH) ? "the epoch" : "the apply", op.operationPreferences());
             longest = Math.max(longest, took);
           }
         }

@@ -5,8 +5,10 @@ import io.fabric8.kubernetes.client.KubernetesClient;
 import io.stageboundary.testenv.EmulatorAdmin;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** What the benchmark waits for: every object Ready, or the emulator quiet. */
 final class Waits {
@@ -17,7 +19,9 @@ final class Waits {
   /** Waits until the organisation and every stage are Ready. */
   static void allReady(KubernetesClient kube, OperatorUnderTest op, Path log, long timeoutSeconds) {
     long deadline = System.nanoTime() + timeoutSeconds * 1_000_000_000L;
-    long lastReport = System.nanoTime();
+    long start = System.nanoTime();
+    long lastReport = start;
+    Set<String> seenReady = new HashSet<>();
     while (true) {
       List<String> waiting = new ArrayList<>();
       if (!isReady(kube.genericKubernetesResources(STAGE_API, "AwsOrganization").withName("main").get())) {
@@ -27,6 +31,8 @@ final class Waits {
         GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
         if (!isReady(s)) {
           waiting.add("stage/" + stage);
+        } else if (seenReady.add(stage)) {
+          BenchmarkMain.progress("  stage %s Ready after %.1f s", stage, (System.nanoTime() - start) / 1e9);
         }
       }
       if (waiting.isEmpty()) {

@@ -31,6 +31,8 @@ import io.stageboundary.operator.stage.guardrail.Guardrails;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Observation;
+import io.stageboundary.operator.stage.pass.OperationAction;
+import io.stageboundary.operator.stage.pass.OperationPhase;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.rollout.InstanceListings;
 import io.stageboundary.operator.stage.rollout.RolloutPlanner;
@@ -213,16 +215,31 @@ public final class StageController {
       }
     }
     if (step instanceof RolloutPlanner.Converged && seen.stackSet().isPresent() && !seen.detectionRunning()
-        && driftDetectionDue(status, in.stage().getSpec().driftCheckIntervalOrDefault())) {
+        && driftDetectionDue(status, seen.instances().size(), in.stage().getSpec().driftCheckIntervalOrDefault())) {
       return new RolloutPlanner.DetectDrift();
     }
     return step;
   }
 
-  private boolean driftDetectionDue(StageStatusBuilder status, Duration interval) {
+  /**
+   * StackSet drift detection is due an interval after it last ran, or after a rollout that wrote
+   * the template to every instance, whichever came later: right after such a rollout each stack
+   * was just made from the template and each account checked directly, so a detection would find
+   * nothing, yet hold the StackSet's one operation slot for all its rounds (a change would wait
+   * for it, or stop it) and cost a stack drift detection in every account.
+   */
+  private boolean driftDetectionDue(StageStatusBuilder status, int instances, Duration interval) {
     var d = status.drift();
-    return d == null || d.lastStackSetCheck() == null
-        || Instant.parse(d.lastStackSetCheck()).plus(interval).isBefore(parts.schedule().now());
+    Instant since = d == null || d.lastStackSetCheck() == null ? null : Instant.parse(d.lastStackSetCheck());
+    StageStatus.Operation last = status.lastOperation();
+    OperationAction action = last == null ? null : OperationAction.of(last.action());
+    if ((action == OperationAction.UPDATE || action == OperationAction.CREATE_INSTANCES)
+        && OperationPhase.of(last.status()) == OperationPhase.SUCCEEDED && last.endedAt() != null
+        && last.accounts() != null && last.accounts() >= instances) {
+      Instant deployed = Instant.parse(last.endedAt());
+      since = since == null || deployed.isAfter(since) ? deployed : since;
+    }
+    return since == null || since.plus(interval).isBefore(parts.schedule().now());
   }
 
   private void report(Stage stage, Observation seen, GuardrailObservation scp, AccountChecks.Outcome work,

@@ -75,8 +75,9 @@ class RoundByRoundRolloutTest {
   }
 
   /**
-   * A StackSet runs one operation at a time, and drift detection is one: a change that waits for
-   * the detection a stage started on its own would wait for all its rounds. The operator stops it
+   * A StackSet runs one operation at a time, and drift detection is one (here an interval of 5 s
+   * after the rollout): a change that waits for the detection a stage started on its own would wait
+   * for all its rounds. The operator stops it
    * (StopStackSetOperation), and the change starts once it is STOPPED.
    */
   @Test
@@ -94,6 +95,7 @@ class RoundByRoundRolloutTest {
           targets: {organizationalUnits: [%s], regions: [us-east-1]}
           rollout: {maxConcurrentPercentage: 25}
           bootstrap: {enabled: false}
+          driftCheckInterval: 5s
         """;
     h.apply(stage.formatted(" []", org.ou("dev")));
     await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).until(() -> {
