@@ -30,8 +30,7 @@ record DocumentChange(double seconds, double rolloutSeconds, long bootstrapWrite
   static DocumentChange measure(Peers peers, EmulatorAdmin emulator, OperatorUnderTest op, Path log, Path dir,
       PeerLayout layout, ScaleOrganization org, int perStage) throws IOException {
     Path manifests = BenchmarkMain.writeManifests(dir, layout, org);
-    String edited = Files.readString(manifests).replace("    statements:\n", "    statements:\n"
-        + "      - {sid: " + SID + ", effect: Deny, actions: [\"ec2:DeleteVpc\"], resources: [\"*\"]}\n");
+    String edited = withOneMoreDeny(Files.readString(manifests));
     Path file = dir.resolve("manifests-changed.yaml");
     Files.writeString(file, edited);
     emulator.clearCalls();
@@ -47,5 +46,30 @@ record DocumentChange(double seconds, double rolloutSeconds, long bootstrapWrite
     BenchmarkMain.progress("document change: all Ready after %.1f s; StackSet UPDATE %.0f s; %d bootstrap stack writes",
         seconds, rollout, writes);
     return new DocumentChange(seconds, rollout, writes, calls.size());
+  }
+
+  /**
+   * The manifests with one more Deny in every Stage's own statements; a Stage that has none of its
+   * own (it only includes shared rules, as beta does) gets a list with this one.
+   */
+  static String withOneMoreDeny(String manifests) {
+    String deny = "      - {sid: " + SID + ", effect: Deny, actions: [\"ec2:DeleteVpc\"], resources: [\"*\"]}\n";
+    StringBuilder out = new StringBuilder();
+    for (String doc : manifests.split("(?m)^---\n", -1)) {
+      if (!out.isEmpty()) {
+        out.append("---\n");
+      }
+      if (!doc.contains("\nkind: Stage\n") && !doc.startsWith("kind: Stage\n")) {
+        out.append(doc);
+      } else if (doc.contains("    statements:\n")) {
+        out.append(doc.replace("    statements:\n", "    statements:\n" + deny));
+      } else {
+        out.append(doc.replace("\n  targets:\n", "\n    statements:\n" + deny + "  targets:\n"));
+      }
+    }
+    if (out.toString().split(SID, -1).length - 1 != ScaleOrganization.STAGES.size()) {
+      throw new IllegalStateException("the document change did not reach every stage's manifest");
+    }
+    return out.toString();
   }
 }
