@@ -108,7 +108,8 @@ final class AccountChecks {
     Optional<Instant> waitUntil = Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
-          holdsRevision(doc, verified.boundaries()), blocked, checkedNow(previous, verified.boundaries()));
+          holdsRevision(doc, verified.boundaries()), blocked, pairsBefore,
+          checkedNow(previous, verified.boundaries()));
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -235,7 +236,8 @@ final class AccountChecks {
 
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
       Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding,
-      Map<String, StageAccountStatus.Blocked> blocked, Set<String> policyChecked) {
+      Map<String, StageAccountStatus.Blocked> blocked, Map<String, List<RegionBootstrap>> pairsBefore,
+      Set<String> policyChecked) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -259,7 +261,7 @@ final class AccountChecks {
         probePlan(in, doc, guardrail, holding), b.stackCheckIntervalOrDefault());
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
-        in.lastReported(StageAccountStatus::bootstrap), blocked.keySet(), policyChecked));
+        pairsBefore, blocked.keySet(), policyChecked));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
