@@ -31,8 +31,6 @@ import io.stageboundary.operator.stage.guardrail.Guardrails;
 import io.stageboundary.operator.stage.pass.Gate;
 import io.stageboundary.operator.stage.pass.GuardrailObservation;
 import io.stageboundary.operator.stage.pass.Observation;
-import io.stageboundary.operator.stage.pass.OperationAction;
-import io.stageboundary.operator.stage.pass.OperationPhase;
 import io.stageboundary.operator.stage.pass.StageInputs;
 import io.stageboundary.operator.stage.rollout.InstanceListings;
 import io.stageboundary.operator.stage.rollout.RolloutPlanner;
@@ -40,7 +38,6 @@ import io.stageboundary.operator.stage.rollout.StackSetOperations;
 import io.stageboundary.operator.stage.status.StageMetrics;
 import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -215,31 +212,11 @@ public final class StageController {
       }
     }
     if (step instanceof RolloutPlanner.Converged && seen.stackSet().isPresent() && !seen.detectionRunning()
-        && driftDetectionDue(status, seen.instances().size(), in.stage().getSpec().driftCheckIntervalOrDefault())) {
+        && StackSetOperations.driftDetectionDue(status, seen.instances().size(),
+            in.stage().getSpec().driftCheckIntervalOrDefault(), parts.schedule().now())) {
       return new RolloutPlanner.DetectDrift();
     }
     return step;
-  }
-
-  /**
-   * StackSet drift detection is due an interval after it last ran, or after a rollout that wrote
-   * the template to every instance, whichever came later: right after such a rollout each stack
-   * was just made from the template and each account checked directly, so a detection would find
-   * nothing, yet hold the StackSet's one operation slot for all its rounds (a change would wait
-   * for it, or stop it) and cost a stack drift detection in every account.
-   */
-  private boolean driftDetectionDue(StageStatusBuilder status, int instances, Duration interval) {
-    var d = status.drift();
-    Instant since = d == null || d.lastStackSetCheck() == null ? null : Instant.parse(d.lastStackSetCheck());
-    StageStatus.Operation last = status.lastOperation();
-    OperationAction action = last == null ? null : OperationAction.of(last.action());
-    if ((action == OperationAction.UPDATE || action == OperationAction.CREATE_INSTANCES)
-        && OperationPhase.of(last.status()) == OperationPhase.SUCCEEDED && last.endedAt() != null
-        && last.accounts() != null && last.accounts() >= instances) {
-      Instant deployed = Instant.parse(last.endedAt());
-      since = since == null || deployed.isAfter(since) ? deployed : since;
-    }
-    return since == null || since.plus(interval).isBefore(parts.schedule().now());
   }
 
   private void report(Stage stage, Observation seen, GuardrailObservation scp, AccountChecks.Outcome work,

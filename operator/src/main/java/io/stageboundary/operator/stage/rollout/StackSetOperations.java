@@ -15,6 +15,7 @@ import io.stageboundary.operator.stage.pass.OperationPhase;
 import io.stageboundary.operator.stage.status.StageMetrics;
 import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Consumer;
@@ -162,6 +163,27 @@ public final class StackSetOperations {
   public static void reportRunning(StageStatusBuilder status, String id, Object action, Integer accounts) {
     status.progressing(ConditionReason.OperationRunning, "StackSet operation " + id + " (" + action + ", " + accounts
         + " account(s)) is running");
+  }
+
+  /**
+   * StackSet drift detection is due an interval after it last ran, or after a rollout that wrote
+   * the template to every instance, whichever came later: right after such a rollout each stack
+   * was just made from the template and each account checked directly, so a detection would find
+   * nothing, yet hold the StackSet's one operation slot for all its rounds (a change would wait
+   * for it, or stop it) and cost a stack drift detection in every account.
+   */
+  public static boolean driftDetectionDue(StageStatusBuilder status, int instances, Duration interval, Instant now) {
+    var d = status.drift();
+    Instant since = d == null || d.lastStackSetCheck() == null ? null : Instant.parse(d.lastStackSetCheck());
+    StageStatus.Operation last = status.lastOperation();
+    OperationAction action = last == null ? null : OperationAction.of(last.action());
+    if ((action == OperationAction.UPDATE || action == OperationAction.CREATE_INSTANCES)
+        && OperationPhase.of(last.status()) == OperationPhase.SUCCEEDED && last.endedAt() != null
+        && last.accounts() != null && last.accounts() >= instances) {
+      Instant deployed = Instant.parse(last.endedAt());
+      since = since == null || deployed.isAfter(since) ? deployed : since;
+    }
+    return since == null || since.plus(interval).isBefore(now);
   }
 
   /**
