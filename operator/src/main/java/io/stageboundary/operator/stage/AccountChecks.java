@@ -85,12 +85,11 @@ final class AccountChecks {
     // no longer fresh, so it is read again at once
     Map<String, StageAccountStatus.Boundary> known = new HashMap<>(previous);
     known.keySet().removeAll(lifts.changed());
-    // an account's checks at rest keep together: one due brings the other along (BoundaryVerifier#comesAlong)
-    Map<String, List<RegionBootstrap>> pairsBefore = in.lastReported(StageAccountStatus::bootstrap);
-    Set<String> rolesDue = spec.bootstrapOrDefault().enabledOrDefault()
-        ? bootstrap.dueAtRest(pairsBefore, spec.driftCheckIntervalOrDefault()) : Set.of();
+    // an account's checks at rest keep together (ChecksAtRest): the policy's with the roles' as last reported
+    Map<String, List<RegionBootstrap>> pairsBefore = spec.bootstrapOrDefault().enabledOrDefault()
+        ? in.lastReported(StageAccountStatus::bootstrap) : Map.of();
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
-        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), rolesDue, remediate,
+        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), pairsBefore, remediate,
         aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
     Adopted taken = adopt(in, doc, adopted, previous, remediate, aws);
@@ -108,8 +107,7 @@ final class AccountChecks {
     Optional<Instant> waitUntil = Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
-          holdsRevision(doc, verified.boundaries()), blocked, pairsBefore,
-          checkedNow(previous, verified.boundaries()));
+          holdsRevision(doc, verified.boundaries()), blocked, pairsBefore, verified.boundaries());
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -147,9 +145,9 @@ final class AccountChecks {
       (holds ? settled : rollOut).add(account);
     }
     BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
-        Set.copyOf(rollOut), Set.of(), !spec.suspended(), aws::policies);
+        Set.copyOf(rollOut), Map.of(), !spec.suspended(), aws::policies);
     BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
-        Set.of(), Set.of(), remediate, aws::policies);
+        Set.of(), Map.of(), remediate, aws::policies);
     // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
     List<String> takenOver = first.boundaries().entrySet().stream()
         .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)
@@ -237,7 +235,7 @@ final class AccountChecks {
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
       Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding,
       Map<String, StageAccountStatus.Blocked> blocked, Map<String, List<RegionBootstrap>> pairsBefore,
-      Set<String> policyChecked) {
+      Map<String, StageAccountStatus.Boundary> policies) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -261,7 +259,7 @@ final class AccountChecks {
         probePlan(in, doc, guardrail, holding), b.stackCheckIntervalOrDefault());
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
-        pairsBefore, blocked.keySet(), policyChecked));
+        pairsBefore, blocked.keySet(), policies));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);
@@ -275,19 +273,6 @@ final class AccountChecks {
     return out;
   }
 
-
-  /** Accounts whose policy was checked in this pass: what they report now is not what they reported. */
-  private static Set<String> checkedNow(Map<String, StageAccountStatus.Boundary> before,
-      Map<String, StageAccountStatus.Boundary> now) {
-    Set<String> out = new HashSet<>();
-    now.forEach((account, b) -> {
-      StageAccountStatus.Boundary last = before.get(account);
-      if (b.lastChecked() != null && (last == null || !b.lastChecked().equals(last.lastChecked()))) {
-        out.add(account);
-      }
-    });
-    return out;
-  }
 
   /**
    * Accounts whose policy was read back at the stage's revision in this pass or within the drift

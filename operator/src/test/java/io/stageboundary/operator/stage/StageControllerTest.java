@@ -707,6 +707,70 @@ class StageControllerTest {
     assertThat(aws.writes.subList(before, aws.writes.size())).noneMatch(w -> !w.startsWith("SimulatePrincipalPolicy"));
   }
 
+  /**
+   * At rest, an account's checks (its policy, its CDK roles in both regions) share one read of its
+   * IAM an interval, however a rollout and a document change spread them: 62 accounts, batches of 8
+   * a pass (as 1,000 accounts at the operator's default concurrency), passes when the controller
+   * asks for them, StackSet operations ending between passes. Checks that fall within the ten
+   * minutes one read is kept count as one read; from an hour after the change, each account is
+   * read once an hour.
+   */
+  @Test
+  void atRestAnAccountsChecksShareOneReadAnInterval() {
+    String twoRegions = "{organizationalUnits: [" + OU + "], regions: [us-east-1, eu-west-1]}";
+    for (int i = 1; i <= 62; i++) {
+      String account = String.format("2000000000%02d", i);
+      aws.account(account, OU).bootstrapped(account, "us-east-1", "").bootstrapped(account, "eu-west-1", "");
+    }
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    respec(dev, "developer-policy-dev", "", "", twoRegions);
+    Instant start = clock.instant();
+    Map<String, java.util.TreeSet<Instant>> checks = new TreeMap<>();
+    boolean changed = false;
+    while (clock.instant().isBefore(start.plus(Duration.ofMinutes(220)))) {
+      if (!changed && clock.instant().isAfter(start.plus(Duration.ofMinutes(20)))) {
+        respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, twoRegions);  // the document change
+        changed = true;
+      }
+      Duration next = pass(dev);
+      aws.finish();
+      accounts.desired.forEach((account, d) -> checks.computeIfAbsent(account, a -> new java.util.TreeSet<>())
+          .addAll(checkedAt(d.status())));
+      clock.advance(next.compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : next);
+    }
+    Map<String, Integer> reads = new TreeMap<>();
+    checks.forEach((account, at) -> reads.put(account, reads(at, start.plus(Duration.ofMinutes(100)),
+        start.plus(Duration.ofMinutes(220)))));
+    assertThat(reads).hasSize(62);
+    assertThat(reads).as("reads in the two hours from 80 minutes after the change").allSatisfy((account, n) ->
+        assertThat(n).as("%s checked at %s", account, checks.get(account)).isEqualTo(2));
+  }
+
+  /** When a StageAccount says its policy and its CDK roles were last checked. */
+  private static List<Instant> checkedAt(io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus st) {
+    List<Instant> out = new ArrayList<>();
+    if (st != null && st.boundary() != null && st.boundary().lastChecked() != null) {
+      out.add(Instant.parse(st.boundary().lastChecked()));
+    }
+    if (st != null && st.bootstrap() != null) {
+      st.bootstrap().stream().filter(r -> r.lastChecked() != null).forEach(r -> out.add(Instant.parse(r.lastChecked())));
+    }
+    return out;
+  }
+
+  /** The reads of an account's IAM checks at these times make, one kept ten minutes, counting those in [from, to). */
+  private static int reads(java.util.SortedSet<Instant> checks, Instant from, Instant to) {
+    Instant read = null;
+    int n = 0;
+    for (Instant t : checks) {
+      if (read == null || !t.isBefore(read.plus(Duration.ofMinutes(10)))) {
+        read = t;
+        n += !t.isBefore(from) && t.isBefore(to) ? 1 : 0;
+      }
+    }
+    return n;
+  }
+
   // --- harness -----------------------------------------------------------------------------
 
   /** A Stage with dev's policy name that targets only A1: it conflicts with dev on A1. */

@@ -1,6 +1,7 @@
 package io.stageboundary.operator.stage.bootstrap;
 
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Boundary;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.aws.AccountRegions;
@@ -10,6 +11,7 @@ import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.enforcement.ChecksAtRest;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.Batches;
 import io.stageboundary.operator.stage.pass.DriftReason;
@@ -164,32 +166,16 @@ public final class BootstrapRunner {
    * @param held accounts another Stage claims
    * @param previous the last reports (from the StageAccount objects)
    * @param blocked accounts left alone this pass (their member role was refused): not read, not written
-   * @param alongWith accounts whose policy was checked in this pass: their current pairs' checks come
-   *     along once half their interval has passed ({@link BoundaryVerifier#comesAlong})
+   * @param policies the accounts' policy checks as this pass left them: a current pair's check at
+   *     rest keeps together with them and with the account's other pairs ({@link ChecksAtRest})
    */
   public record Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
-      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked, Set<String> alongWith) {
+      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked, Map<String, Boundary> policies) {
 
     public Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
         Map<String, List<RegionBootstrap>> previous, Collection<String> blocked) {
-      this(ready, waiting, held, previous, blocked, Set.of());
+      this(ready, waiting, held, previous, blocked, Map.of());
     }
-  }
-
-  /**
-   * Accounts with a current pair whose check at rest is due: their policy's check comes along
-   * ({@link BoundaryVerifier#comesAlong}).
-   */
-  public Set<String> dueAtRest(Map<String, List<RegionBootstrap>> previous, Duration verifyInterval) {
-    Instant now = pairs.schedule().now();
-    Set<String> due = new HashSet<>();
-    previous.forEach((account, reports) -> {
-      if (reports != null && reports.stream().anyMatch(r -> r.state() == BootstrapState.CURRENT
-          && r.lastChecked() != null && !Instant.parse(r.lastChecked()).plus(verifyInterval).isAfter(now))) {
-        due.add(account);
-      }
-    });
-    return due;
   }
 
   public Outcome run(Request request, Accounts accounts) {
@@ -203,6 +189,7 @@ public final class BootstrapRunner {
     Collection<String> waiting = accounts.waiting();
     Collection<String> held = accounts.held();
     Instant now = pairs.schedule().now();
+    Set<String> company = ChecksAtRest.inCompany(accounts.policies(), previous, verifyInterval, now);
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<Pair> looks = new ArrayList<>();
     List<Pair> starts = new ArrayList<>();
@@ -224,8 +211,8 @@ public final class BootstrapRunner {
             looks.add(pair);
           }
         } else if (isDue(account, last, want, now, verifyInterval)
-            || (accounts.alongWith().contains(account) && last != null && last.state() == BootstrapState.CURRENT
-                && BoundaryVerifier.comesAlong(last.lastChecked(), verifyInterval, now))
+            || (company.contains(account) && last != null && last.state() == BootstrapState.CURRENT
+                && ChecksAtRest.comesAlong(last.lastChecked(), verifyInterval, now))
             || (region.equals(request.probeRegion(account)) && reprove(last, probes.apply(account)))) {
           starts.add(pair);
         }
@@ -402,7 +389,7 @@ public final class BootstrapRunner {
         return true;
       }
       default -> {
-        if (!Instant.parse(last.lastChecked()).plus(verifyInterval).isAfter(now)) {
+        if (ChecksAtRest.due(last.lastChecked(), verifyInterval, now)) {
           return true;
         }
         if (last.state() == BootstrapState.CURRENT) {

@@ -2,6 +2,7 @@ package io.stageboundary.operator.stage.enforcement;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Boundary;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.aws.AwsFailure;
 import io.stageboundary.operator.aws.BoundaryPolicies;
@@ -85,20 +86,21 @@ public final class BoundaryVerifier {
    * @param accounts accounts whose instance is current at the stage's revision
    * @param previous what the StageAccount objects last reported
    * @param forced accounts to check now whatever the interval (StackSet drift detection flagged them)
-   * @param alongWith accounts whose CDK roles are checked in this pass: their policy's check comes along
-   *     once half its interval has passed ({@link #comesAlong})
+   * @param roles the accounts' CDK roles' last checks, per region: a policy's check at rest keeps
+   *     together with them ({@link ChecksAtRest})
    */
   public Outcome verify(BoundaryDocument doc, Collection<String> accounts, Map<String, Boundary> previous,
-      Duration interval, Set<String> forced, Set<String> alongWith, boolean remediate,
+      Duration interval, Set<String> forced, Map<String, List<RegionBootstrap>> roles, boolean remediate,
       Function<String, BoundaryPolicies> policies) {
     Instant now = schedule.now();
+    Set<String> company = ChecksAtRest.inCompany(previous, roles, interval, now);
     Map<String, Boundary> out = new LinkedHashMap<>();
     List<String> due = new ArrayList<>();
     for (String account : accounts) {
       Boundary last = previous.get(account);
       boolean fresh = last != null && last.lastChecked() != null && doc.revision().equals(last.revision())
-          && Instant.parse(last.lastChecked()).plus(interval).isAfter(now)
-          && !(alongWith.contains(account) && comesAlong(last.lastChecked(), interval, now));
+          && !ChecksAtRest.due(last.lastChecked(), interval, now)
+          && !(company.contains(account) && ChecksAtRest.comesAlong(last.lastChecked(), interval, now));
       boolean settled = last != null && (last.state() == State.CURRENT
           || (last.state() == State.DRIFTED && !remediate));
       if (fresh && settled && !forced.contains(account)) {
@@ -167,17 +169,6 @@ public final class BoundaryVerifier {
    */
   public static Duration readAge(Duration interval) {
     return interval.dividedBy(2);
-  }
-
-  /**
-   * Whether a check at rest last made at {@code lastChecked} comes along with another check of the
-   * same account that is due now: once half its interval has passed. An account's policy and its
-   * CDK roles are then checked in the same pass, served by one session and one read of the
-   * account's IAM ({@link #readAge}), and fall due together from then on. Alone, each would come
-   * due at its own time, wherever the rollout or a document change left it, and each would read.
-   */
-  public static boolean comesAlong(String lastChecked, Duration interval, Instant now) {
-    return lastChecked == null || !Instant.parse(lastChecked).plus(interval.dividedBy(2)).isAfter(now);
   }
 
   /** One account's check: the boundary found, and what STS said if it refused the member role. */

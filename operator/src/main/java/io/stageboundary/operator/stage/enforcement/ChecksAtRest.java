@@ -1,0 +1,74 @@
+package io.stageboundary.operator.stage.enforcement;
+
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.Boundary;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.BootstrapState;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * When an account's checks at rest come: its boundary policy's ({@link BoundaryVerifier}) and its
+ * CDK roles' in each region (the bootstrap runner's), each at the latest an interval after it was
+ * last made, and together. One read of the account's IAM serves all of them for a few minutes
+ * ({@link BoundaryVerifier#readAge}); apart, each would read again. So a check whose half interval
+ * has passed comes along when another check of the same account is due, or was made a moment ago
+ * ({@link #TOGETHER}): the checks a batch split over a few passes still share the read, and an
+ * account's checks, wherever a rollout or a document change left each, fall due together after one
+ * interval. No check comes later than its interval, and none sooner than half of it.
+ */
+public final class ChecksAtRest {
+  /**
+   * How recently another check of the account was made for one to come along: a few passes, well
+   * within the ten minutes one read of the account's IAM is kept.
+   */
+  public static final Duration TOGETHER = Duration.ofMinutes(5);
+
+  private ChecksAtRest() {}
+
+  /** Whether a check last made at {@code lastChecked} (null: never) is due by its own interval. */
+  public static boolean due(String lastChecked, Duration interval, Instant now) {
+    return lastChecked == null || !Instant.parse(lastChecked).plus(interval).isAfter(now);
+  }
+
+  /** Whether a check last made at {@code lastChecked} comes along with its account's others: half its interval passed. */
+  public static boolean comesAlong(String lastChecked, Duration interval, Instant now) {
+    return due(lastChecked, interval.dividedBy(2), now);
+  }
+
+  /**
+   * The accounts whose current checks come along ({@link #comesAlong}): a check of theirs at rest
+   * is due now, or one was made within {@link #TOGETHER}.
+   *
+   * @param policies each account's policy check as last reported (or as this pass made it)
+   * @param roles each account's CDK roles' checks, per region, as last reported
+   */
+  public static Set<String> inCompany(Map<String, Boundary> policies, Map<String, List<RegionBootstrap>> roles,
+      Duration interval, Instant now) {
+    Set<String> out = new HashSet<>();
+    policies.forEach((account, b) -> {
+      if (b != null && calls(b.lastChecked(), b.state() == State.CURRENT, interval, now)) {
+        out.add(account);
+      }
+    });
+    roles.forEach((account, regions) -> {
+      if (regions != null && regions.stream().anyMatch(r ->
+          calls(r.lastChecked(), r.state() == BootstrapState.CURRENT, interval, now))) {
+        out.add(account);
+      }
+    });
+    return out;
+  }
+
+  /** A check made a moment ago, or a current one due now: the account's others may come along. */
+  private static boolean calls(String lastChecked, boolean current, Duration interval, Instant now) {
+    if (lastChecked == null) {
+      return false;
+    }
+    return Instant.parse(lastChecked).plus(TOGETHER).isAfter(now) || (current && due(lastChecked, interval, now));
+  }
+}
