@@ -21,12 +21,10 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -34,11 +32,11 @@ import java.util.function.Function;
 /**
  * Brings the CDK bootstrap stack of every (account, region) of a stage to carry the boundary, a
  * bounded batch per reconcile on a bounded pool: a pass never takes long, and the next pass picks
- * up what is left. A stack being created or updated holds no slot ({@link InFlightStacks}): each
- * pass starts up to a batch of new ones, as long as fewer than the in-flight limit run across all
- * stages, and looks at running ones only when their next look has come. A pair that is current is
- * read again only after the verify interval; a failed one is retried with exponential backoff per
- * pair ({@link BootstrapPair} decides each pair).
+ * up what is left. Which pairs are due is {@link DuePairs}'s rule. A stack being created or updated
+ * holds no slot ({@link InFlightStacks}): each pass starts up to a batch of new ones, as long as
+ * fewer than the in-flight limit run across all stages, and looks at running ones only when their
+ * next look has come. A failed pair is retried with exponential backoff per pair
+ * ({@link BootstrapPair} decides each pair, {@link PairRoles} checks its roles).
  */
 public final class BootstrapRunner {
   private static final Comparator<BootstrapState> WORST = Comparator.comparingInt(s -> switch (s) {
@@ -178,80 +176,26 @@ public final class BootstrapRunner {
     }
   }
 
+  /** One pass over a stage's stacks: those due ({@link DuePairs}), a batch of them, on the pool. */
   public Outcome run(Request request, Accounts accounts) {
-    String stageUid = request.stageUid();
-    Want want = request.want();
-    List<String> regions = request.reach().regions();
-    Duration verifyInterval = request.verifyInterval();
-    Function<String, ProbePlan> probes = request.probes();
-    Map<String, List<RegionBootstrap>> previous = accounts.previous();
-    Collection<String> ready = accounts.ready();
-    Collection<String> waiting = accounts.waiting();
-    Collection<String> held = accounts.held();
     Instant now = pairs.schedule().now();
-    Set<String> company = ChecksAtRest.inCompany(accounts.policies(), previous, verifyInterval, now);
-    Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
-    List<Pair> looks = new ArrayList<>();
-    List<Pair> starts = new ArrayList<>();
-    boolean waitingOnStacks = false;
-    for (String account : ready) {
-      List<String> enabled = request.reach().in(account);
-      for (String region : regions) {
-        RegionBootstrap last = find(previous.get(account), region);
-        if (!enabled.contains(region)) {
-          put(reports, account, region, notEnabled(region));
-          continue;
-        }
-        Pair pair = new Pair(account, region);
-        if (last != null && last.state() == BootstrapState.UPDATING) {
-          // in flight: looked at when its next look has come, never holding a slot meanwhile
-          if (inFlight.waiting(key(stageUid, pair), now)) {
-            waitingOnStacks = true;
-          } else {
-            looks.add(pair);
-          }
-        } else if (isDue(account, last, want, now, verifyInterval)
-            || (company.contains(account) && last != null && last.state() == BootstrapState.CURRENT
-                && ChecksAtRest.comesAlong(last.lastChecked(), verifyInterval, now))
-            || (region.equals(request.probeRegion(account)) && reprove(last, probes.apply(account)))) {
-          starts.add(pair);
-        }
-        put(reports, account, region, last != null ? last
-            : pairs.report(region, BootstrapState.PENDING, null, "not read yet"));
-      }
-    }
-    for (String account : waiting) {
-      List<String> enabled = request.reach().in(account);
-      for (String region : regions) {
-        put(reports, account, region, enabled.contains(region)
-            ? waitingForPolicy(find(previous.get(account), region), region) : notEnabled(region));
-      }
-    }
-    for (String account : accounts.blocked()) {
-      for (String region : regions) {
-        put(reports, account, region, blocked(find(previous.get(account), region), region));
-      }
-    }
-    for (String account : held) {
-      for (String region : regions) {
-        put(reports, account, region, pairs.report(region, BootstrapState.CONFLICT, null,
-            "another Stage claims this account: its bootstrap stack is left alone"));
-      }
-    }
+    DuePairs due = DuePairs.select(request, accounts, inFlight, now, pairs.schedule().stamp());
+    List<Pair> looks = due.looks();
+    List<Pair> starts = due.starts();
     List<Pair> thisPass = new ArrayList<>(looks.subList(0, Math.min(batch, looks.size())));
     int room = Math.min(batch, inFlight.room(now));
     thisPass.addAll(starts.subList(0, Math.min(room, starts.size())));
     Map<Pair, BootstrapPair.Result> results = Batches.run(pool, thisPass, pair -> {
-      RegionBootstrap last = find(previous.get(pair.account()), pair.region());
+      RegionBootstrap last = DuePairs.find(accounts.previous().get(pair.account()), pair.region());
       BootstrapPair.Pass pass = request.pass(pair, last);
       return request.rechecks(pair, last, now) ? pairs.recheck(pass) : pairs.bootstrap(pass);
     });
     Instant after = pairs.schedule().now();
-    results.forEach((pair, r) -> track(key(stageUid, pair), r, after));
+    results.forEach((pair, r) -> track(key(request.stageUid(), pair), r, after));
     boolean left = looks.size() + starts.size() > thisPass.size()
         || results.values().stream().anyMatch(r -> r.report() == null);
-    Outcome out = collect(reports, results, waitingOnStacks || left);
-    return left ? out : withNextLook(out, stageUid);
+    Outcome out = collect(due.reports(), results, due.waitingOnStacks() || left);
+    return left ? out : withNextLook(out, request.stageUid());
   }
 
   /** The earliest look any of the stage's stacks in flight is due, when nothing else is left to do. */
@@ -285,7 +229,7 @@ public final class BootstrapRunner {
     }
   }
 
-  private static String key(String stageUid, Pair pair) {
+  static String key(String stageUid, Pair pair) {
     return stageUid + "|" + pair.label();
   }
 
@@ -320,7 +264,7 @@ public final class BootstrapRunner {
       if (report == null) {
         more = true;  // transient failure, or someone else's update still running: look again soon
       } else {
-        put(reports, pair.account(), pair.region(), report);
+        DuePairs.put(reports, pair.account(), pair.region(), report);
         DriftReason.of(report.driftReason()).ifPresent(reason -> {
           drifted.put(pair.label(), reason);
           if (report.state() != BootstrapState.DRIFTED) {
@@ -341,29 +285,6 @@ public final class BootstrapRunner {
     return new Outcome(out, more, written, failures, drifted, repaired, Optional.empty());
   }
 
-  /** A pair of a blocked account: what was last known, marked as not read now (the StageAccount says why). */
-  private RegionBootstrap blocked(RegionBootstrap last, String region) {
-    String why = "not read: the account is blocked (see status.blocked)";
-    return last == null ? pairs.report(region, BootstrapState.FAILED, null, why) : last.as(BootstrapState.FAILED, why);
-  }
-
-  /** A region the account has not enabled: no stack can be there, none is looked for. */
-  private RegionBootstrap notEnabled(String region) {
-    return pairs.report(region, BootstrapState.REGION_NOT_ENABLED, null, region + " is an opt-in region this account "
-        + "has not enabled, so nothing can be deployed there: left alone. Once someone enables it (Account "
-        + "Management EnableRegion, or the console), it is bootstrapped when the organisation is next read "
-        + "(the AwsOrganization's refreshInterval)");
-  }
-
-  private static RegionBootstrap waitingForPolicy(RegionBootstrap last, String region) {
-    if (last != null && last.state() == BootstrapState.CURRENT) {
-      return last;  // bootstrapped before; a boundary rollout does not undo that
-    }
-    String waiting = "waiting for the boundary policy to be deployed to this account first";
-    return last == null ? new RegionBootstrap(region, BootstrapState.PENDING, null, null, null, null, null, null, waiting)
-        : last.as(BootstrapState.PENDING, waiting);
-  }
-
   /**
    * Clears {@code policyName} out of every bootstrap stack that carries it ({@link BootstrapClearing}):
    * the first step of deleting a boundary.
@@ -378,53 +299,12 @@ public final class BootstrapRunner {
     return regions.stream().map(RegionBootstrap::state).min(WORST).orElse(BootstrapState.PENDING);
   }
 
-  private static boolean isDue(String account, RegionBootstrap last, Want want, Instant now, Duration verifyInterval) {
-    if (last == null || last.lastChecked() == null) {
-      return true;
-    }
-    switch (last.state()) {
-      case UPDATING, PENDING, CONFLICT, FAILED, DRIFTED, REGION_NOT_ENABLED -> {
-        // for FAILED and DRIFTED the pair's own backoff decides whether it writes again; a region
-        // that was not enabled is, now that this is asked: its stack is read at once
-        return true;
-      }
-      default -> {
-        if (ChecksAtRest.due(last.lastChecked(), verifyInterval, now)) {
-          return true;
-        }
-        if (last.state() == BootstrapState.CURRENT) {
-          return !StackDrift.carries(want.in(account), last);
-        }
-        // NOT_BOOTSTRAPPED is acted on at once when createIfMissing is switched on; FOREIGN only
-        // needs a look after the interval
-        return last.state() == BootstrapState.NOT_BOOTSTRAPPED && want.createIfMissing();
-      }
-    }
-  }
-
   /**
    * The account's probes: in full in the first of the stage's regions the account has enabled,
    * elsewhere only for a role that lost its boundary.
    */
   private static ProbePlan probePlan(ProbePlan plan, boolean probeRegion) {
     return plan == null || probeRegion ? plan : plan.onlyWhenLost();
-  }
-
-  /** A current pair whose proof was asked with other probes than today's. */
-  private static boolean reprove(RegionBootstrap last, ProbePlan plan) {
-    return last != null && last.state() == BootstrapState.CURRENT && plan != null
-        && plan.probing() != ProbePlan.Probing.NOT_YET
-        && (last.enforcement() == null || last.enforcement().revision() == null
-            || !plan.fingerprint().equals(last.enforcement().probeSet()));
-  }
-
-  private static RegionBootstrap find(List<RegionBootstrap> reports, String region) {
-    return reports == null ? null : reports.stream().filter(r -> region.equals(r.region())).findFirst().orElse(null);
-  }
-
-  private static void put(Map<String, Map<String, RegionBootstrap>> reports, String account, String region,
-      RegionBootstrap r) {
-    reports.computeIfAbsent(account, a -> new LinkedHashMap<>()).put(region, r);
   }
 
   /** What the stage wants of every bootstrap stack. */
