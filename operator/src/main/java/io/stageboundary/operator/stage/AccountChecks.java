@@ -36,7 +36,6 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -57,11 +56,13 @@ final class AccountChecks {
   private final BoundaryVerifier verifier;
   private final BootstrapRunner bootstrap;
   private final Events events;
+  private final Adoption adoption;
 
   AccountChecks(BoundaryVerifier verifier, BootstrapRunner bootstrap, Events events) {
     this.verifier = verifier;
     this.bootstrap = bootstrap;
     this.events = events;
+    this.adoption = new Adoption(verifier, events);
   }
 
   /**
@@ -92,8 +93,7 @@ final class AccountChecks {
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), pairsBefore, remediate,
         aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
-    Adopted taken = adopt(in, doc, adopted, previous, remediate, aws);
-    verified = verified.with(taken.verified());
+    verified = verified.with(adoption.takeOver(in, doc, adopted, previous, remediate, aws));
     view = view.withBoundaries(verified.boundaries());
     Map<String, StageAccountStatus.Blocked> blocked = blocked(in, verified.unreachable());
     failedInstances(doc, seen).forEach((account, b) -> {
@@ -119,57 +119,6 @@ final class AccountChecks {
     view = view.withBlocked(blocked).withSuspended(stage, seen.suspended(), seen.snapshot(), previous)
         .withExceptions(lifts.inForce());
     return new Outcome(view, drifted, repaired, more, waitUntil, blockedRetry);
-  }
-
-  /** What taking over found: the adopted accounts' boundaries (as drift checks report them), and those written now. */
-  private record Adopted(BoundaryVerifier.Outcome verified, List<String> takenOver) {}
-
-  /**
-   * The accounts whose policy the stage takes over: checked directly, as drift checks are, and
-   * given the stage's document where it does not hold this revision yet, whatever driftRemediation
-   * says (that is the rollout for them: the manifest asked for it); once it does, later edits
-   * follow driftRemediation like any other drift. Nothing is written to a suspended stage.
-   */
-  private Adopted adopt(StageInputs in, BoundaryDocument doc, Set<String> adopted,
-      Map<String, StageAccountStatus.Boundary> previous, boolean remediate, OrganizationAws aws) {
-    StageSpec spec = in.stage().getSpec();
-    if (adopted.isEmpty()) {
-      return new Adopted(BoundaryVerifier.Outcome.none(), List.of());
-    }
-    List<String> rollOut = new ArrayList<>();
-    List<String> settled = new ArrayList<>();
-    for (String account : adopted) {
-      StageAccountStatus.Boundary last = previous.get(account);
-      boolean holds = last != null && last.takenOver() && doc.revision().equals(last.revision())
-          && last.state() == State.CURRENT;
-      (holds ? settled : rollOut).add(account);
-    }
-    BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
-        Set.copyOf(rollOut), Map.of(), !spec.suspended(), aws::policies);
-    BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
-        Set.of(), Map.of(), remediate, aws::policies);
-    // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
-    List<String> takenOver = first.boundaries().entrySet().stream()
-        .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)
-        .map(Map.Entry::getKey).toList();
-    String note = "taken over (spec.boundary.adoptExisting): made outside this stage's StackSet, so the operator "
-        + "keeps its document at the stage's revision directly; it is never deleted by the operator";
-    Map<String, StageAccountStatus.Boundary> boundaries = new LinkedHashMap<>();
-    first.boundaries().forEach((a, b) -> boundaries.put(a, new StageAccountStatus.Boundary(b.state(), b.revision(),
-        null, b.state() == State.CURRENT ? null : b.message(), b.lastChecked(), null).asAdopted(note)));
-    later.boundaries().forEach((a, b) -> boundaries.put(a, b.asAdopted(note)));
-    Map<String, BoundaryVerifier.Unreachable> unreachable = new LinkedHashMap<>(first.unreachable());
-    unreachable.putAll(later.unreachable());
-    BoundaryVerifier.Outcome both = new BoundaryVerifier.Outcome(boundaries, later.detected(), later.repaired(),
-        first.moreWork() || later.moreWork(), unreachable);
-    if (!takenOver.isEmpty()) {
-      String msg = "took over the policy " + doc.policyName() + ", made outside the StackSet, in "
-          + takenOver.size() + " account(s): its document is now the stage's (revision " + doc.revision() + "): "
-          + Text.abbreviate(takenOver, 10);
-      events.normal(in.stage(), EventReason.PolicyAdopted, msg);
-      LOG.infof("stage %s: %s", in.name(), msg);
-    }
-    return new Adopted(both, takenOver);
   }
 
   /**
@@ -200,7 +149,7 @@ final class AccountChecks {
         return;
       }
       String reason = i.statusReason() == null ? "no reason given" : i.statusReason();
-      if (takenName(reason, doc.policyName())) {
+      if (Adoption.takenName(reason, doc.policyName())) {
         out.put(account, new StageAccountStatus.Blocked(BlockedReason.PolicyNameTaken.name(), "a policy named "
             + doc.policyName() + " already exists in this account (" + doc.policyArn(account) + "), made outside "
             + "this stage's StackSet (by hand, or by another stack), so CloudFormation cannot create the stage's: "
@@ -214,13 +163,6 @@ final class AccountChecks {
       }
     });
     return out;
-  }
-
-  /** CloudFormation's and IAM's words for a name already in use ("A policy called X already exists"). */
-  static boolean takenName(String reason, String policyName) {
-    String r = reason.toLowerCase(Locale.ROOT);
-    return (r.contains("already exists") || r.contains("entityalreadyexists") || r.contains("alreadyexists"))
-        && (r.contains(policyName.toLowerCase(Locale.ROOT)) || r.contains("policy"));
   }
 
   /** Instances StackSet drift detection flagged since the account was last checked directly. */
