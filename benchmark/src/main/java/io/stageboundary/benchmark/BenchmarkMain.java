@@ -9,6 +9,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -195,6 +196,7 @@ public final class BenchmarkMain {
         double busy0 = op.busySeconds();
         double cpu0 = op.cpuTime().toMillis() / 1000.0;
         long start = System.nanoTime();
+        Instant applied = Instant.now();
         peers.kube().kubectl("apply", "--server-side", "-f", writeManifests(dir, layout, org).toString());
         progress("applied the organisation and 3 stages; waiting for %d accounts in %d regions",
             org.targetedAccounts(), REGIONS.size());
@@ -211,7 +213,7 @@ public final class BenchmarkMain {
         verifySample(peers, org);
         run = new Run(perStage, org.targetedAccounts(), org.targetedAccounts() * REGIONS.size(), seedSeconds,
             wall, calls.size(), calls.stream().filter(EmulatorAdmin.Call::write).count(), byOperation(calls),
-            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSeconds(peers), null,
+            inAws, busy, cpu, peakRss, peakHeap, liveHeap, 0, 0, 0, Map.of(), StackSetRollouts.longestSince(peers, applied), null,
             null);
       }
       // a no-op resync: a new operator process reconciles everything it finds, all of it already true

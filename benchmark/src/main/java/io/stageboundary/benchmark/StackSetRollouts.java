@@ -17,11 +17,7 @@ import software.amazon.awssdk.services.cloudformation.model.StackSetOperationSum
 final class StackSetRollouts {
   private StackSetRollouts() {}
 
-  static double longestSeconds(Peers peers) {
-    return longestSince(peers, Instant.EPOCH);
-  }
-
-  /** The longest boundary operation created at or after {@code since}. */
+  /** The longest boundary operation created at or after {@code since}, the apply it follows. */
   static double longestSince(Peers peers, Instant since) {
     double longest = 0;
     try (CloudFormationClient cfn = peers.awsClients().inAccount(OrganizationSeeder.TOOLING_ACCOUNT).cloudFormation()) {
@@ -31,9 +27,9 @@ final class StackSetRollouts {
           if (op.action() != StackSetOperationAction.DETECT_DRIFT && op.endTimestamp() != null
               && !op.creationTimestamp().isBefore(since.minusSeconds(1))) {
             double took = Duration.between(op.creationTimestamp(), op.endTimestamp()).toMillis() / 1000.0;
-            BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s, ended %.0f s after %s (%s)", stage,
-                op.action(), op.status(), took, Duration.between(since, op.endTimestamp()).toMillis() / 1000.0,
-                since.equals(Instant.EPOCH) ? "the epoch" : "the apply", op.operationPreferences());
+            BenchmarkMain.progress("  StackSet operation of %s: %s %s, %.0f s, ended %.0f s after the apply (%s)",
+                stage, op.action(), op.status(), took, Duration.between(since, op.endTimestamp()).toMillis() / 1000.0,
+                op.operationPreferences());
             longest = Math.max(longest, took);
           }
         }

@@ -22,6 +22,7 @@ final class Waits {
     long start = System.nanoTime();
     long lastReport = start;
     Set<String> seenReady = new HashSet<>();
+    boolean first = true;
     while (true) {
       List<String> waiting = new ArrayList<>();
       if (!isReady(kube.genericKubernetesResources(STAGE_API, "AwsOrganization").withName("main").get())) {
@@ -31,10 +32,12 @@ final class Waits {
         GenericKubernetesResource s = kube.genericKubernetesResources(STAGE_API, "Stage").withName(stage).get();
         if (!isReady(s)) {
           waiting.add("stage/" + stage);
-        } else if (seenReady.add(stage)) {
+        } else if (seenReady.add(stage) && !first) {
+          // a stage Ready at the first look (a resync of a converged organisation) is not news
           BenchmarkMain.progress("  stage %s Ready after %.1f s", stage, (System.nanoTime() - start) / 1e9);
         }
       }
+      first = false;
       if (waiting.isEmpty()) {
         return;
       }
