@@ -29,6 +29,7 @@ import io.stageboundary.operator.stage.status.StageStatusBuilder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 import org.jboss.logging.Logger;
 
 /**
@@ -61,7 +62,9 @@ final class StageActions {
       // the accounts whose instance is current were checked and bootstrapped; the rest wait for their round
       accounts.sync(in.stage(), work.view().objects(), in.accounts());
       StackSetOperations.reportRunning(status, last.id(), last.action(), last.accounts());
-      return operations.lookAtRunning(last);
+      // the accounts a round has finished need not wait for the next look at the operation
+      Duration look = operations.lookAtRunning(last);
+      return forWorkLeft(work).filter(d -> d.compareTo(look) < 0).orElse(look);
     }
     if (step instanceof RolloutPlanner.DetectDrift) {
       startDriftDetection(in, seen, status);
@@ -93,9 +96,7 @@ final class StageActions {
       status.adopted(stage.getMetadata().getGeneration());
       if (work.moreWork()) {
         status.progressing(ConditionReason.Verifying, "checking and bootstrapping accounts: " + status.bootstrapSummary());
-        // waiting only for stacks in flight: the next pass when the first of them is worth a look
-        return work.waitUntil().map(t -> Duration.between(schedule.now(), t)).filter(d -> d.compareTo(schedule.pollInterval()) > 0)
-            .orElse(schedule.pollInterval());
+        return forWorkLeft(work).orElseThrow();
       }
     }
     status.settled(suspended);
@@ -108,6 +109,18 @@ final class StageActions {
     Duration blocked = work.blockedRetry().map(t -> Duration.between(schedule.now(), t))
         .map(d -> d.compareTo(schedule.pollInterval()) < 0 ? schedule.pollInterval() : d).orElse(next);
     return min(min(next, blocked), stage.getSpec().driftCheckIntervalOrDefault());
+  }
+
+  /**
+   * When the accounts' work left wants the next pass: at once (the poll interval), or, when all it
+   * waits for is stacks in flight, when the first of them is worth a look; empty when none is left.
+   */
+  private Optional<Duration> forWorkLeft(AccountChecks.Outcome work) {
+    if (!work.moreWork()) {
+      return Optional.empty();
+    }
+    return Optional.of(work.waitUntil().map(t -> Duration.between(schedule.now(), t))
+        .filter(d -> d.compareTo(schedule.pollInterval()) > 0).orElse(schedule.pollInterval()));
   }
 
   private void startDriftDetection(StageInputs in, Observation seen, StageStatusBuilder status) {

@@ -153,6 +153,36 @@ class StageControllerTest {
   }
 
   /**
+   * While a StackSet operation rolls, the accounts a round has finished are bootstrapped pass after
+   * pass, not once per look at the operation; the instances are listed only as often as the
+   * operation is looked at.
+   */
+  @Test
+  void whileAnOperationRollsBootstrapWorkLeftComesBeforeTheNextLookAtIt() {
+    for (int i = 1; i <= 12; i++) {
+      String account = String.format("2000000000%02d", i);
+      aws.account(account, OU).bootstrapped(account, InMemoryAws.REGION, "");
+    }
+    Stage dev = stage("dev", "developer-policy-dev", "");
+    pass(dev);
+    pass(dev);  // starts CREATE_INSTANCES; the emulated instances are current at once, the operation runs on
+    assertThat(dev.getStatus().stackSet().lastOperation().status()).isIn("REQUESTED", "RUNNING");
+    clock.advance(Duration.ofSeconds(80));  // a look at the operation every 10 s now (an eighth of its age)
+    Duration next = pass(dev);
+    assertThat(dev.getStatus().stackSet().lastOperation().status()).isEqualTo("RUNNING");
+    assertThat(aws.writesOf("UpdateStack")).as("a batch of the finished accounts' stacks").hasSize(8);
+    assertThat(next).as("work left: the poll interval, not the look").isEqualTo(schedule.pollInterval());
+    int listed = aws.instanceListings.get();
+    clock.advance(next);
+    pass(dev);
+    assertThat(aws.writesOf("UpdateStack")).as("the rest").hasSize(12);
+    assertThat(aws.instanceListings.get()).as("5 s after the last listing: not listed again").isEqualTo(listed);
+    clock.advance(Duration.ofSeconds(10));
+    pass(dev);
+    assertThat(aws.instanceListings.get()).as("a look later: listed again").isEqualTo(listed + 1);
+  }
+
+  /**
    * Right after a rollout that wrote every instance, each stack was just made from the template and
    * each account checked directly: StackSet drift detection comes an interval later, not at once,
    * so it does not hold the StackSet's one operation slot when the next change comes.

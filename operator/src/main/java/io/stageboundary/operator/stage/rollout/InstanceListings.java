@@ -20,7 +20,8 @@ import java.util.concurrent.ConcurrentHashMap;
  * Someone else's operation is seen within a resync interval. ListStackInstances returns 100
  * instances a page: a stage of 1,000 accounts read it on every pass while its bootstrap stacks
  * started, ~100 times; now ~3 times per rollout. While an operation runs its instances end round by
- * round, so the list is read on every look at it (those looks are an eighth of its age apart).
+ * round, so the list is read as often as the operation is looked at (an eighth of its age apart,
+ * {@link StackSetOperations#lookAtRunning}); the passes between, for bootstrap stacks, use it.
  */
 public final class InstanceListings {
   /** What the list depends on: when any part differs from the listing's, the list is read again. */
@@ -47,7 +48,8 @@ public final class InstanceListings {
     Basis basis = Basis.of(stackSet, last);
     Instant now = schedule.now();
     Listing listing = byStackSet.get(stackSet.id());
-    if (listing == null || OperationPhase.rolling(last) || !listing.basis().equals(basis)
+    if (listing == null || !listing.basis().equals(basis)
+        || (OperationPhase.rolling(last) && !listing.at().plus(StackSetOperations.lookAtRunning(last, schedule)).isAfter(now))
         || !listing.at().plus(schedule.resyncInterval()).isAfter(now)) {
       listing = new Listing(basis, now, stackSets.instances(stackSet.name()).stream()
           .filter(i -> region.equals(i.region())).toList());

@@ -193,6 +193,11 @@ public final class StackSetOperations {
    * than once per poll interval; its end is seen at most an eighth of its length late.
    */
   public Duration lookAtRunning(StageStatus.Operation op) {
+    return lookAtRunning(op, schedule);
+  }
+
+  /** {@link #lookAtRunning(StageStatus.Operation)} by {@code schedule}'s clock and poll interval. */
+  static Duration lookAtRunning(StageStatus.Operation op, Schedule schedule) {
     Duration least = schedule.pollInterval();
     if (op == null || op.startedAt() == null) {
       return least;
