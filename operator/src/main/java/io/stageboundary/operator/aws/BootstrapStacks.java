@@ -31,9 +31,10 @@ public interface BootstrapStacks {
 
   /**
    * As {@link #roleBoundary}, as a read of the whole account's IAM at most {@code maxAge} old shows
-   * it (see {@link BoundaryPolicies#recentDefaultVersion}): for checks at rest, where one read
-   * serves the policy and every role of the account. Not for a role a write of this operator may
-   * just have changed (after a stack update): that is {@link #roleBoundary}.
+   * it (see {@link BoundaryPolicies#recentDefaultVersion}), and taken after the operator's last
+   * write into the account: one read serves the policy and every role of the account. After a
+   * stack update, {@code maxAge} reaches back no further than the read that saw the stack complete,
+   * so a read taken while the update ran does not answer.
    */
   default Optional<String> recentRoleBoundary(String roleName, Duration maxAge) {
     return roleBoundary(roleName);

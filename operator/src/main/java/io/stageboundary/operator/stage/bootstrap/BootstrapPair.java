@@ -76,7 +76,7 @@ final class BootstrapPair {
     RegionBootstrap last = p.last();
     String region = p.region();
     try {
-      StackRead read = StackRead.of(p.want(), p.stacks());
+      StackRead read = StackRead.of(p.want(), p.stacks(), schedule.now());
       Optional<StackView> stack = read.stack();
       boolean wasCurrent = last != null && last.state() == BootstrapState.CURRENT && StackDrift.carries(p.want(), last);
       boolean stillDrifted = last != null && last.state() == BootstrapState.DRIFTED
@@ -102,7 +102,7 @@ final class BootstrapPair {
       if (decision instanceof BootstrapPlanner.Verify) {
         RegionBootstrap verified = verify(p, read);
         return new Result(verified.state() == BootstrapState.CURRENT && verified.driftReason() == null
-            ? verified.withRolesRead(PairRoles.digest(p)) : verified, false);
+            ? verified.withRolesRead(PairRoles.digest(p, read.since(schedule.now()))) : verified, false);
       }
       if (p.suspended()) {
         return new Result(report(region, BootstrapState.PENDING, read,

@@ -10,6 +10,7 @@ import io.stageboundary.operator.stage.claims.ContestGuard;
 import io.stageboundary.operator.stage.enforcement.EnforcementCheck;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -51,7 +52,7 @@ final class PairRoles {
    * StageAccount's status, so a restarted operator does not read every stack again either.
    */
   Optional<RegionBootstrap> recheck(BootstrapPair.Pass p) {
-    String roles = digest(p);
+    String roles = digest(p, p.readAge());
     if (roles == null || !roles.equals(p.last().rolesRead())) {
       return Optional.empty();  // a role's trust or policies changed since the stack was read (or nothing to compare)
     }
@@ -69,13 +70,13 @@ final class PairRoles {
 
   /**
    * What the pair's bootstrap roles hold besides their boundary (trust, attached and inline
-   * policies), as the account's recent IAM read shows them, in 12 hex digits; null when it cannot
-   * tell.
+   * policies), as a read of the account's IAM at most {@code maxAge} old shows them, in 12 hex
+   * digits; null when it cannot tell.
    */
-  static String digest(BootstrapPair.Pass p) {
+  static String digest(BootstrapPair.Pass p, Duration maxAge) {
     StringBuilder all = new StringBuilder();
     for (String role : BootstrapStacks.bootstrapRoles(p.want().qualifier(), p.pair().account(), p.region())) {
-      Optional<String> digest = p.stacks().recentRoleDigest(role, p.readAge());
+      Optional<String> digest = p.stacks().recentRoleDigest(role, maxAge);
       if (digest.isEmpty()) {
         return null;
       }
@@ -111,7 +112,13 @@ final class PairRoles {
         : List.of(BootstrapStacks.executionRole(want.qualifier(), pair.account(), pair.region()));
   }
 
-  /** Each role's boundary read, and put back under Reconcile where someone took it off. */
+  /**
+   * Each role's boundary, and put back under Reconcile where someone took it off. The roles are
+   * read as a read of the account's IAM taken after the stack's shows them: one read serves the
+   * account's regions checked in the same pass (the member role without that right reads each
+   * role, GetRole); one taken earlier, while the stack was being updated, would not show what the
+   * update did.
+   */
   private RegionBootstrap check(BootstrapPair.Pass p, StackRead read) {
     Want want = p.want();
     String account = p.pair().account();
@@ -120,7 +127,7 @@ final class PairRoles {
     String execBoundary = null;
     List<String> lacking = new ArrayList<>();
     for (String role : roles(want, p.pair())) {
-      Optional<String> boundary = p.stacks().roleBoundary(role);
+      Optional<String> boundary = p.stacks().recentRoleBoundary(role, read.since(schedule.now()));
       if (boundary.isEmpty()) {
         return read.report(region, BootstrapState.FAILED, null, "role " + role
             + " does not exist although the bootstrap stack is complete", null, schedule.stamp());

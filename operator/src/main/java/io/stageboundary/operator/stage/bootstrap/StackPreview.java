@@ -27,7 +27,7 @@ public record StackPreview(Optional<StackWrite> write, Optional<Preflight> block
   static StackPreview of(Want stageWant, BootstrapRunner.Pair pair, BootstrapStacks stacks) {
     try {
       BootstrapPlanner.Decision d = BootstrapPair.decide(stageWant.in(pair.account()), null,
-          StackRead.of(stageWant.in(pair.account()), stacks));
+          StackRead.of(stageWant.in(pair.account()), stacks, java.time.Instant.now()));
       if (d instanceof BootstrapPlanner.Update) {
         return writes(StackWrite.UPDATE);
       }

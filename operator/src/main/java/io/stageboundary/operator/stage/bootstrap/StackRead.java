@@ -7,18 +7,28 @@ import io.stageboundary.operator.aws.BootstrapStacks.StackView;
 import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.cdk.BootstrapPlanner.Want;
 import io.stageboundary.operator.stage.pass.DriftReason;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
-/** What one pass read of a bootstrap stack: the stack, if there is one, and its bootstrap version. */
-record StackRead(Optional<StackView> stack, Optional<Integer> version) {
-  static StackRead of(Want want, BootstrapStacks stacks) {
+/**
+ * What one pass read of a bootstrap stack: the stack, if there is one, its bootstrap version, and
+ * when it was read (a read of the account's roles taken since shows them as the stack left them).
+ */
+record StackRead(Optional<StackView> stack, Optional<Integer> version, Instant at) {
+  static StackRead of(Want want, BootstrapStacks stacks, Instant now) {
     Optional<StackView> stack = stacks.describe(want.stackName());
     Optional<Integer> version = stack.flatMap(StackView::versionOutput);
     if (stack.isPresent() && version.isEmpty()) {
       version = stacks.bootstrapVersion(want.qualifier());
     }
-    return new StackRead(stack, version);
+    return new StackRead(stack, version, now);
+  }
+
+  /** How old a read of the account's IAM may be at {@code now} to show the roles as this read of the stack left them. */
+  Duration since(Instant now) {
+    return Duration.between(at, now);
   }
 
   /** The pair's report with the stack as read: its status, version and parameters, checked and read at {@code at}. */

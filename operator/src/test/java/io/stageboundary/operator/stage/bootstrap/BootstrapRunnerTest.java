@@ -164,6 +164,31 @@ class BootstrapRunnerTest {
     assertThat(stack.writes).isEmpty();
   }
 
+  /**
+   * Once an update is seen complete, the roles are read from a read of the account's IAM taken
+   * after the stack's: one taken while the update ran (for another check of the account) would show
+   * the roles before it, and would pass for a boundary someone removed.
+   */
+  @Test
+  void aCompletedUpdatesRolesAreReadFromAnIamReadTakenAfterTheStacks() {
+    RegionBootstrap updating = new RegionBootstrap(REGION, BootstrapState.UPDATING, "UPDATE_IN_PROGRESS", 30, POLICY,
+        false, null, "2026-11-25T11:59:00Z", "updating");
+    List<Duration> asked = new java.util.concurrent.CopyOnWriteArrayList<>();
+    FakeStack stack = new FakeStack() {
+      @Override
+      public Optional<String> recentRoleBoundary(String roleName, Duration maxAge) {
+        asked.add(maxAge);
+        // a read kept from before this pass still shows the role as it was before the update
+        return maxAge.isZero() ? Optional.of(roleBoundary) : Optional.of("");
+      }
+    };
+    RegionBootstrap report = pass(WANT, WriteMode.REPAIR, stack, updating).reports().get(ACCOUNT).get(0);
+    assertThat(asked).as("no older than the stack's read (the clock stands still here)").containsOnly(Duration.ZERO);
+    assertThat(report.state()).isEqualTo(BootstrapState.CURRENT);
+    assertThat(report.driftReason()).isNull();
+    assertThat(stack.writes).as("no repair of a boundary the update put there").isEmpty();
+  }
+
   @Test
   void aDeletedStackIsCreatedAgainWithTheStagesWholeProfileInOneWrite() {
     Want profile = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, false,
