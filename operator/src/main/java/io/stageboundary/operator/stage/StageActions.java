@@ -64,7 +64,7 @@ final class StageActions {
       StackSetOperations.reportRunning(status, last.id(), last.action(), last.accounts());
       // the accounts a round has finished need not wait for the next look at the operation
       Duration look = operations.lookAtRunning(last);
-      return forWorkLeft(work).filter(d -> d.compareTo(look) < 0).orElse(look);
+      return forWorkLeft(work).map(d -> min(d, look)).orElse(look);
     }
     if (step instanceof RolloutPlanner.DetectDrift) {
       startDriftDetection(in, seen, status);

@@ -256,8 +256,7 @@ final class BootstrapPair {
 
   private Result failed(String key, String region, AwsFailure f, String hint) {
     record(key);
-    return new Result(new RegionBootstrap(region, BootstrapState.FAILED, null, null, null, null, null, schedule.stamp(),
-        f.getMessage() + hint), false);
+    return new Result(DuePairs.report(region, BootstrapState.FAILED, f.getMessage() + hint, schedule.stamp()), false);
   }
 
   private void record(String key) {

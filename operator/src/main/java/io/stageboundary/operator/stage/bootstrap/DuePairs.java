@@ -143,7 +143,8 @@ record DuePairs(Map<String, Map<String, RegionBootstrap>> reports, List<Pair> lo
         : last.as(BootstrapState.PENDING, waiting);
   }
 
-  private static RegionBootstrap report(String region, BootstrapState state, String message, String stamp) {
+  /** A pair's report that read no stack: its state and why, checked at {@code stamp}. */
+  static RegionBootstrap report(String region, BootstrapState state, String message, String stamp) {
     return new RegionBootstrap(region, state, null, null, null, null, null, stamp, message);
   }
 
