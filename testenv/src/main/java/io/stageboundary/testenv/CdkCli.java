@@ -55,8 +55,9 @@ public final class CdkCli {
     cmd.add("--no-notices");
     cmd.addAll(List.of(args));
     AwsCredentials c = aws.inAccount(account).credentials().resolveCredentials();
+    Path work = null;
     try {
-      Path work = Files.createTempDirectory("cdk");
+      work = Files.createTempDirectory("cdk");
       ProcessBuilder pb = new ProcessBuilder(cmd).directory(work.toFile()).redirectErrorStream(true);
       pb.environment().put("AWS_ACCESS_KEY_ID", c.accessKeyId());
       pb.environment().put("AWS_SECRET_ACCESS_KEY", c.secretAccessKey());
@@ -84,6 +85,10 @@ public final class CdkCli {
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IllegalStateException(e);
+    } finally {
+      if (work != null) {
+        Peers.deleteTree(work);
+      }
     }
   }
 }

@@ -155,7 +155,8 @@ public final class Peers implements AutoCloseable {
     }
   }
 
-  private static void deleteTree(Path dir) {
+  /** Deletes a directory and what it holds, as far as it can: for work files of the peers and tools. */
+  static void deleteTree(Path dir) {
     if (!Files.exists(dir)) {
       return;
     }

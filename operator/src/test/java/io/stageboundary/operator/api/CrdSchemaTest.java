@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
@@ -21,6 +22,8 @@ import org.junit.jupiter.params.provider.CsvSource;
  */
 @PeersExtension.WithPeers
 class CrdSchemaTest {
+  @TempDir
+  static Path work;
   private static KubePeer kube;
   private static Path dir;
 
@@ -28,7 +31,7 @@ class CrdSchemaTest {
   static void install(Peers peers) throws IOException {
     kube = peers.kube();
     OperatorHarness.installCrds(peers.kubeClient());
-    dir = Files.createTempDirectory("manifests");
+    dir = Files.createTempDirectory(work, "manifests");
   }
 
   private static KubePeer.KubectlResult apply(String yaml) throws IOException {

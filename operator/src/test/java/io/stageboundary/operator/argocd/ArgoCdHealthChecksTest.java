@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -20,6 +21,8 @@ import org.junit.jupiter.params.provider.ValueSource;
  * snippet users apply carries exactly these scripts.
  */
 class ArgoCdHealthChecksTest {
+  @TempDir
+  Path work;
   private static final Path CHECKS = ArgoCdHealth.REPO.resolve("deploy/argocd/iam.stageboundary.io");
 
   @ParameterizedTest
@@ -60,7 +63,7 @@ class ArgoCdHealthChecksTest {
 
   @Test
   void aBrokenScriptIsReportedNotHidden() throws IOException {
-    Path dir = Files.createTempDirectory("argocd-health");
+    Path dir = Files.createTempDirectory(work, "argocd-health");
     Files.writeString(dir.resolve("health.lua"), "local hs = {}\nhs.status = string.upper('healthy')\nreturn hs\n");
     Files.writeString(dir.resolve("obj.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n");
     // Argo CD gives user-configured checks no string library; a script using it fails there too

@@ -23,6 +23,7 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CallAs;
 
@@ -33,6 +34,8 @@ import software.amazon.awssdk.services.cloudformation.model.CallAs;
  */
 @PeersExtension.WithPeers
 class BadInputCatalogueTest {
+  @TempDir
+  static Path work;
   private static OperatorHarness h;
   private static KubePeer kube;
   private static EmulatorAdmin emulator;
@@ -69,7 +72,7 @@ class BadInputCatalogueTest {
   }
 
   private static KubectlResult kubectl(String verb, String manifest, String... extra) throws IOException {
-    Path file = Files.createTempFile("bad-input", ".yaml");
+    Path file = Files.createTempFile(work, "bad-input", ".yaml");
     Files.writeString(file, manifest);
     List<String> args = new ArrayList<>(List.of(verb, "-f", file.toString()));
     args.addAll(List.of(extra));

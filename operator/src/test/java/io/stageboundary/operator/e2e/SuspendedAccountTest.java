@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.api.TestMethodOrder;
 import software.amazon.awssdk.services.organizations.OrganizationsClient;
 
@@ -34,6 +35,8 @@ import software.amazon.awssdk.services.organizations.OrganizationsClient;
 @PeersExtension.WithPeers
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SuspendedAccountTest {
+  @TempDir
+  static Path work;
   private static final String REGION = "us-east-1";
   private static OperatorHarness h;
   private static SeededOrganization org;
@@ -99,7 +102,7 @@ class SuspendedAccountTest {
     // Argo CD shows the closed account Suspended, not Progressing or Degraded
     GenericKubernetesResource obj = h.client().genericKubernetesResources("iam.stageboundary.io/v1alpha1",
         "StageAccount").withName("closing." + closed).get();
-    Path file = Files.createTempFile("stageaccount", ".yaml");
+    Path file = Files.createTempFile(work, "stageaccount", ".yaml");
     Files.writeString(file, Serialization.asYaml(obj));
     assertThat(ArgoCdHealth.eval(ArgoCdHealth.REPO.resolve(
         "deploy/argocd/iam.stageboundary.io/StageAccount/health.lua"), file).status()).isEqualTo("Suspended");

@@ -25,6 +25,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Helm chart lints, renders with default and with every option, is accepted by the real API
@@ -33,6 +34,8 @@ import org.junit.jupiter.api.Test;
  */
 @PeersExtension.WithPeers
 class HelmChartTest {
+  @TempDir
+  Path work;
   private static KubePeer kube;
 
   @BeforeAll
@@ -87,7 +90,7 @@ class HelmChartTest {
   @Test
   void renderedManifestsAreAcceptedByTheApiServer() throws IOException {
     for (Map<String, String> values : List.of(Map.<String, String>of(), everyOption())) {
-      Path file = Files.createTempFile("chart", ".yaml");
+      Path file = Files.createTempFile(work, "chart", ".yaml");
       Files.writeString(file, Helm.template(values));
       KubectlResult r = kube.tryKubectl("apply", "--dry-run=server", "-f", file.toString());
       assertThat(r.exitCode()).as("values %s:\n%s", values, r.output()).isZero();

@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Every sample passes `kubectl apply --dry-run=server` against the real API server, with Argo CD's
@@ -21,6 +22,8 @@ import org.junit.jupiter.api.Test;
  */
 @PeersExtension.WithPeers
 class SamplesTest {
+  @TempDir
+  Path work;
   private static KubePeer kube;
 
   @BeforeAll
@@ -57,7 +60,7 @@ class SamplesTest {
 
   @Test
   void aBrokenSampleWouldBeCaught() throws IOException {
-    Path bad = Files.createTempFile("stage", ".yaml");
+    Path bad = Files.createTempFile(work, "stage", ".yaml");
     Files.writeString(bad, Files.readString(OperatorHarness.REPO.resolve("samples/stage-dev.yaml"))
         .replace("effect: Deny", "effect: Maybe"));
     KubectlResult r = kube.tryKubectl("apply", "--dry-run=server", "-f", bad.toString());
