@@ -12,6 +12,7 @@ import io.stageboundary.operator.aws.ServiceControlPolicies;
 import io.stageboundary.operator.cdk.BootstrapPlanner;
 import io.stageboundary.operator.kube.EventReason;
 import io.stageboundary.operator.kube.Events;
+import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.policy.BoundaryDocument;
 import io.stageboundary.operator.policy.BoundaryTemplate;
 import io.stageboundary.operator.policy.CanonicalPolicy;
@@ -20,6 +21,7 @@ import io.stageboundary.operator.policy.IamCatalogue;
 import io.stageboundary.operator.stage.bootstrap.BootstrapRunner;
 import io.stageboundary.operator.stage.bootstrap.WriteMode;
 import io.stageboundary.operator.stage.enforcement.BoundaryVerifier;
+import io.stageboundary.operator.stage.enforcement.ChecksAtRest;
 import io.stageboundary.operator.stage.enforcement.ProbePlan;
 import io.stageboundary.operator.stage.exceptions.Exceptions;
 import io.stageboundary.operator.stage.pass.BlockedReason;
@@ -56,12 +58,14 @@ final class AccountChecks {
   private final BoundaryVerifier verifier;
   private final BootstrapRunner bootstrap;
   private final Events events;
+  private final Schedule schedule;
   private final Adoption adoption;
 
-  AccountChecks(BoundaryVerifier verifier, BootstrapRunner bootstrap, Events events) {
+  AccountChecks(BoundaryVerifier verifier, BootstrapRunner bootstrap, Events events, Schedule schedule) {
     this.verifier = verifier;
     this.bootstrap = bootstrap;
     this.events = events;
+    this.schedule = schedule;
     this.adoption = new Adoption(verifier, events);
   }
 
@@ -89,9 +93,12 @@ final class AccountChecks {
     // an account's checks at rest keep together (ChecksAtRest): the policy's with the roles' as last reported
     Map<String, List<RegionBootstrap>> pairsBefore = spec.bootstrapOrDefault().enabledOrDefault()
         ? in.lastReported(StageAccountStatus::bootstrap) : Map.of();
+    // and with the member session while it lasts: passes at rest come a resync apart at the latest
+    Set<String> sessionsEnding = ChecksAtRest.sessionsEnding(view.accountsIn(State.CURRENT),
+        aws::sessionReusableUntil, schedule.now(), schedule.resyncInterval());
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
-        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), pairsBefore, remediate,
-        aws::policies);
+        spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), pairsBefore, sessionsEnding,
+        remediate, aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
     verified = verified.with(adoption.takeOver(in, doc, adopted, previous, remediate, aws));
     view = view.withBoundaries(verified.boundaries());
@@ -107,7 +114,7 @@ final class AccountChecks {
     Optional<Instant> waitUntil = Optional.empty();
     if (spec.bootstrapOrDefault().enabledOrDefault()) {
       BootstrapRunner.Outcome boot = bootstrap(in, doc, view, seen, guardrail, remediate,
-          holdsRevision(doc, verified.boundaries()), blocked, pairsBefore, verified.boundaries());
+          holdsRevision(doc, verified.boundaries()), blocked, pairsBefore, verified.boundaries(), sessionsEnding);
       view = view.withBootstrap(boot.reports());
       drifted.putAll(boot.drifted());
       repaired.addAll(boot.repaired());
@@ -177,7 +184,7 @@ final class AccountChecks {
   private BootstrapRunner.Outcome bootstrap(StageInputs in, BoundaryDocument doc, AccountView view,
       Observation seen, GuardrailObservation guardrail, boolean remediate, Set<String> holding,
       Map<String, StageAccountStatus.Blocked> blocked, Map<String, List<RegionBootstrap>> pairsBefore,
-      Map<String, StageAccountStatus.Boundary> policies) {
+      Map<String, StageAccountStatus.Boundary> policies, Set<String> sessionsEnding) {
     Stage stage = in.stage();
     StageSpec spec = stage.getSpec();
     StageSpec.Bootstrap b = spec.bootstrapOrDefault();
@@ -201,7 +208,7 @@ final class AccountChecks {
         probePlan(in, doc, guardrail, holding), b.stackCheckIntervalOrDefault());
     BootstrapRunner.Outcome out = bootstrap.run(request, new BootstrapRunner.Accounts(ready, waiting,
         seen.held().stream().filter(a -> view.states().get(a) == State.CONFLICT).toList(),
-        pairsBefore, blocked.keySet(), policies));
+        pairsBefore, blocked.keySet(), policies, sessionsEnding));
     if (!out.written().isEmpty()) {
       String msg = "updated the CDK bootstrap stack " + b.stackNameOrDefault() + " in "
           + out.written().size() + " account/region pair(s): " + Text.abbreviate(out.written(), 10);

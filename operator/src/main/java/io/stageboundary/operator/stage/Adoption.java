@@ -90,9 +90,9 @@ final class Adoption {
       (holds ? settled : rollOut).add(account);
     }
     BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
-        Set.copyOf(rollOut), Map.of(), !spec.suspended(), aws::policies);
+        Set.copyOf(rollOut), Map.of(), Set.of(), !spec.suspended(), aws::policies);
     BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
-        Set.of(), Map.of(), remediate, aws::policies);
+        Set.of(), Map.of(), Set.of(), remediate, aws::policies);
     // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
     List<String> takenOver = first.boundaries().entrySet().stream()
         .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)

@@ -76,7 +76,7 @@ public final class StageController {
     StackSetOperations operations = new StackSetOperations(parts.events(), parts.metrics(), parts.schedule());
     InstanceListings listings = new InstanceListings(parts.schedule());
     this.observer = new StageObserver(claiming, operations, listings, parts.schedule());
-    this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events());
+    this.accounts = new AccountChecks(parts.verifier(), parts.bootstrap(), parts.events(), parts.schedule());
     this.actions = new StageActions(operations, parts.bootstrap(), parts.accounts(), parts.events(), parts.schedule());
     this.guardrails = new Guardrails(parts.events());
     this.approvals = new Approvals(parts.bootstrap(), parts.events(), parts.schedule());

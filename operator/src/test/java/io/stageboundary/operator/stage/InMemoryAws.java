@@ -9,6 +9,7 @@ import io.stageboundary.operator.aws.OrganizationDirectory;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
 import io.stageboundary.operator.aws.ServiceControlPolicies;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -42,6 +43,12 @@ final class InMemoryAws implements OrganizationAws {
   /** SCPs someone else attached directly to a target, by target (count toward AWS's five). */
   final Map<String, Integer> otherScps = new ConcurrentHashMap<>();
   boolean scpEnabled = true;
+  /**
+   * Per member account, when the operator took a session there (STS AssumeRole): at a call when it
+   * held none that served calls any more (an hour, the last five minutes not used, as the SDK does).
+   */
+  final Map<String, List<Instant>> sessions = new ConcurrentHashMap<>();
+  static final Duration SESSION_SERVES = Duration.ofMinutes(55);
   /** ListStackInstances calls (reads, not writes). */
   final java.util.concurrent.atomic.AtomicInteger instanceListings = new java.util.concurrent.atomic.AtomicInteger();
 
@@ -198,22 +205,26 @@ final class InMemoryAws implements OrganizationAws {
     return new BoundaryPolicies() {
       @Override
       public Optional<Version> defaultVersion(String policyArn, String likely) {
+        session(accountId);
         return Optional.ofNullable(held.get(policyArn)).map(d -> new Version("v1", d));
       }
 
       @Override
       public Optional<Existing> existing(String policyArn) {
+        session(accountId);
         return Optional.ofNullable(held.get(policyArn)).map(d -> new Existing(0, 0));
       }
 
       @Override
       public void restoreDocument(String policyArn, String document) {
+        session(accountId);
         writes.add("CreatePolicyVersion " + accountId);
         held.put(policyArn, document);
       }
 
       @Override
       public void recreate(String policyName, String description, String document) {
+        session(accountId);
         writes.add("CreatePolicy " + accountId);
         held.put("arn:aws:iam::" + accountId + ":policy/" + policyName, document);
       }
@@ -226,11 +237,13 @@ final class InMemoryAws implements OrganizationAws {
     return new BootstrapStacks() {
       @Override
       public Optional<String> stackOwning(String physicalResourceId) {
+        session(accountId);
         return Optional.empty();
       }
 
       @Override
       public Optional<StackView> describe(String stackName) {
+        session(accountId);
         FakeStack s = stacks.get(key);
         return s == null ? Optional.empty() : Optional.of(new StackView(stackName, s.status, null,
             Map.copyOf(s.parameters), Optional.of(s.version)));
@@ -238,6 +251,7 @@ final class InMemoryAws implements OrganizationAws {
 
       @Override
       public boolean update(String stackName, Optional<String> templateBody, Map<String, String> parameters) {
+        session(accountId);
         FakeStack s = stacks.get(key);
         Map<String, String> next = new LinkedHashMap<>(s.parameters);
         parameters.forEach((k, v) -> {
@@ -258,17 +272,20 @@ final class InMemoryAws implements OrganizationAws {
 
       @Override
       public void create(String stackName, String templateBody, Map<String, String> parameters) {
+        session(accountId);
         writes.add("CreateStack " + key);
       }
 
       @Override
       public Optional<String> roleBoundary(String roleName) {
+        session(accountId);
         FakeStack s = stacks.get(key);
         return s == null ? Optional.empty() : Optional.of(s.roleBoundary);
       }
 
       @Override
       public void putRoleBoundary(String roleName, String policyArn) {
+        session(accountId);
         writes.add("PutRolePermissionsBoundary " + key);
         stacks.get(key).roleBoundary = policyArn;
       }
@@ -277,6 +294,7 @@ final class InMemoryAws implements OrganizationAws {
       @Override
       public List<Simulated> simulate(String roleName, List<String> actions, List<String> resources,
           Map<String, List<String>> context) {
+        session(accountId);
         writes.add("SimulatePrincipalPolicy " + key);
         boolean bounded = !stacks.get(key).roleBoundary.isEmpty();
         boolean withBoundary = context.containsKey("iam:PermissionsBoundary");
@@ -295,14 +313,36 @@ final class InMemoryAws implements OrganizationAws {
 
       @Override
       public boolean managedPolicyExists(String policyArn) {
+        session(accountId);
         return policyArn.contains(":aws:policy/") || policies.getOrDefault(accountId, Map.of()).containsKey(policyArn);
       }
 
       @Override
       public Optional<Integer> bootstrapVersion(String qualifier) {
+        session(accountId);
         return Optional.ofNullable(stacks.get(key)).map(s -> s.version);
       }
     };
+  }
+
+  /** A call in the member account: on the session held, or a new one. */
+  private void session(String accountId) {
+    Instant now = clock.instant();
+    sessions.compute(accountId, (a, taken) -> {
+      List<Instant> out = taken == null ? new ArrayList<>() : taken;
+      if (out.isEmpty() || !out.get(out.size() - 1).plus(SESSION_SERVES).isAfter(now)) {
+        out.add(now);
+      }
+      return out;
+    });
+  }
+
+  @Override
+  public Optional<Instant> sessionReusableUntil(String accountId) {
+    List<Instant> taken = sessions.get(accountId);
+    Instant now = clock.instant();
+    return taken == null || taken.isEmpty() ? Optional.empty()
+        : Optional.of(taken.get(taken.size() - 1).plus(SESSION_SERVES)).filter(until -> until.isAfter(now));
   }
 
   @Override

@@ -739,14 +739,16 @@ class StageControllerTest {
 
   /**
    * At rest, an account's checks (its policy, its CDK roles in both regions) share one read of its
-   * IAM an interval, however a rollout and a document change spread them: 62 accounts, batches of 8
-   * a pass (as 1,000 accounts at the operator's default concurrency), passes when the controller
-   * asks for them, StackSet operations ending between passes. Checks that fall within the ten
-   * minutes one read is kept count as one read; from an hour after the change, each account is
-   * read once an hour.
+   * IAM, however a rollout and a document change spread them, and two reads share one member
+   * session: 62 accounts, batches of 8 a pass (as 1,000 accounts at the operator's default
+   * concurrency), passes when the controller asks for them, StackSet operations ending between
+   * passes, a session serving calls 55 minutes (InMemoryAws). Checks within the ten minutes one
+   * read is kept count as one read. Over eleven hours from 80 minutes after the change, at the
+   * default hourly interval: reads come 45 to 65 minutes apart and every other one takes a session,
+   * 1.64 member calls per account and hour (2.0 when each read took a new session).
    */
   @Test
-  void atRestAnAccountsChecksShareOneReadAnInterval() {
+  void atRestAnAccountsChecksShareOneReadAndTwoReadsOneSession() {
     String twoRegions = "{organizationalUnits: [" + OU + "], regions: [us-east-1, eu-west-1]}";
     for (int i = 1; i <= 62; i++) {
       String account = String.format("2000000000%02d", i);
@@ -757,7 +759,7 @@ class StageControllerTest {
     Instant start = clock.instant();
     Map<String, java.util.TreeSet<Instant>> checks = new TreeMap<>();
     boolean changed = false;
-    while (clock.instant().isBefore(start.plus(Duration.ofMinutes(220)))) {
+    while (clock.instant().isBefore(start.plus(Duration.ofMinutes(770)))) {
       if (!changed && clock.instant().isAfter(start.plus(Duration.ofMinutes(20)))) {
         respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, twoRegions);  // the document change
         changed = true;
@@ -768,12 +770,25 @@ class StageControllerTest {
           .addAll(checkedAt(d.status())));
       clock.advance(next.compareTo(Duration.ofSeconds(10)) < 0 ? Duration.ofSeconds(10) : next);
     }
+    Instant from = start.plus(Duration.ofMinutes(100));
+    Instant to = from.plus(Duration.ofHours(11));
     Map<String, Integer> reads = new TreeMap<>();
-    checks.forEach((account, at) -> reads.put(account, reads(at, start.plus(Duration.ofMinutes(100)),
-        start.plus(Duration.ofMinutes(220)))));
+    Map<String, Long> sessions = new TreeMap<>();
+    checks.forEach((account, at) -> {
+      reads.put(account, reads(at, from, to));
+      sessions.put(account, aws.sessions.getOrDefault(account, List.of()).stream()
+          .filter(t -> !t.isBefore(from) && t.isBefore(to)).count());
+    });
     assertThat(reads).hasSize(62);
-    assertThat(reads).as("reads in the two hours from 80 minutes after the change").allSatisfy((account, n) ->
-        assertThat(n).as("%s checked at %s", account, checks.get(account)).isEqualTo(2));
+    assertThat(reads).as("reads in eleven hours: one an hour at most, none more than 15 minutes early")
+        .allSatisfy((account, n) -> assertThat(n).as("%s checked at %s", account, checks.get(account)).isBetween(11, 13));
+    assertThat(sessions).as("sessions in eleven hours").allSatisfy((account, n) ->
+        assertThat(n).as("%s: sessions at %s for checks at %s", account, aws.sessions.get(account),
+            checks.get(account)).isLessThanOrEqualTo(reads.get(account) / 2 + 1));
+    double perAccountHour = (reads.values().stream().mapToInt(Integer::intValue).sum()
+        + sessions.values().stream().mapToLong(Long::longValue).sum()) / 62.0 / 11;
+    assertThat(perAccountHour).as("member calls per account and hour (2.0 with a new session for every read)")
+        .isLessThan(1.7);
   }
 
   /** When a StageAccount says its policy and its CDK roles were last checked. */

@@ -106,6 +106,12 @@ public final class AwsAccess implements AutoCloseable {
     });
   }
 
+  /** Until when calls in the member account go on the session held now (see {@link MemberSession#reusableUntil}). */
+  public Optional<Instant> sessionReusableUntil(String accountId) {
+    MemberAccess m = members.get(accountId);
+    return m != null && m.credentials instanceof MemberSession s ? s.reusableUntil() : Optional.empty();
+  }
+
   /** At most once a minute, drops the IAM reads no check can use any more, so they hold no memory until the next hour. */
   private void forgetStaleDetails(Instant now) {
     if (lastSweep.plusSeconds(60).isAfter(now)) {
@@ -266,6 +272,7 @@ public final class AwsAccess implements AutoCloseable {
     // Cached and refreshed by the SDK shortly before expiry, on the calling thread: with
     // thousands of member sessions a background refresher per session would cost a thread each.
     return StsAssumeRoleCredentialsProvider.builder().stsClient(sts).asyncCredentialUpdateEnabled(false)
+        .prefetchTime(MemberSession.PREFETCH).staleTime(MemberSession.STALE)
         .refreshRequest(r -> {
           r.roleArn(roleArn).roleSessionName(SESSION_NAME).durationSeconds(3600);
           if (externalId != null) {

@@ -5,8 +5,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import software.amazon.awssdk.auth.credentials.AwsCredentials;
 import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
+import software.amazon.awssdk.auth.credentials.AwsSessionCredentials;
 import software.amazon.awssdk.awscore.exception.AwsServiceException;
 import software.amazon.awssdk.core.exception.SdkException;
 
@@ -17,14 +19,22 @@ import software.amazon.awssdk.core.exception.SdkException;
  * doubling to thirty): an account without the member role costs one AssumeRole per backoff, not
  * one per call, and is picked up by itself once the role is there. (The first backoff is
  * {@code sbo.member-role-retry}.)
+ *
+ * <p>It also tells until when the credentials it holds serve calls ({@link #reusableUntil}): the
+ * SDK takes new ones at the first call after {@link #PREFETCH} before they expire.
  */
 final class MemberSession implements AwsCredentialsProvider, AutoCloseable {
   static final Duration FIRST_BACKOFF = Duration.ofMinutes(1);
+  /** How long before its credentials expire the SDK replaces them at the next call (set on the provider). */
+  static final Duration PREFETCH = Duration.ofMinutes(5);
+  /** How long before they expire no call may use them any more (set on the provider). */
+  static final Duration STALE = Duration.ofMinutes(1);
   private final Duration firstBackoff;
   private final String roleArn;
   private final AwsCredentialsProvider assumed;
   private final Clock clock;
   private volatile Refusal refusal;
+  private volatile Instant expires;
 
   private record Refusal(int attempts, Instant retryAt, String detail) {}
 
@@ -44,6 +54,7 @@ final class MemberSession implements AwsCredentialsProvider, AutoCloseable {
     try {
       AwsCredentials c = assumed.resolveCredentials();
       refusal = null;
+      expires = c instanceof AwsSessionCredentials s ? s.expirationTime().orElse(null) : null;
       return c;
     } catch (SdkException e) {
       String code = e instanceof AwsServiceException s && s.awsErrorDetails() != null ? s.awsErrorDetails().errorCode()
@@ -58,6 +69,16 @@ final class MemberSession implements AwsCredentialsProvider, AutoCloseable {
       refusal = next;
       throw failure(next);
     }
+  }
+
+  /** Until when calls go on the credentials held now, without a new AssumeRole; empty when none are held. */
+  Optional<Instant> reusableUntil() {
+    Instant e = expires;
+    if (e == null || refusal != null) {
+      return Optional.empty();
+    }
+    Instant until = e.minus(PREFETCH);
+    return until.isAfter(clock.instant()) ? Optional.of(until) : Optional.empty();
   }
 
   private AwsFailure failure(Refusal r) {

@@ -14,6 +14,7 @@ import io.stageboundary.operator.aws.ServiceControlPolicies;
 import java.net.URI;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -140,6 +141,11 @@ public final class SdkConnector implements AwsConnector {
     @Override
     public BootstrapStacks bootstrapStacks(String accountId, String region) {
       return new SdkBootstrapStacks(access.member(accountId), region);
+    }
+
+    @Override
+    public Optional<Instant> sessionReusableUntil(String accountId) {
+      return access.sessionReusableUntil(accountId);
     }
 
     @Override

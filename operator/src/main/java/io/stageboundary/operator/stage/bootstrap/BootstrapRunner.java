@@ -24,6 +24,7 @@ import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiFunction;
@@ -166,13 +167,17 @@ public final class BootstrapRunner {
    * @param blocked accounts left alone this pass (their member role was refused): not read, not written
    * @param policies the accounts' policy checks as this pass left them: a current pair's check at
    *     rest keeps together with them and with the account's other pairs ({@link ChecksAtRest})
+   * @param sessionsEnding accounts whose member session ends before the next pass: their pairs'
+   *     checks at rest come along on it ({@link ChecksAtRest#sessionsEnding})
    */
   public record Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
-      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked, Map<String, Boundary> policies) {
+      Map<String, List<RegionBootstrap>> previous, Collection<String> blocked, Map<String, Boundary> policies,
+      Set<String> sessionsEnding) {
 
+    /** For a pass without policy checks to keep company with. */
     public Accounts(Collection<String> ready, Collection<String> waiting, Collection<String> held,
         Map<String, List<RegionBootstrap>> previous, Collection<String> blocked) {
-      this(ready, waiting, held, previous, blocked, Map.of());
+      this(ready, waiting, held, previous, blocked, Map.of(), Set.of());
     }
   }
 

@@ -36,7 +36,8 @@ record DuePairs(Map<String, Map<String, RegionBootstrap>> reports, List<Pair> lo
   static DuePairs select(Request request, Accounts accounts, InFlightStacks inFlight, Instant now, String stamp) {
     Map<String, List<RegionBootstrap>> previous = accounts.previous();
     List<String> regions = request.reach().regions();
-    Set<String> company = ChecksAtRest.inCompany(accounts.policies(), previous, request.verifyInterval(), now);
+    Set<String> company = ChecksAtRest.inCompany(accounts.policies(), previous, accounts.sessionsEnding(),
+        request.verifyInterval(), now);
     Map<String, Map<String, RegionBootstrap>> reports = new LinkedHashMap<>();
     List<Pair> looks = new ArrayList<>();
     List<Pair> starts = new ArrayList<>();

@@ -88,12 +88,14 @@ public final class BoundaryVerifier {
    * @param forced accounts to check now whatever the interval (StackSet drift detection flagged them)
    * @param roles the accounts' CDK roles' last checks, per region: a policy's check at rest keeps
    *     together with them ({@link ChecksAtRest})
+   * @param sessionsEnding accounts whose member session ends before the next pass: their checks
+   *     at rest come along on it ({@link ChecksAtRest#sessionsEnding})
    */
   public Outcome verify(BoundaryDocument doc, Collection<String> accounts, Map<String, Boundary> previous,
-      Duration interval, Set<String> forced, Map<String, List<RegionBootstrap>> roles, boolean remediate,
-      Function<String, BoundaryPolicies> policies) {
+      Duration interval, Set<String> forced, Map<String, List<RegionBootstrap>> roles, Set<String> sessionsEnding,
+      boolean remediate, Function<String, BoundaryPolicies> policies) {
     Instant now = schedule.now();
-    Set<String> company = ChecksAtRest.inCompany(previous, roles, interval, now);
+    Set<String> company = ChecksAtRest.inCompany(previous, roles, sessionsEnding, interval, now);
     Map<String, Boundary> out = new LinkedHashMap<>();
     List<String> due = new ArrayList<>();
     for (String account : accounts) {

@@ -510,7 +510,7 @@ class BootstrapRunnerTest {
         Duration.ofHours(1), WriteMode.REPORT, a -> null, Duration.ofHours(24)),
         new BootstrapRunner.Accounts(List.of(ACCOUNT), List.of(), List.of(), last.get(), List.of(),
             policyChecked.map(at -> Map.of(ACCOUNT, new Boundary(State.CURRENT, "r1", "CURRENT", null, at.toString(),
-                null))).orElse(Map.of()))).reports());
+                null))).orElse(Map.of()), Set.of())).reports());
     Supplier<String> checked = () -> last.get().get(ACCOUNT).get(0).lastChecked();
 
     checkWithPolicyAt.accept(Optional.empty());

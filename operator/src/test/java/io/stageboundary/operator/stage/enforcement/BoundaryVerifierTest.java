@@ -94,7 +94,7 @@ class BoundaryVerifierTest {
   }
 
   private Boundary check(BoundaryDocument doc, Iam iam, Map<String, Boundary> previous) {
-    return verifier.verify(doc, List.of(ACCOUNT), previous, Duration.ZERO, Set.of(), Map.of(), true, a -> iam)
+    return verifier.verify(doc, List.of(ACCOUNT), previous, Duration.ZERO, Set.of(), Map.of(), Set.of(), true, a -> iam)
         .boundaries().get(ACCOUNT);
   }
 
@@ -146,17 +146,17 @@ class BoundaryVerifierTest {
     Map<String, List<RegionBootstrap>> rolesDue = roles("2026-12-01T11:00:00Z");
     Map<String, List<RegionBootstrap>> rolesJustChecked = roles("2026-12-01T11:58:00Z");
 
-    verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), roles("2026-12-01T11:30:00Z"), true,
+    verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), roles("2026-12-01T11:30:00Z"), Set.of(), true,
         a -> iam);
     assertThat(iam.asked).as("40 minutes, its roles not due: not due").isEmpty();
-    verifier.verify(d, List.of(ACCOUNT), twentyMinutesAgo, hourly, Set.of(), rolesDue, true, a -> iam);
+    verifier.verify(d, List.of(ACCOUNT), twentyMinutesAgo, hourly, Set.of(), rolesDue, Set.of(), true, a -> iam);
     assertThat(iam.asked).as("20 minutes, its roles due: it stays").isEmpty();
-    Boundary along = verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), rolesDue, true,
+    Boundary along = verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), rolesDue, Set.of(), true,
         a -> iam).boundaries().get(ACCOUNT);
     assertThat(iam.asked).as("40 minutes, its roles due: it comes along, from the same read")
         .containsExactly("recent");
     assertThat(along.lastChecked()).isEqualTo("2026-12-01T12:00:00Z");
-    verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), rolesJustChecked, true, a -> iam);
+    verifier.verify(d, List.of(ACCOUNT), fortyMinutesAgo, hourly, Set.of(), rolesJustChecked, Set.of(), true, a -> iam);
     assertThat(iam.asked).as("40 minutes, its roles checked two minutes ago: it comes along").hasSize(2);
   }
 

@@ -1,0 +1,54 @@
+package io.stageboundary.operator.aws.sdk;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.stageboundary.operator.aws.Connection;
+import io.stageboundary.operator.aws.OrganizationAws;
+import io.stageboundary.testenv.EmulatorAdmin;
+import io.stageboundary.testenv.Peers;
+import io.stageboundary.testenv.PeersExtension;
+import io.stageboundary.testenv.SeededOrganization;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The operator knows until when its session in a member account serves calls: STS gives the
+ * session an hour (the longest a role assumed by a role may have), and the SDK replaces it at the
+ * first call in its last five minutes. Checks at rest use this to come a little early on a session
+ * instead of taking a new one an hour later (ChecksAtRest).
+ */
+@PeersExtension.WithPeers
+class MemberSessionLifetimeTest {
+
+  @Test
+  void aSessionServesCallsFiftyFiveMinutesAndIsTakenOnce(Peers peers) {
+    SeededOrganization org = peers.organization();
+    String account = org.account("dev-payments");
+    SdkConnector connector = new SdkConnector(new SdkConnector.Defaults(() -> peers.awsClients().credentials(),
+        Optional.of(peers.aws().endpoint()), 8, CallRates.standard(), Duration.ofSeconds(3)), new SimpleMeterRegistry());
+    try (connector; OrganizationAws aws = connector.connect(new Connection("us-east-1", Optional.empty(),
+        org.operatorRoleArn(), null, org.memberRoleName(), Map.of(), true))) {
+      assertThat(aws.sessionReusableUntil(account)).as("no session before the first call").isEmpty();
+      peers.emulator().clearCalls();
+      Instant before = Instant.now();
+      String arn = "arn:aws:iam::" + account + ":policy/not-there";
+      aws.policies(account).existing(arn);
+      long sessions = assumed(peers);
+      aws.policies(account).existing(arn);
+      Instant after = Instant.now();
+
+      assertThat(aws.sessionReusableUntil(account)).hasValueSatisfying(until -> assertThat(until)
+          .isBetween(before.plus(Duration.ofMinutes(55)).minusSeconds(2), after.plus(Duration.ofMinutes(55)).plusSeconds(2)));
+      assertThat(assumed(peers)).as("the second call on the first call's session").isEqualTo(sessions);
+      assertThat(aws.sessionReusableUntil(org.account("dev-search"))).as("another account's").isEmpty();
+    }
+  }
+
+  private static long assumed(Peers peers) {
+    return peers.emulator().calls().stream().map(EmulatorAdmin.Call::action).filter("AssumeRole"::equals).count();
+  }
+}
