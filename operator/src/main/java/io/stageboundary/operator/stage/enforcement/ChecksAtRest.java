@@ -29,8 +29,8 @@ import java.util.function.Function;
  * apart, every check would take a new one. So an account whose session can still be used now but
  * no longer at the next pass at rest ({@link #sessionsEnding}) is in company too: its checks whose
  * half interval has passed come a little early on that session, and the check after them takes
- * the next. Two checks share a session; at the default hour that is about one session and
- * one read per account every 55 minutes, instead of two calls every hour.
+ * the next. Two checks share a session; at the default hour an account costs about one read every
+ * 55 minutes and one session every 110, instead of both every hour.
  *
  * <p>No check comes later than its interval, and none sooner than half of it.
  */
