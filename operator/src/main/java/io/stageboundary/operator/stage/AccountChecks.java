@@ -94,13 +94,14 @@ final class AccountChecks {
     Map<String, List<RegionBootstrap>> pairsBefore = spec.bootstrapOrDefault().enabledOrDefault()
         ? in.lastReported(StageAccountStatus::bootstrap) : Map.of();
     // and with the member session while it lasts: passes at rest come a resync apart at the latest
-    Set<String> sessionsEnding = ChecksAtRest.sessionsEnding(view.accountsIn(State.CURRENT),
+    Set<String> sessionsEnding = ChecksAtRest.sessionsEnding(view.states().keySet(),
         aws::sessionReusableUntil, schedule.now(), schedule.resyncInterval());
     BoundaryVerifier.Outcome verified = verifier.verify(doc, view.accountsIn(State.CURRENT), known,
         spec.driftCheckIntervalOrDefault(), flaggedByDriftDetection(seen, previous), pairsBefore, sessionsEnding,
         remediate, aws::policies);
     Set<String> adopted = Adoption.accounts(in, doc, seen);
-    verified = verified.with(adoption.takeOver(in, doc, adopted, previous, remediate, aws));
+    verified = verified.with(adoption.takeOver(in, doc, adopted, previous, pairsBefore, sessionsEnding,
+        remediate, aws));
     view = view.withBoundaries(verified.boundaries());
     Map<String, StageAccountStatus.Blocked> blocked = blocked(in, verified.unreachable());
     failedInstances(doc, seen).forEach((account, b) -> {

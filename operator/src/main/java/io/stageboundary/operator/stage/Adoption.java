@@ -2,6 +2,7 @@ package io.stageboundary.operator.stage;
 
 import io.stageboundary.operator.api.v1alpha1.stage.StageSpec;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus;
+import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.RegionBootstrap;
 import io.stageboundary.operator.api.v1alpha1.stageaccount.StageAccountStatus.State;
 import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.OrganizationAws;
@@ -73,10 +74,13 @@ final class Adoption {
    * The accounts whose policy the stage takes over: checked directly, as drift checks are, and
    * given the stage's document where it does not hold this revision yet, whatever driftRemediation
    * says (that is the rollout for them: the manifest asked for it); once it does, later edits
-   * follow driftRemediation like any other drift. Nothing is written to a suspended stage.
+   * follow driftRemediation like any other drift. Nothing is written to a suspended stage. At rest
+   * its checks keep company with the account's roles and session as any other's ({@code roles},
+   * {@code sessionsEnding}: see ChecksAtRest).
    */
   BoundaryVerifier.Outcome takeOver(StageInputs in, BoundaryDocument doc, Set<String> adopted,
-      Map<String, StageAccountStatus.Boundary> previous, boolean remediate, OrganizationAws aws) {
+      Map<String, StageAccountStatus.Boundary> previous, Map<String, List<RegionBootstrap>> roles,
+      Set<String> sessionsEnding, boolean remediate, OrganizationAws aws) {
     StageSpec spec = in.stage().getSpec();
     if (adopted.isEmpty()) {
       return BoundaryVerifier.Outcome.none();
@@ -92,7 +96,7 @@ final class Adoption {
     BoundaryVerifier.Outcome first = verifier.verify(doc, rollOut, previous, spec.driftCheckIntervalOrDefault(),
         Set.copyOf(rollOut), Map.of(), Set.of(), !spec.suspended(), aws::policies);
     BoundaryVerifier.Outcome later = verifier.verify(doc, settled, previous, spec.driftCheckIntervalOrDefault(),
-        Set.of(), Map.of(), Set.of(), remediate, aws::policies);
+        Set.of(), roles, sessionsEnding, remediate, aws::policies);
     // writing the stage's document to a policy it takes over is its rollout there, not a repair of drift
     List<String> takenOver = first.boundaries().entrySet().stream()
         .filter(e -> e.getValue().state() == State.CURRENT && e.getValue().driftReason() != null)
