@@ -65,12 +65,12 @@ public final class BootstrapRunner {
 
   /**
    * @param concurrency stacks read or written at once (threads of {@code pool}); a pass takes up to
-   *     four times as many pairs
+   *     {@link Batches#perPass} pairs
    * @param maxInFlight bootstrap stacks being created or updated at once, across all stages
    */
   public BootstrapRunner(ExecutorService pool, int concurrency, int maxInFlight, Schedule schedule) {
     this.pool = pool;
-    this.batch = Math.max(1, concurrency) * 4;
+    this.batch = Batches.perPass(concurrency);
     this.pairs = new BootstrapPair(schedule);
     this.inFlight = new InFlightStacks(maxInFlight, schedule.pollInterval());
   }

@@ -50,7 +50,7 @@ public final class BoundaryVerifier {
 
   public BoundaryVerifier(ExecutorService pool, int concurrency, Schedule schedule) {
     this.pool = pool;
-    this.batch = Math.max(1, concurrency) * 4;
+    this.batch = Batches.perPass(concurrency);
     this.schedule = schedule;
     this.contest = new ContestGuard(schedule);
   }

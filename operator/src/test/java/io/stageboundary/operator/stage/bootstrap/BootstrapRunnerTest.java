@@ -243,10 +243,10 @@ class BootstrapRunnerTest {
   @Test
   void stacksInFlightHoldNoSlotAndAreLookedAtWhenATypicalStackWouldBeDone() {
     MutableClock clock = new MutableClock(Instant.parse("2026-11-25T12:00:00Z"));
-    BootstrapRunner slow = new BootstrapRunner(pool, 1, 10, new Schedule(Duration.ofSeconds(1),
+    BootstrapRunner slow = new BootstrapRunner(pool, 1, 20, new Schedule(Duration.ofSeconds(1),
         Duration.ofMinutes(10), Duration.ofSeconds(30), clock));
     Want create = new Want(POLICY, false, "hnb659fds", "CDKToolkit", 30, true, null, null, null);
-    List<String> accounts = java.util.stream.IntStream.range(0, 12).mapToObj(i -> String.valueOf(200000000100L + i))
+    List<String> accounts = java.util.stream.IntStream.range(0, 24).mapToObj(i -> String.valueOf(200000000100L + i))
         .toList();
     SlowStacks aws = new SlowStacks();
     Map<String, List<RegionBootstrap>> last = new java.util.HashMap<>();
@@ -258,31 +258,31 @@ class BootstrapRunnerTest {
       last.putAll(o.reports());
       return o;
     };
-    pass.get();  // a batch of 4 (1 thread × 4) created
-    assertThat(aws.stacks).hasSize(4);
-    clock.advance(Duration.ofMillis(500));
-    pass.get();  // the 4 in flight are not due yet and take no slot: 4 more are started
+    pass.get();  // a batch of 8 (1 thread × 8) created
     assertThat(aws.stacks).hasSize(8);
     clock.advance(Duration.ofMillis(500));
-    BootstrapRunner.Outcome third = pass.get();  // only 2 more: 10 may be in flight at once
-    assertThat(aws.stacks).hasSize(10);
-    assertThat(slow.inFlight()).isEqualTo(10);
+    pass.get();  // the 8 in flight are not due yet and take no slot: 8 more are started
+    assertThat(aws.stacks).hasSize(16);
+    clock.advance(Duration.ofMillis(500));
+    BootstrapRunner.Outcome third = pass.get();  // only 4 more: 20 may be in flight at once
+    assertThat(aws.stacks).hasSize(20);
+    assertThat(slow.inFlight()).isEqualTo(20);
     assertThat(third.moreWork()).isTrue();
 
     // the first stacks take 60 s; before any has been seen finishing the guess is 60 s: a look on
-    // the next pass, one at 60 s, then every 15 s. Then their slots free and the last two start
+    // the next pass, one at 60 s, then every 15 s. Then their slots free and the last four start
     int before = aws.describes.size();
     for (int s = 0; s < 75; s++) {
       clock.advance(Duration.ofSeconds(1));
       if (s == 57) {
-        accounts.subList(0, 10).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+        accounts.subList(0, 20).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
       }
       pass.get();
     }
-    assertThat((aws.describes.size() - before) / 10).as("looks per stack, not one per pass").isLessThanOrEqualTo(8);
-    assertThat(aws.stacks).hasSize(12);
+    assertThat((aws.describes.size() - before) / 20).as("looks per stack, not one per pass").isLessThanOrEqualTo(8);
+    assertThat(aws.stacks).hasSize(24);
     assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
-        .isEqualTo(10);
+        .isEqualTo(20);
 
     // now the runner knows a stack takes about a minute: the next ones are first looked at when a
     // minute is up, not on the next pass, and then a quarter of that apart
@@ -290,13 +290,13 @@ class BootstrapRunnerTest {
     for (int s = 0; s < 80; s++) {
       clock.advance(Duration.ofSeconds(1));
       if (s == 60) {
-        accounts.subList(10, 12).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
+        accounts.subList(20, 24).forEach(a -> aws.stacks.put(a, "CREATE_COMPLETE"));
       }
       pass.get();
     }
-    assertThat((aws.describes.size() - before) / 2).as("looks per stack once learnt").isLessThanOrEqualTo(3);
+    assertThat((aws.describes.size() - before) / 4).as("looks per stack once learnt").isLessThanOrEqualTo(3);
     assertThat(last.values().stream().flatMap(List::stream).filter(r -> r.state() == BootstrapState.CURRENT).count())
-        .isEqualTo(12);
+        .isEqualTo(24);
     assertThat(slow.inFlight()).isZero();
   }
 
