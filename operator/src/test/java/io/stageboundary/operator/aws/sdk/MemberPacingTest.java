@@ -2,16 +2,11 @@ package io.stageboundary.operator.aws.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.stageboundary.operator.aws.Connection;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.testenv.EmulatorAdmin.Fault;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
-import java.time.Duration;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,10 +23,8 @@ class MemberPacingTest {
     SeededOrganization org = peers.organization();
     String busy = org.account("dev-payments");
     String quiet = org.account("dev-search");
-    SdkConnector connector = new SdkConnector(new SdkConnector.Defaults(() -> peers.awsClients().credentials(),
-        Optional.of(peers.aws().endpoint()), 8, CallRates.standard(), Duration.ofSeconds(3)), new SimpleMeterRegistry());
-    try (connector; OrganizationAws aws = connector.connect(new Connection("us-east-1", Optional.empty(),
-        org.operatorRoleArn(), null, org.memberRoleName(), Map.of(), true))) {
+    SdkConnector connector = EmulatorAccess.connector(peers);
+    try (connector; OrganizationAws aws = connector.connect(EmulatorAccess.connection(org))) {
       String arn = "arn:aws:iam::" + busy + ":policy/not-there";
       peers.emulator().addFault(new Fault("throttle", "iam", null, busy, 1.0, null, 2, null));
       assertThat(aws.policies(busy).existing(arn)).as("carried by the SDK's retries").isEmpty();

@@ -2,8 +2,6 @@ package io.stageboundary.operator.aws.sdk;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
-import io.stageboundary.operator.aws.Connection;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.Peers;
@@ -11,8 +9,6 @@ import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Map;
-import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,10 +24,8 @@ class MemberSessionLifetimeTest {
   void aSessionServesCallsFiftyFiveMinutesAndIsTakenOnce(Peers peers) {
     SeededOrganization org = peers.organization();
     String account = org.account("dev-payments");
-    SdkConnector connector = new SdkConnector(new SdkConnector.Defaults(() -> peers.awsClients().credentials(),
-        Optional.of(peers.aws().endpoint()), 8, CallRates.standard(), Duration.ofSeconds(3)), new SimpleMeterRegistry());
-    try (connector; OrganizationAws aws = connector.connect(new Connection("us-east-1", Optional.empty(),
-        org.operatorRoleArn(), null, org.memberRoleName(), Map.of(), true))) {
+    SdkConnector connector = EmulatorAccess.connector(peers);
+    try (connector; OrganizationAws aws = connector.connect(EmulatorAccess.connection(org))) {
       assertThat(aws.sessionReusableUntil(account)).as("no session before the first call").isEmpty();
       peers.emulator().clearCalls();
       Instant before = Instant.now();
