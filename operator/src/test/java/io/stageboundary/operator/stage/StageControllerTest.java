@@ -130,8 +130,13 @@ class StageControllerTest {
     assertThat(aws.writes).as("no-op resync").hasSize(before);
   }
 
+  /**
+   * At rest the instances are listed again when the stage's accounts change (automatic deployment
+   * follows them) or a drift check interval later, not every resync: a stage of 1,000 accounts
+   * lists 20 pages.
+   */
   @Test
-  void instancesAreListedAgainOnlyAfterAnOperationEndsOrAResyncInterval() {
+  void instancesAreListedAgainOnlyAfterAnOperationEndsTheAccountsChangeOrADriftCheckInterval() {
     Stage dev = converged(stage("dev", "developer-policy-dev", ""));
     pass(dev);  // sees the first drift detection end
     int listed = aws.instanceListings.get();
@@ -142,7 +147,15 @@ class StageControllerTest {
     assertThat(aws.instanceListings.get()).as("passes with no operation in between").isEqualTo(listed);
     clock.advance(schedule.resyncInterval());
     pass(dev);
-    assertThat(aws.instanceListings.get()).as("a resync interval later").isEqualTo(listed + 1);
+    assertThat(aws.instanceListings.get()).as("a resync interval later").isEqualTo(listed);
+
+    aws.account("200000000099", OU);
+    clock.advance(Duration.ofMinutes(30));  // the organisation's refresh interval: the new account is seen
+    pass(dev);
+    assertThat(aws.instanceListings.get()).as("the stage's accounts changed").isEqualTo(listed + 1);
+    clock.advance(Duration.ofMinutes(10));
+    pass(dev);
+    assertThat(aws.instanceListings.get()).as("nothing changed since").isEqualTo(listed + 1);
 
     respec(dev, "developer-policy-dev", "", DENY_CLOUDTRAIL, TARGET_OU);
     pass(dev);
@@ -150,6 +163,20 @@ class StageControllerTest {
     int beforeEnd = aws.instanceListings.get();
     pass(dev);
     assertThat(aws.instanceListings.get()).as("the update ended").isEqualTo(beforeEnd + 1);
+  }
+
+  /** Someone else's change to the instances is seen within the drift check interval. */
+  @Test
+  void instancesAreListedAgainADriftCheckIntervalLater() {
+    Stage dev = converged(stage("dev", "developer-policy-dev", ""));
+    pass(dev);
+    int listed = aws.instanceListings.get();
+    for (int i = 0; i < 6; i++) {
+      clock.advance(Duration.ofMinutes(10));
+      pass(dev);
+      aws.finish();  // a drift detection the hour starts ends at once
+    }
+    assertThat(aws.instanceListings.get()).as("an hour of resyncs").isBetween(listed + 1, listed + 2);
   }
 
   /**

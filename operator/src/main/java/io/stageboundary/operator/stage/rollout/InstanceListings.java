@@ -6,10 +6,12 @@ import io.stageboundary.operator.aws.BoundaryStackSets.InstanceView;
 import io.stageboundary.operator.aws.BoundaryStackSets.StackSetView;
 import io.stageboundary.operator.kube.Schedule;
 import io.stageboundary.operator.stage.pass.OperationPhase;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -17,19 +19,25 @@ import java.util.concurrent.ConcurrentHashMap;
  * operation changes an instance (CloudFormation's stack instance lifecycle), and this operator
  * starts them one at a time per stack set and follows each to its end, so the list read after the
  * last operation ended stays true until the next one starts or ends, or a drift detection ends.
- * Someone else's operation is seen within a resync interval. ListStackInstances returns 100
- * instances a page: a stage of 1,000 accounts read it on every pass while its bootstrap stacks
- * started, ~100 times; now ~3 times per rollout. While an operation runs its instances end round by
- * round, so the list is read as often as the operation is looked at (an eighth of its age apart,
- * {@link StackSetOperations#lookAtRunning}); the passes between, for bootstrap stacks, use it.
+ * Operations this operator did not start come from two places: the organisation (service-managed
+ * automatic deployment adds and removes instances as accounts join and leave the targeted OUs, so a
+ * change in the stage's accounts lists them again) and someone else's hand, seen within the stage's
+ * drift check interval like every other drift (the hourly StackSet drift detection lists them
+ * anyway). ListStackInstances returns 100 instances a page: a stage of 1,000 accounts read it on
+ * every pass while its bootstrap stacks started, ~100 times; now ~3 times per rollout, and at rest
+ * once an interval instead of once a resync (20 pages every 10 minutes, 0.07 calls per account and
+ * hour). While an operation runs its instances end round by round, so the list is read as often as
+ * the operation is looked at (an eighth of its age apart, {@link StackSetOperations#lookAtRunning});
+ * the passes between, for bootstrap stacks, use it.
  */
 public final class InstanceListings {
   /** What the list depends on: when any part differs from the listing's, the list is read again. */
   private record Basis(String operationId, String operationStatus, Instant lastDriftCheck, String driftStatus,
-      int template) {
-    static Basis of(StackSetView stackSet, StageStatus.Operation last) {
+      int template, Set<String> accounts) {
+    static Basis of(StackSetView stackSet, StageStatus.Operation last, Set<String> accounts) {
       return new Basis(last == null ? null : last.id(), last == null ? null : last.status(),
-          stackSet.lastDriftCheck(), stackSet.driftStatus(), Objects.hashCode(stackSet.templateBody()));
+          stackSet.lastDriftCheck(), stackSet.driftStatus(), Objects.hashCode(stackSet.templateBody()),
+          Set.copyOf(accounts));
     }
   }
 
@@ -43,14 +51,21 @@ public final class InstanceListings {
     this.schedule = schedule;
   }
 
-  /** The stack set's instances in {@code region}, as of the last operation followed in {@code last}. */
-  public List<InstanceView> in(BoundaryStackSets stackSets, StackSetView stackSet, StageStatus.Operation last, String region) {
-    Basis basis = Basis.of(stackSet, last);
+  /**
+   * The stack set's instances in {@code region}, as of the last operation followed in {@code last}.
+   *
+   * @param accounts the stage's accounts in the organisation as last read (targeted, suspended):
+   *     when they change, automatic deployment may have changed the instances
+   * @param driftCheckInterval how long a list stands when nothing it depends on changed
+   */
+  public List<InstanceView> in(BoundaryStackSets stackSets, StackSetView stackSet, StageStatus.Operation last,
+      String region, Set<String> accounts, Duration driftCheckInterval) {
+    Basis basis = Basis.of(stackSet, last, accounts);
     Instant now = schedule.now();
     Listing listing = byStackSet.get(stackSet.id());
     if (listing == null || !listing.basis().equals(basis)
         || (OperationPhase.rolling(last) && !listing.at().plus(StackSetOperations.lookAtRunning(last, schedule)).isAfter(now))
-        || !listing.at().plus(schedule.resyncInterval()).isAfter(now)) {
+        || !listing.at().plus(driftCheckInterval).isAfter(now)) {
       listing = new Listing(basis, now, stackSets.instances(stackSet.name()).stream()
           .filter(i -> region.equals(i.region())).toList());
       byStackSet.put(stackSet.id(), listing);
