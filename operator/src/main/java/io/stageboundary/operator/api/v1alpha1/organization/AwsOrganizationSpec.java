@@ -34,7 +34,7 @@ public record AwsOrganizationSpec(
 
     @Default("30m")
     @Pattern("^([0-9]+(ms|s|m|h))+$")
-    @JsonPropertyDescription("How often the organisation's OUs and accounts are read again (default 30m). New, moved and closed accounts in targeted OUs, and regions an account enables, are found within this interval. A read costs two Organizations calls per OU and one per 20 accounts (about 620 for 3,000 accounts in 300 OUs), so a shorter interval costs more calls at rest.")
+    @JsonPropertyDescription("How often the organisation's OUs and accounts are read again (default 30m). New, moved and closed accounts in targeted OUs, and regions an account enables, are found within this interval; an account new to the organisation in an OU made since under an OU that had no child OUs, within twice the interval (a Stage naming an OU the operator does not know yet reads it at once). Every other read walks the whole tree, two Organizations calls per OU and one per 20 accounts (about 620 for 3,000 accounts in 300 OUs); the reads between ask only the OUs that have child OUs for theirs (about 310), so a shorter interval costs more calls at rest.")
     String refreshInterval,
 
     @JsonPropertyDescription("AWS quotas of this organisation that can differ from AWS's documented defaults (docs/limits.md gives each with its source). Set one only when the organisation's Service Quotas page says so: the operator refuses what would pass these limits before writing anything.")
