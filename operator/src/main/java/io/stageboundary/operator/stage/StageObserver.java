@@ -109,20 +109,14 @@ final class StageObserver {
       }
     }
     List<InstanceView> instances = stackSet.isEmpty() ? List.of()
-        : listings.in(stackSets, stackSet.get(), status.lastOperation(), org.region(), accountsOf(resolved),
+        : listings.in(stackSets, stackSet.get(), status.lastOperation(), org.region(),
+            new InstanceListings.Members(resolved.accounts().keySet(), resolved.suspended()),
             spec.driftCheckIntervalOrDefault());
     Set<String> heldByConflict = in.lastReported(StageAccountStatus::boundary).entrySet().stream()
         .filter(e -> e.getValue().state() == StageAccountStatus.State.CONFLICT).map(Map.Entry::getKey)
         .collect(Collectors.toSet());
     return Gate.go(membership(stage, snapshot, resolved, conflicts, heldByConflict, stackSet, instances,
         detectionRunning, org, status));
-  }
-
-  /** The stage's accounts as the organisation lists them, suspended ones marked: what its instances follow. */
-  private static Set<String> accountsOf(TargetResolver.Resolved resolved) {
-    Set<String> accounts = new HashSet<>(resolved.accounts().keySet());
-    resolved.suspended().forEach(a -> accounts.add(a + " suspended"));
-    return accounts;
   }
 
   /**

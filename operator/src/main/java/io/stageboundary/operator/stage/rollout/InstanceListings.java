@@ -31,13 +31,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * the passes between, for bootstrap stacks, use it.
  */
 public final class InstanceListings {
+  /** The stage's accounts as the organisation lists them: what automatic deployment follows. */
+  public record Members(Set<String> active, Set<String> suspended) {
+    public Members {
+      active = Set.copyOf(active);
+      suspended = Set.copyOf(suspended);
+    }
+  }
+
   /** What the list depends on: when any part differs from the listing's, the list is read again. */
   private record Basis(String operationId, String operationStatus, Instant lastDriftCheck, String driftStatus,
-      int template, Set<String> accounts) {
-    static Basis of(StackSetView stackSet, StageStatus.Operation last, Set<String> accounts) {
+      int template, Members members) {
+    static Basis of(StackSetView stackSet, StageStatus.Operation last, Members members) {
       return new Basis(last == null ? null : last.id(), last == null ? null : last.status(),
-          stackSet.lastDriftCheck(), stackSet.driftStatus(), Objects.hashCode(stackSet.templateBody()),
-          Set.copyOf(accounts));
+          stackSet.lastDriftCheck(), stackSet.driftStatus(), Objects.hashCode(stackSet.templateBody()), members);
     }
   }
 
@@ -54,13 +61,13 @@ public final class InstanceListings {
   /**
    * The stack set's instances in {@code region}, as of the last operation followed in {@code last}.
    *
-   * @param accounts the stage's accounts in the organisation as last read (targeted, suspended):
-   *     when they change, automatic deployment may have changed the instances
+   * @param members the stage's accounts in the organisation as last read: when they change,
+   *     automatic deployment may have changed the instances
    * @param driftCheckInterval how long a list stands when nothing it depends on changed
    */
   public List<InstanceView> in(BoundaryStackSets stackSets, StackSetView stackSet, StageStatus.Operation last,
-      String region, Set<String> accounts, Duration driftCheckInterval) {
-    Basis basis = Basis.of(stackSet, last, accounts);
+      String region, Members members, Duration driftCheckInterval) {
+    Basis basis = Basis.of(stackSet, last, members);
     Instant now = schedule.now();
     Listing listing = byStackSet.get(stackSet.id());
     if (listing == null || !listing.basis().equals(basis)
