@@ -19,19 +19,20 @@ import java.util.concurrent.ConcurrentHashMap;
  * operation changes an instance (CloudFormation's stack instance lifecycle), and this operator
  * starts them one at a time per stack set and follows each to its end, so the list read after the
  * last operation ended stays true until the next one starts or ends, or a drift detection ends.
- * Operations this operator did not start come from two places: the organisation (service-managed
- * automatic deployment adds and removes instances as accounts join and leave the targeted OUs, so a
- * change in the stage's accounts lists them again) and someone else's hand, seen within the stage's
- * drift check interval like every other drift (the hourly StackSet drift detection lists them
- * anyway). ListStackInstances returns 100 instances a page: a stage of 1,000 accounts read it on
- * every pass while its bootstrap stacks started, ~100 times; now ~3 times per rollout, and at rest
- * once an interval instead of once a resync (20 pages every 10 minutes, 0.07 calls per account and
- * hour). While an operation runs its instances end round by round, so the list is read as often as
+ * The operator makes its stack sets with automatic deployment off (it decides membership), so an
+ * operation it did not start is someone else's hand, seen within the stage's drift check interval
+ * like every other drift (the hourly StackSet drift detection lists them anyway). A change in the
+ * stage's accounts (joined, left, suspended, closed) lists them again all the same: what the
+ * planner decides for such an account rests on what StackSets reports for its instance, and the
+ * organisation changes rarely. ListStackInstances returns 100 instances a page: a stage of 1,000
+ * accounts read it on every pass while its bootstrap stacks started, ~100 times; now ~3 times per
+ * rollout, and at rest once an interval instead of once a resync (20 pages every 10 minutes, 0.07
+ * calls per account and hour). While an operation runs its instances end round by round, so the list is read as often as
  * the operation is looked at (an eighth of its age apart, {@link StackSetOperations#lookAtRunning});
  * the passes between, for bootstrap stacks, use it.
  */
 public final class InstanceListings {
-  /** The stage's accounts as the organisation lists them: what automatic deployment follows. */
+  /** The stage's accounts as the organisation lists them: when they change, the instances are listed again. */
   public record Members(Set<String> active, Set<String> suspended) {
     public Members {
       active = Set.copyOf(active);
@@ -61,8 +62,8 @@ public final class InstanceListings {
   /**
    * The stack set's instances in {@code region}, as of the last operation followed in {@code last}.
    *
-   * @param members the stage's accounts in the organisation as last read: when they change,
-   *     automatic deployment may have changed the instances
+   * @param members the stage's accounts in the organisation as last read: when they change, the
+   *     planner's decisions for the accounts that changed rest on a fresh list
    * @param driftCheckInterval how long a list stands when nothing it depends on changed
    */
   public List<InstanceView> in(BoundaryStackSets stackSets, StackSetView stackSet, StageStatus.Operation last,
