@@ -3,7 +3,6 @@ package io.stageboundary.operator.aws.sdk;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.stageboundary.operator.aws.OrganizationAws;
-import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
@@ -31,18 +30,15 @@ class MemberSessionLifetimeTest {
       Instant before = Instant.now();
       String arn = "arn:aws:iam::" + account + ":policy/not-there";
       aws.policies(account).existing(arn);
-      long sessions = assumed(peers);
+      long sessions = EmulatorAccess.calls(peers, "AssumeRole");
       aws.policies(account).existing(arn);
       Instant after = Instant.now();
 
       assertThat(aws.sessionReusableUntil(account)).hasValueSatisfying(until -> assertThat(until)
           .isBetween(before.plus(Duration.ofMinutes(55)).minusSeconds(2), after.plus(Duration.ofMinutes(55)).plusSeconds(2)));
-      assertThat(assumed(peers)).as("the second call on the first call's session").isEqualTo(sessions);
+      assertThat(EmulatorAccess.calls(peers, "AssumeRole")).as("the second call on the first call's session")
+          .isEqualTo(sessions);
       assertThat(aws.sessionReusableUntil(org.account("dev-search"))).as("another account's").isEmpty();
     }
-  }
-
-  private static long assumed(Peers peers) {
-    return peers.emulator().calls().stream().map(EmulatorAdmin.Call::action).filter("AssumeRole"::equals).count();
   }
 }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.stageboundary.operator.aws.OrganizationAws;
 import io.stageboundary.operator.aws.OrganizationDirectory;
 import io.stageboundary.operator.aws.OrganizationSnapshot;
-import io.stageboundary.testenv.EmulatorAdmin;
 import io.stageboundary.testenv.Peers;
 import io.stageboundary.testenv.PeersExtension;
 import io.stageboundary.testenv.SeededOrganization;
@@ -31,8 +30,8 @@ class SdkOrganizationDirectoryTest {
       peers.emulator().clearCalls();
       OrganizationSnapshot whole = directory.read();
       int ous = whole.organizationalUnits().size();  // the root and 7 OUs
-      assertThat(calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(ous);
-      assertThat(calls(peers, "ListAccountsForParent")).isEqualTo(ous);
+      assertThat(EmulatorAccess.calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(ous);
+      assertThat(EmulatorAccess.calls(peers, "ListAccountsForParent")).isEqualTo(ous);
 
       // a moved account, between OUs it knows
       String sandbox = org.account("sandbox-experiments");
@@ -41,8 +40,8 @@ class SdkOrganizationDirectoryTest {
       OrganizationSnapshot again = directory.reread(whole);
       long withChildOus = whole.organizationalUnits().values().stream().map(OrganizationSnapshot.Ou::parentId)
           .filter(Objects::nonNull).distinct().count();  // the root, workloads, prod
-      assertThat(calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(withChildOus).isEqualTo(3);
-      assertThat(calls(peers, "ListAccountsForParent")).isEqualTo(ous);
+      assertThat(EmulatorAccess.calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(withChildOus).isEqualTo(3);
+      assertThat(EmulatorAccess.calls(peers, "ListAccountsForParent")).isEqualTo(ous);
       assertThat(again.organizationalUnits()).isEqualTo(whole.organizationalUnits());
       assertThat(again.accounts().get(sandbox).parentId()).isEqualTo(org.ou("dev"));
 
@@ -55,18 +54,14 @@ class SdkOrganizationDirectoryTest {
       assertThat(third.accounts().get(sandbox).parentId()).isEqualTo(fresh);
       assertThat(third.organizationalUnits().get(fresh).parentId()).isEqualTo(org.ou("dev"));
       assertThat(third.accounts().keySet()).isEqualTo(whole.accounts().keySet());
-      assertThat(calls(peers, "ListOrganizationalUnitsForParent")).as("the reread, then the whole read")
+      assertThat(EmulatorAccess.calls(peers, "ListOrganizationalUnitsForParent")).as("the reread, then the whole read")
           .isEqualTo(withChildOus + ous + 1);
 
       // the next reread knows the new OU, and asks dev for child OUs now
       peers.emulator().clearCalls();
       OrganizationSnapshot fourth = directory.reread(third);
       assertThat(fourth.accounts()).isEqualTo(third.accounts());
-      assertThat(calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(withChildOus + 1);
+      assertThat(EmulatorAccess.calls(peers, "ListOrganizationalUnitsForParent")).isEqualTo(withChildOus + 1);
     }
-  }
-
-  private static long calls(Peers peers, String action) {
-    return peers.emulator().calls().stream().map(EmulatorAdmin.Call::action).filter(action::equals).count();
   }
 }
