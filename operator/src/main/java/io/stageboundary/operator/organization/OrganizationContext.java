@@ -60,8 +60,7 @@ public final class OrganizationContext implements AutoCloseable {
       return readWhole(refreshInterval);
     }
     if (readAt.plus(refreshInterval).isBefore(now)) {
-      OrganizationDirectory directory = aws.directory();
-      snapshot = directory.reread(snapshot);
+      snapshot = aws.directory().reread(snapshot);
       readAt = now;
     }
     return snapshot;
