@@ -19,8 +19,11 @@ import java.util.SortedMap;
  * @param calls every AWS call answered in it
  * @param inMembers those made in a member account the stages target
  * @param byOperation those calls by service:operation
+ * @param stagePasses the operator's passes over the stages in it, all stages together: each reads the
+ *     stage's stack set (and, with a guardrail, its SCP), so they explain the shared reads
  */
-record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMap<String, Long> byOperation) {
+record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMap<String, Long> byOperation,
+    long stagePasses) {
 
   double callsPerAccountPerHour() {
     return calls / (double) accounts / (minutes / 60.0);
@@ -30,8 +33,10 @@ record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMa
     return n / (double) accounts / (minutes / 60.0);
   }
 
-  static AtRest measure(EmulatorAdmin emulator, Set<String> members, Duration window) throws InterruptedException {
+  static AtRest measure(EmulatorAdmin emulator, OperatorUnderTest op, Set<String> members, Duration window)
+      throws InterruptedException {
     emulator.clearCalls();
+    double passesBefore = stagePasses(op);
     long start = System.nanoTime();
     long end = start + window.toNanos();
     BenchmarkMain.progress("at rest: counting AWS calls for %d minutes", window.toMinutes());
@@ -42,9 +47,16 @@ record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMa
     double minutes = BenchmarkMain.seconds(start) / 60;
     List<EmulatorAdmin.Call> calls = emulator.calls();
     long inMembers = calls.stream().filter(c -> members.contains(c.account())).count();
-    AtRest rest = new AtRest(minutes, members.size(), calls.size(), inMembers, BenchmarkMain.byOperation(calls));
-    BenchmarkMain.progress("at rest: %d AWS calls in %.0f minutes, %.2f per account and hour (%.2f in the account itself)",
-        calls.size(), minutes, rest.callsPerAccountPerHour(), rest.perAccountPerHour(inMembers));
+    long passes = Math.round(stagePasses(op) - passesBefore);
+    AtRest rest = new AtRest(minutes, members.size(), calls.size(), inMembers, BenchmarkMain.byOperation(calls), passes);
+    BenchmarkMain.progress("at rest: %d AWS calls in %.0f minutes, %.2f per account and hour (%.2f in the account itself);"
+        + " %d passes over the stages", calls.size(), minutes, rest.callsPerAccountPerHour(),
+        rest.perAccountPerHour(inMembers), passes);
     return rest;
+  }
+
+  /** How many passes over a Stage the operator has made since it started (its reconcile histogram's count). */
+  private static double stagePasses(OperatorUnderTest op) {
+    return Prometheus.sum(op.metrics(), "stage_boundary_reconcile_seconds_count", l -> l.contains("controller=\"stage\""));
   }
 }

@@ -227,7 +227,7 @@ public final class BenchmarkMain {
         Waits.allReady(peers.kubeClient(), op, log, 60);
         progress("no-op resync: %d AWS calls, %d writes, quiet after %.1f s", calls.size(), writes.size(), lastCall);
         DocumentChange change = DocumentChange.measure(peers, emulator, op, log, dir, layout, org, perStage);
-        AtRest rest = withBaseline && settings.restMinutes() > 0 ? AtRest.measure(emulator, org.memberAccounts(),
+        AtRest rest = withBaseline && settings.restMinutes() > 0 ? AtRest.measure(emulator, op, org.memberAccounts(),
             Duration.ofSeconds(Math.round(settings.restMinutes() * 60))) : null;
         run = new Run(run.perStage(), run.accounts(), run.environments(), run.seedSeconds(),
             run.applyToReadySeconds(), run.awsCalls(), run.awsWrites(), run.callsByOperation(), run.secondsInAws(),

@@ -100,15 +100,14 @@ final class StageActions {
       }
     }
     status.settled(suspended);
-    if (detecting) {
-      return operations.lookAtRunning(status.lastOperation());
-    }
     Duration next = suspended ? schedule.resyncInterval()
         : min(seen.organization().refreshInterval(), schedule.resyncInterval());
     // an account left alone is looked at again when its member session tries the role again
     Duration blocked = work.blockedRetry().map(t -> Duration.between(schedule.now(), t))
         .map(d -> d.compareTo(schedule.pollInterval()) < 0 ? schedule.pollInterval() : d).orElse(next);
-    return min(min(next, blocked), stage.getSpec().driftCheckIntervalOrDefault());
+    Duration atRest = min(min(next, blocked), stage.getSpec().driftCheckIntervalOrDefault());
+    // a drift detection in the background is looked at by its own ladder, the checks still come when due
+    return detecting ? min(atRest, operations.lookAtRunning(status.lastOperation())) : atRest;
   }
 
   /**

@@ -29,6 +29,10 @@ import org.jboss.logging.Logger;
  */
 public final class StackSetOperations {
   static final Duration LONGEST_LOOK = Duration.ofSeconds(15);
+  /** A drift detection is first looked at this long after it started, or the poll interval if longer. */
+  static final Duration FIRST_DETECTION_LOOK = Duration.ofSeconds(15);
+  /** A drift detection is looked at least this often. */
+  static final Duration LONGEST_DETECTION_LOOK = Duration.ofMinutes(5);
   private static final Logger LOG = Logger.getLogger(StackSetOperations.class);
   /** IAM refused to delete a policy still in use (AWS's DeleteConflict): say what holds it. */
   private static final String DELETE_CONFLICT_HINT = " (the policy is still attached to, or the boundary of, "
@@ -191,6 +195,13 @@ public final class StackSetOperations {
    * the poll interval and {@link #LONGEST_LOOK}. On AWS an operation over many accounts takes
    * minutes (a round of instances a minute or more), so it is looked at a few dozen times rather
    * than once per poll interval; its end is seen at most an eighth of its length late.
+   *
+   * <p>A drift detection is looked at half its age apart, between {@link #FIRST_DETECTION_LOOK}
+   * (or the poll interval) and {@link #LONGEST_DETECTION_LOOK}: nothing waits for it (the direct
+   * checks in the accounts are the authority on drift, and a change of the stage stops it at once:
+   * a detection stopping for a change is looked at like any other operation), so its end may be
+   * seen up to half its length late; each look is a pass that reads the stack set
+   * and the guardrail, so a detection a minute long costs five passes, not twenty-five.
    */
   public Duration lookAtRunning(StageStatus.Operation op) {
     return lookAtRunning(op, schedule);
@@ -202,7 +213,19 @@ public final class StackSetOperations {
     if (op == null || op.startedAt() == null) {
       return least;
     }
-    Duration eighth = Duration.between(java.time.Instant.parse(op.startedAt()), schedule.now()).dividedBy(8);
-    return eighth.compareTo(least) < 0 ? least : eighth.compareTo(LONGEST_LOOK) > 0 ? LONGEST_LOOK : eighth;
+    Duration age = Duration.between(java.time.Instant.parse(op.startedAt()), schedule.now());
+    if (OperationAction.of(op.action()) == OperationAction.DETECT_DRIFT
+        && OperationPhase.of(op.status()) != OperationPhase.STOPPING) {
+      return between(age.dividedBy(2), max(least, FIRST_DETECTION_LOOK), LONGEST_DETECTION_LOOK);
+    }
+    return between(age.dividedBy(8), least, LONGEST_LOOK);
+  }
+
+  private static Duration between(Duration d, Duration least, Duration most) {
+    return d.compareTo(least) < 0 ? least : d.compareTo(most) > 0 ? most : d;
+  }
+
+  private static Duration max(Duration a, Duration b) {
+    return a.compareTo(b) >= 0 ? a : b;
   }
 }
