@@ -288,8 +288,11 @@ public final class AwsAccess implements AutoCloseable {
             // member clients are shared by every account: the adaptive strategy's client-side rate
             // limit would slow all accounts for one that AWS throttles, so they back off per call
             // and are paced per account and service instead (MemberAccess.pacing)
-            .retryStrategy(("member".equals(identity) ? AwsRetryStrategy.standardRetryStrategy()
-                : AwsRetryStrategy.adaptiveRetryStrategy()).toBuilder().maxAttempts(settings.maxAttempts()).build())
+            // (and count the attempts AWS throttled, which the pacing follows: ThrottledAttempts)
+            .retryStrategy("member".equals(identity)
+                ? new ThrottledAttempts(AwsRetryStrategy.standardRetryStrategy().toBuilder()
+                    .maxAttempts(settings.maxAttempts()).build())
+                : AwsRetryStrategy.adaptiveRetryStrategy().toBuilder().maxAttempts(settings.maxAttempts()).build())
             .apiCallTimeout(Duration.ofMinutes(2))
             .scheduledExecutorService(timers)
             .addExecutionInterceptor(new AwsCallMetrics(registry, identity)).build());

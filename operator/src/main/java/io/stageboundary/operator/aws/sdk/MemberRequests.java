@@ -5,9 +5,6 @@ import software.amazon.awssdk.auth.credentials.AwsCredentialsProvider;
 import software.amazon.awssdk.awscore.AwsRequest;
 import software.amazon.awssdk.awscore.AwsRequestOverrideConfiguration;
 import software.amazon.awssdk.core.SdkClient;
-import software.amazon.awssdk.core.metrics.CoreMetric;
-import software.amazon.awssdk.metrics.MetricCollection;
-import software.amazon.awssdk.metrics.MetricPublisher;
 import software.amazon.awssdk.services.cloudformation.CloudFormationClient;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackRequest;
 import software.amazon.awssdk.services.cloudformation.model.CreateStackResponse;
@@ -85,29 +82,10 @@ final class MemberRequests {
     default void attempts(int throttled) {}
   }
 
-  static AwsRequest withCredentials(AwsRequest request, AwsCredentialsProvider credentials, Pacing pacing) {
+  static AwsRequest withCredentials(AwsRequest request, AwsCredentialsProvider credentials) {
     AwsRequestOverrideConfiguration.Builder o = request.overrideConfiguration()
         .map(AwsRequestOverrideConfiguration::toBuilder).orElseGet(AwsRequestOverrideConfiguration::builder);
-    return request.toBuilder().overrideConfiguration(o.credentialsProvider(credentials)
-        .addMetricPublisher(new ThrottledAttempts(pacing)).build()).build();
-  }
-
-  /** CoreMetric.ERROR_TYPE's value for an attempt the service throttled (the SDK's SdkErrorType.THROTTLING). */
-  private static final String THROTTLING = "Throttling";
-
-  /** Tells the pacing, once a call has ended, how many of its attempts were throttled. */
-  private record ThrottledAttempts(Pacing pacing) implements MetricPublisher {
-    @Override
-    public void publish(MetricCollection call) {
-      long throttled = call.childrenWithName("ApiCallAttempt")
-          .filter(a -> a.metricValues(CoreMetric.ERROR_TYPE).stream().anyMatch(THROTTLING::equals))
-          .count();
-      pacing.attempts((int) throttled);
-    }
-
-    @Override
-    public void close() {
-    }
+    return request.toBuilder().overrideConfiguration(o.credentialsProvider(credentials).build()).build();
   }
 
   /** The one way a view sends: wait for the account's turn, put its credentials on, call the shared client. */
@@ -115,7 +93,8 @@ final class MemberRequests {
     @SuppressWarnings("unchecked")
     <Q extends AwsRequest, R> R send(BiFunction<C, Q, R> call, Q request) {
       pacing.before();
-      return call.apply(shared, (Q) withCredentials(request, credentials, pacing));
+      return ThrottledAttempts.counting(() -> call.apply(shared, (Q) withCredentials(request, credentials)),
+          pacing::attempts);
     }
   }
 
