@@ -33,6 +33,10 @@ record AtRest(double minutes, int accounts, long calls, long inMembers, SortedMa
     return n / (double) accounts / (minutes / 60.0);
   }
 
+  double passesPerStagePerHour() {
+    return stagePasses / (double) ScaleOrganization.STAGES.size() / (minutes / 60.0);
+  }
+
   static AtRest measure(EmulatorAdmin emulator, OperatorUnderTest op, Set<String> members, Duration window)
       throws InterruptedException {
     emulator.clearCalls();

@@ -199,7 +199,7 @@ final class Report {
           .append(rest.inMembers()).append(" of the calls were made in the member accounts themselves, the rest in"
               + " the operator's own accounts (Organizations, StackSets, STS). The operator made ")
           .append(rest.stagePasses()).append(" passes over the stages in the window (")
-          .append(fmt(rest.stagePasses() / 3.0 / (rest.minutes() / 60))).append(" per stage and hour):\n\n"
+          .append(fmt(rest.passesPerStagePerHour())).append(" per stage and hour):\n\n"
               + "| operation | calls | per account and hour |\n|---|---:|---:|\n");
       rest.byOperation().entrySet().stream().sorted((a, b) -> Long.compare(b.getValue(), a.getValue()))
           .forEach(e -> md.append("| `").append(e.getKey()).append("` | ").append(e.getValue()).append(" | ")
