@@ -30,7 +30,9 @@ round trip, while the backend lock is let go (other requests go on meanwhile):
   decisive statements: the denies for explicitDeny, else the allows), MissingContextValues (always
   empty here), PermissionsBoundaryDecisionDetail.AllowedByPermissionsBoundary (the boundary's own
   decision, whatever the identity policies say, as AWS reports it) and
-  OrganizationsDecisionDetail.AllowedByOrganizations (likewise the SCPs' own decision).
+  OrganizationsDecisionDetail.AllowedByOrganizations (likewise the SCPs' own decision). iam-simulate
+  evaluates each layer on its own, so the helper reads both from the request's evaluation; only where a
+  wildcard resource took it several evaluations (or none) is a layer simulated alone.
 """
 import itertools
 import json
@@ -220,7 +222,7 @@ def _statements(analysis, policy_type):
     return [{"SourcePolicyId": s.get("policyId"), "SourcePolicyType": policy_type} for s in analysis]
 
 
-def _result(action, resource, result, has_boundary, has_scps):
+def _result(action, resource, result):
     if result.get("errors"):
         return {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": "implicitDeny",
                 "MatchedStatements": [], "MissingContextValues": []}
@@ -229,19 +231,13 @@ def _result(action, resource, result, has_boundary, has_scps):
     decision = {"Allowed": "allowed", "ExplicitlyDenied": "explicitDeny"}.get(overall, "implicitDeny")
     identity = analysis.get("identityAnalysis", {})
     boundary = analysis.get("permissionBoundaryAnalysis", {})
-    scp = analysis.get("scpAnalysis", {})
     if decision == "explicitDeny":
         matched = _statements(identity.get("denyStatements", []), "user") \
             + _statements(boundary.get("denyStatements", []), "user")
     else:
         matched = _statements(identity.get("allowStatements", []), "user")
-    out = {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision,
-           "MatchedStatements": matched, "MissingContextValues": []}
-    if has_boundary:
-        out["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": boundary.get("result") == "Allowed"}
-    if has_scps:
-        out["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": scp.get("result") == "Allowed"}
-    return out
+    return {"EvalActionName": action, "EvalResourceName": resource, "EvalDecision": decision,
+            "MatchedStatements": matched, "MissingContextValues": []}
 
 
 def _simulate(account_id, principal, identity, boundaries, params):
@@ -249,7 +245,6 @@ def _simulate(account_id, principal, identity, boundaries, params):
     resources = params.get("ResourceArns") or ["*"]
     context = _context(params.get("ContextEntries"))
     scps = _scps(account_id)
-    asked = []  # per (action, resource): where its simulations sit in the batch
     batch = []
     for action in actions:
         for resource in resources:
@@ -257,36 +252,21 @@ def _simulate(account_id, principal, identity, boundaries, params):
                           "resourceControlPolicies": [], "permissionBoundaryPolicies": boundaries or None,
                           "request": {"principal": principal, "action": action,
                                       "resource": {"resource": resource, "accountId": account_id},
-                                      "contextVariables": context}}
+                                      "contextVariables": context},
+                          # AWS reports the boundary's and the SCPs' own decisions, whatever the other
+                          # policies say: the helper reads them from the evaluation (or asks each alone)
+                          "layers": {"boundary": bool(boundaries), "scps": bool(scps)}}
             if not boundaries:
                 del simulation["permissionBoundaryPolicies"]
-            at = {"action": action, "resource": resource, "main": len(batch)}
             batch.append(simulation)
-            if boundaries:
-                # AWS reports whether the boundary itself allows the request, whatever the identity
-                # policies say; iam-simulate skips the boundary when they already deny, so ask it alone
-                alone = dict(simulation, identityPolicies=boundaries, serviceControlPolicies=[])
-                del alone["permissionBoundaryPolicies"]
-                at["boundary"] = len(batch)
-                batch.append(alone)
-            if scps:
-                # Likewise whether the organisation's SCPs allow it, whatever the principal's own
-                # policies say (they may not allow it at all): ask with the SCPs alone
-                alone = dict(simulation, identityPolicies=[{"name": "any", "policy": FULL_AWS_ACCESS}])
-                alone.pop("permissionBoundaryPolicies", None)
-                at["scps"] = len(batch)
-                batch.append(alone)
-            asked.append(at)
     decided = state.unlocked(lambda: evaluate_all(batch)) if batch else []
     results = []
-    for at in asked:
-        result = _result(at["action"], at["resource"], decided[at["main"]], bool(boundaries), bool(scps))
-        if "boundary" in at:
-            result["PermissionsBoundaryDecisionDetail"] = {
-                "AllowedByPermissionsBoundary": decided[at["boundary"]].get("overallResult") == "Allowed"}
-        if "scps" in at:
-            result["OrganizationsDecisionDetail"] = {
-                "AllowedByOrganizations": decided[at["scps"]].get("overallResult") == "Allowed"}
+    for simulation, answer in zip(batch, decided):
+        result = _result(simulation["request"]["action"], simulation["request"]["resource"]["resource"], answer)
+        if boundaries:
+            result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": answer.get("boundary") == "Allowed"}
+        if scps:
+            result["OrganizationsDecisionDetail"] = {"AllowedByOrganizations": answer.get("scps") == "Allowed"}
         results.append(result)
     return ActionResult({"EvaluationResults": results, "IsTruncated": False})
 

@@ -105,6 +105,31 @@ class EmulatorIamSimulationContractTest {
     }
   }
 
+  /**
+   * On a named resource too: the boundary's own decision whatever the identity policies say, and
+   * the statements that decided an explicit deny (the boundary's, by its name in the request).
+   */
+  @Test
+  void onANamedResourceEachLayerReportsItsOwnDecisionAndAnExplicitDenyNamesItsStatement() {
+    String role = "arn:aws:iam::" + org.account("dev-data") + ":role/some-role";
+    String s3Only = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"s3:*\",\"Resource\":\"*\"}]}";
+    String denyIam = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"},"
+        + "{\"Effect\":\"Deny\",\"Action\":\"iam:DeleteRolePermissionsBoundary\",\"Resource\":\"*\"}]}";
+    try (IamClient iam = aws.inAccount(org.account("dev-data")).iam()) {
+      var identityDenies = only(iam.simulateCustomPolicy(r -> r.policyInputList(s3Only).permissionsBoundaryPolicyInputList(ADMIN)
+          .actionNames("iam:DeleteRolePermissionsBoundary").resourceArns(role)).evaluationResults());
+      assertThat(identityDenies.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.IMPLICIT_DENY);
+      assertThat(identityDenies.evalResourceName()).isEqualTo(role);
+      assertThat(identityDenies.permissionsBoundaryDecisionDetail().allowedByPermissionsBoundary()).isTrue();
+      var boundaryDenies = only(iam.simulateCustomPolicy(r -> r.policyInputList(ADMIN).permissionsBoundaryPolicyInputList(denyIam)
+          .actionNames("iam:DeleteRolePermissionsBoundary").resourceArns(role)).evaluationResults());
+      assertThat(boundaryDenies.evalDecision()).isEqualTo(PolicyEvaluationDecisionType.EXPLICIT_DENY);
+      assertThat(boundaryDenies.permissionsBoundaryDecisionDetail().allowedByPermissionsBoundary()).isFalse();
+      assertThat(boundaryDenies.matchedStatements()).extracting(s -> s.sourcePolicyId())
+          .containsExactly("PermissionsBoundaryPolicyInputList.1");
+    }
+  }
+
   @Test
   void aServiceControlPolicyOnTheAccountsOuDeniesAndOtherOusAreUnaffected() {
     try (OrganizationsClient orgs = aws.organizations()) {
