@@ -3,7 +3,7 @@
 # kube-apiserver + etcd + kubectl (built from the Go module proxy), the AWS emulator venv, the
 # aws-cdk CLI, kube-state-metrics, helm (and third-party CRDs for dry runs), the Argo CD health
 # check runner, and Maven itself (through ./mvnw). Idempotent; a second run takes seconds.
-#   hack/setup.sh            install what is missing (a first run: 11-17 minutes on 2 cores)
+#   hack/setup.sh            install what is missing (a first run: 8-17 minutes on 2 cores)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 help_if_asked "$@"
@@ -26,7 +26,7 @@ missing=()
 if [ ${#missing[@]} -gt 0 ]; then
   log "first setup into $SBO_CACHE_DIR; installing:"
   for m in "${missing[@]}"; do log "  - $m"; done
-  log "about 11-17 minutes in all on 2 cores when everything is missing; later runs take seconds"
+  log "about 8-17 minutes in all on 2 cores when everything is missing; later runs take seconds"
 fi
 "$HACK_DIR/install-kube.sh"
 "$HACK_DIR/install-moto.sh"
