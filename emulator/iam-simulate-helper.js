@@ -9,7 +9,8 @@
 // AWS reports, beside the decision, the boundary's own decision and the SCPs' own decision, whatever the
 // other policies say (PermissionsBoundaryDecisionDetail, OrganizationsDecisionDetail). iam-simulate evaluates
 // every layer of a request on its own and keeps each layer's result in the request's analysis, so where the
-// simulation was one evaluation, those are read from it (`boundary`, `scps` in a result). A resource with a
+// simulation was one evaluation, those are read from it (`boundary` in the result of a simulation with a
+// boundary, `scps` in that of one with SCPs). A resource with a
 // wildcard may take iam-simulate none or several evaluations (the pattern, then the resources the policies
 // name); then each layer is simulated alone, as its own policies: the boundary as the only identity policy,
 // the SCPs under an identity policy that allows everything. A simulation that failed (an action or resource
@@ -30,19 +31,15 @@ function analyses(result) {
   return (result.results || []).map((r) => r.analysis);
 }
 
-function trimmed(result) {
-  const all = analyses(result);
-  const analysis = all[0] || {};
+function trimmed(result, analysis) {
   const identity = analysis.identityAnalysis || {};
   const boundary = analysis.permissionBoundaryAnalysis || {};
   return {
     overallResult: result.overallResult,
     errors: result.errors,
-    evaluations: all.length,
     results: [{ analysis: {
       identityAnalysis: { allowStatements: ids(identity.allowStatements), denyStatements: ids(identity.denyStatements) },
-      permissionBoundaryAnalysis: { result: boundary.result, denyStatements: ids(boundary.denyStatements) },
-      scpAnalysis: { result: (analysis.scpAnalysis || {}).result },
+      permissionBoundaryAnalysis: { denyStatements: ids(boundary.denyStatements) },
     } }],
   };
 }
@@ -66,23 +63,25 @@ async function decide(s, resolve) {
     permissionBoundaryPolicies: resolve(s.permissionBoundaryPolicies, 'identity'),
     serviceControlPolicies: s.serviceControlPolicies.map((level) => ({ ...level, policies: resolve(level.policies, 'scp') })),
   };
-  delete simulation.layers;
-  const main = trimmed(await runSimulation(simulation, {}));
-  // an input AWS would refuse (an action or resource the catalogue does not know) fails alone too
-  const layers = main.errors ? {} : s.layers || {};
-  const one = main.evaluations === 1 ? main.results[0].analysis : null;
-  if (layers.boundary) {
-    main.boundary = one ? one.permissionBoundaryAnalysis.result : (await runSimulation({
+  const result = await runSimulation(simulation, {});
+  const evaluated = analyses(result);
+  const answer = trimmed(result, evaluated[0] || {});
+  if (result.errors) {
+    return answer;  // an input AWS would refuse (an action or resource the catalogue does not know) fails alone too
+  }
+  const one = evaluated.length === 1 ? evaluated[0] : null;
+  if (simulation.permissionBoundaryPolicies) {
+    answer.boundary = one ? one.permissionBoundaryAnalysis.result : (await runSimulation({
       ...simulation, identityPolicies: simulation.permissionBoundaryPolicies, serviceControlPolicies: [],
       permissionBoundaryPolicies: undefined,
     }, {})).overallResult;
   }
-  if (layers.scps) {
-    main.scps = one ? one.scpAnalysis.result : (await runSimulation({
+  if (simulation.serviceControlPolicies.length > 0) {
+    answer.scps = one ? one.scpAnalysis.result : (await runSimulation({
       ...simulation, identityPolicies: [{ name: 'any', policy: FULL_AWS_ACCESS }], permissionBoundaryPolicies: undefined,
     }, {})).overallResult;
   }
-  return main;
+  return answer;
 }
 
 const rl = readline.createInterface({ input: process.stdin });

@@ -252,10 +252,7 @@ def _simulate(account_id, principal, identity, boundaries, params):
                           "resourceControlPolicies": [], "permissionBoundaryPolicies": boundaries or None,
                           "request": {"principal": principal, "action": action,
                                       "resource": {"resource": resource, "accountId": account_id},
-                                      "contextVariables": context},
-                          # AWS reports the boundary's and the SCPs' own decisions, whatever the other
-                          # policies say: the helper reads them from the evaluation (or asks each alone)
-                          "layers": {"boundary": bool(boundaries), "scps": bool(scps)}}
+                                      "contextVariables": context}}
             if not boundaries:
                 del simulation["permissionBoundaryPolicies"]
             batch.append(simulation)
@@ -263,6 +260,7 @@ def _simulate(account_id, principal, identity, boundaries, params):
     results = []
     for simulation, answer in zip(batch, decided):
         result = _result(simulation["request"]["action"], simulation["request"]["resource"]["resource"], answer)
+        # the boundary's and the SCPs' own decisions, whatever the other policies say (the helper's)
         if boundaries:
             result["PermissionsBoundaryDecisionDetail"] = {"AllowedByPermissionsBoundary": answer.get("boundary") == "Allowed"}
         if scps:
